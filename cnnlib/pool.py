@@ -1,0 +1,180 @@
+"""Max and average pooling: forward and backward, as loops and vectorized.
+
+Shapes: ``x (N, C, H, W) -> out (N, C, H_out, W_out)`` with a ``KH x KW``
+window (``size``) moved by ``stride`` (defaults to ``size``; smaller means
+overlapping windows), ``H_out = floor((H - KH) / S) + 1``. Pooling has no
+weights; backward only routes each delta ``δ = dout[n, c, i, j]`` back to the
+window it came from:
+
+- max pooling: all of ``δ`` goes to the *winning unit*, the position of the
+  maximum. **Tie rule:** when several entries of a window share the maximum,
+  exactly one of them wins: the first in row-major order (top row first, then
+  left to right), as PyTorch does on the CPU. So the input gradient of one
+  window always sums to ``δ``.
+- average pooling: every entry of the window gets ``δ / (KH·KW)``.
+
+Where windows overlap (``stride < size``), a pixel in several windows adds up
+the deltas of all of them.
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import as_float_array, as_pair, check_shape, output_size
+
+
+class PoolCache(NamedTuple):
+    """What pooling forward keeps for backward. ``argmax`` is None for average pooling."""
+    x_shape: tuple
+    size: tuple
+    stride: tuple
+    argmax: object = None
+    dtype: object = np.float64
+
+
+def _setup(x, size, stride):
+    x = as_float_array(x, "x", ndim=4)
+    kh, kw = as_pair(size, "size", 1)
+    sh, sw = as_pair((kh, kw) if stride is None else stride, "stride", 1)
+    h_out = output_size(x.shape[2], kh, sh, 0, "H")
+    w_out = output_size(x.shape[3], kw, sw, 0, "W")
+    return x, (kh, kw), (sh, sw), h_out, w_out
+
+
+def _windows(x, size, stride, h_out, w_out):
+    """A view ``(N, C, H_out, W_out, KH, KW)`` of every pooling window."""
+    (kh, kw), (sh, sw) = size, stride
+    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))
+    return win[:, :, ::sh, ::sw][:, :, :h_out, :w_out]
+
+
+def _check_dout(dout, cache, kind):
+    if not isinstance(cache, PoolCache) or (kind == "max") != (cache.argmax is not None):
+        raise ValueError(f"cache: expected the cache of a {kind}pool2d forward, got {type(cache).__name__}")
+    dout = as_float_array(dout, "dout", ndim=4)
+    (kh, kw), (sh, sw) = cache.size, cache.stride
+    n, c, h, w = cache.x_shape
+    check_shape(dout, "dout", (n, c, (h - kh) // sh + 1, (w - kw) // sw + 1))
+    return dout.astype(cache.dtype, copy=False)
+
+
+# ---------------------------------------------------------------- max pooling
+
+def maxpool2d_forward_naive(x, size, stride=None):
+    """Max pooling as loops: ``out[n, c, i, j] = max over the window at (S·i, S·j)``.
+
+    Returns ``out (N, C, H_out, W_out)`` and a cache holding, for each window,
+    the flat row-major index ``m*KW + q`` of its winner (first maximum).
+    """
+    x, (kh, kw), (sh, sw), h_out, w_out = _setup(x, size, stride)
+    n_img, n_ch = x.shape[:2]
+    out = np.zeros((n_img, n_ch, h_out, w_out), dtype=x.dtype)
+    argmax = np.zeros(out.shape, dtype=np.intp)
+    for n in range(n_img):
+        for c in range(n_ch):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = x[n, c, sh * i:sh * i + kh, sw * j:sw * j + kw]
+                    argmax[n, c, i, j] = np.argmax(window)  # first maximum in row-major order
+                    out[n, c, i, j] = window.flat[argmax[n, c, i, j]]
+    return out, PoolCache(x.shape, (kh, kw), (sh, sw), argmax, x.dtype)
+
+
+def maxpool2d_backward_naive(dout, cache):
+    """Max pooling backward as loops: each delta goes to its window's winner.
+
+        dx[n, c, S·i + m*, S·j + q*] += dout[n, c, i, j],  (m*, q*) = argmax of the window
+    """
+    dout = _check_dout(dout, cache, "max")
+    (kh, kw), (sh, sw) = cache.size, cache.stride
+    dx = np.zeros(cache.x_shape, dtype=dout.dtype)
+    n_img, n_ch, h_out, w_out = dout.shape
+    for n in range(n_img):
+        for c in range(n_ch):
+            for i in range(h_out):
+                for j in range(w_out):
+                    m, q = divmod(int(cache.argmax[n, c, i, j]), kw)
+                    dx[n, c, sh * i + m, sw * j + q] += dout[n, c, i, j]
+    return dx
+
+
+def maxpool2d_forward(x, size, stride=None):
+    """Max pooling, vectorized; same signature and result as ``maxpool2d_forward_naive``.
+
+    All windows are one strided view; ``argmax`` over the flattened window axis
+    picks the first maximum, as the tie rule says.
+    """
+    x, (kh, kw), (sh, sw), h_out, w_out = _setup(x, size, stride)
+    win = _windows(x, (kh, kw), (sh, sw), h_out, w_out)  # (N, C, H_out, W_out, KH, KW), a view
+    flat = win.reshape(win.shape[:4] + (kh * kw,))  # (N, C, H_out, W_out, KH*KW), a copy
+    argmax = flat.argmax(axis=-1)  # (N, C, H_out, W_out)
+    out = np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]  # (N, C, H_out, W_out)
+    return out, PoolCache(x.shape, (kh, kw), (sh, sw), argmax, x.dtype)
+
+
+def maxpool2d_backward(dout, cache):
+    """Max pooling backward, vectorized; same result as ``maxpool2d_backward_naive``.
+
+    For each window offset ``(m, q)``: the windows whose winner sits at that
+    offset send their delta to the strided slice of ``dx`` at that offset.
+    The loop runs over the ``KH*KW`` offsets only, and ``+=`` accumulates
+    overlapping windows.
+    """
+    dout = _check_dout(dout, cache, "max")
+    (kh, kw), (sh, sw) = cache.size, cache.stride
+    dx = np.zeros(cache.x_shape, dtype=dout.dtype)
+    h_out, w_out = dout.shape[2:]
+    for m in range(kh):
+        for q in range(kw):
+            routed = np.where(cache.argmax == m * kw + q, dout, 0)
+            dx[:, :, m:m + sh * h_out:sh, q:q + sw * w_out:sw] += routed
+    return dx
+
+
+# ------------------------------------------------------------ average pooling
+
+def avgpool2d_forward_naive(x, size, stride=None):
+    """Average pooling as loops: ``out[n, c, i, j] = mean of the window at (S·i, S·j)``."""
+    x, (kh, kw), (sh, sw), h_out, w_out = _setup(x, size, stride)
+    n_img, n_ch = x.shape[:2]
+    out = np.zeros((n_img, n_ch, h_out, w_out), dtype=x.dtype)
+    for n in range(n_img):
+        for c in range(n_ch):
+            for i in range(h_out):
+                for j in range(w_out):
+                    out[n, c, i, j] = x[n, c, sh * i:sh * i + kh, sw * j:sw * j + kw].mean()
+    return out, PoolCache(x.shape, (kh, kw), (sh, sw), None, x.dtype)
+
+
+def avgpool2d_backward_naive(dout, cache):
+    """Average pooling backward as loops: ``dx[window] += dout[n, c, i, j] / (KH·KW)``."""
+    dout = _check_dout(dout, cache, "avg")
+    (kh, kw), (sh, sw) = cache.size, cache.stride
+    dx = np.zeros(cache.x_shape, dtype=dout.dtype)
+    n_img, n_ch, h_out, w_out = dout.shape
+    for n in range(n_img):
+        for c in range(n_ch):
+            for i in range(h_out):
+                for j in range(w_out):
+                    dx[n, c, sh * i:sh * i + kh, sw * j:sw * j + kw] += dout[n, c, i, j] / (kh * kw)
+    return dx
+
+
+def avgpool2d_forward(x, size, stride=None):
+    """Average pooling, vectorized; same signature and result as ``avgpool2d_forward_naive``."""
+    x, (kh, kw), (sh, sw), h_out, w_out = _setup(x, size, stride)
+    out = _windows(x, (kh, kw), (sh, sw), h_out, w_out).mean(axis=(4, 5))  # (N, C, H_out, W_out)
+    return out, PoolCache(x.shape, (kh, kw), (sh, sw), None, x.dtype)
+
+
+def avgpool2d_backward(dout, cache):
+    """Average pooling backward, vectorized: one strided ``+=`` per window offset."""
+    dout = _check_dout(dout, cache, "avg")
+    (kh, kw), (sh, sw) = cache.size, cache.stride
+    dx = np.zeros(cache.x_shape, dtype=dout.dtype)
+    share = dout / (kh * kw)
+    h_out, w_out = dout.shape[2:]
+    for m in range(kh):
+        for q in range(kw):
+            dx[:, :, m:m + sh * h_out:sh, q:q + sw * w_out:sw] += share
+    return dx
