@@ -17,6 +17,7 @@ from .activations import relu_backward, relu_forward
 from .conv import (conv2d_backward, conv2d_backward_naive, conv2d_coverage, conv2d_forward,
                    conv2d_forward_naive, conv_output_shape)
 from .correlate import convolve2d, cross_correlate2d, dilate, pad2d, rot180
+from .data import teaching_example
 from .dense import affine_backward, affine_forward, flatten_backward, flatten_forward
 from .gradcheck import check_close, numerical_gradient, numerical_vjp, rel_error
 from .im2row import im2row, row2im
