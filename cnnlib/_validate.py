@@ -31,18 +31,34 @@ def as_float_array(a, name, ndim=None, finite=True):
     Checks the number of dimensions and, unless ``finite=False``, that no value is
     NaN or infinite (a NaN would silently poison every gradient it touches).
     """
-    arr = np.asarray(a)
+    try:
+        arr = np.asarray(a)
+    except (ValueError, TypeError) as err:  # ragged nested lists and the like
+        raise ValueError(f"{name}: expected a numeric array, got {type(a).__name__} that numpy "
+                         f"cannot turn into one ({err})") from None
     if arr.dtype.kind not in "fiub":
         raise ValueError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
     if arr.dtype != np.float32:
         arr = arr.astype(np.float64, copy=False)
     if ndim is not None and arr.ndim != ndim:
-        raise ValueError(f"{name}: expected {ndim} dimensions {_NDIM_HINT.get(name, '')}, "
+        hint = _NDIM_HINT.get(name)
+        raise ValueError(f"{name}: expected {ndim} dimensions{' ' + hint if hint else ''}, "
                          f"got {arr.ndim} dimensions with shape {arr.shape}")
     if finite and not np.isfinite(arr).all():
         bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name}: expected finite values, got {bad} NaN or infinite value(s)")
     return arr
+
+
+def as_finite_scalar(value, name):
+    """Return ``value`` as a Python float, or raise unless it is one finite real number."""
+    arr = np.asarray(value)
+    if arr.shape != () or arr.dtype.kind not in "fiub":
+        raise ValueError(f"{name}: expected one real number (a scalar), got {type(value).__name__} "
+                         f"with shape {arr.shape} and dtype {arr.dtype}")
+    if not np.isfinite(arr):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return float(arr)
 
 
 def check_shape(a, name, expected):

@@ -43,6 +43,9 @@ def conv_output_shape(x_shape, w_shape, stride=1, pad=0):
     """``(N, F, H_out, W_out)`` for inputs of these shapes, or a ValueError saying why not."""
     sh, sw = as_pair(stride, "stride", 1)
     ph, pw = as_pair(pad, "pad", 0)
+    if len(x_shape) != 4 or len(w_shape) != 4:
+        raise ValueError(f"expected x_shape (N, C, H, W) and w_shape (F, C, KH, KW), got "
+                         f"{tuple(x_shape)} and {tuple(w_shape)}")
     n, _, h, w = x_shape
     f, _, kh, kw = w_shape
     return (n, f, output_size(h, kh, sh, ph, "H"), output_size(w, kw, sw, pw, "W"))
@@ -174,6 +177,8 @@ def conv2d_coverage(x_shape, kernel_size, stride=1, pad=0):
     output reads, whose gradient is therefore always zero (the stride does not
     tile the input).
     """
+    if len(tuple(x_shape)) not in (2, 4):
+        raise ValueError(f"x_shape: expected (H, W) or (N, C, H, W), got {tuple(x_shape)}")
     h, w = tuple(x_shape)[-2:]
     kh, kw = as_pair(kernel_size, "kernel_size", 1)
     ones = np.ones((1, 1, h, w))

@@ -44,7 +44,7 @@ def affine_backward(dout, cache):
 
 def flatten_forward(x):
     """``(N, ...) -> (N, D)``, keeping each image's numbers in C-order; cache is the shape."""
-    x = np.asarray(x)
+    x = as_float_array(x, "x")
     if x.ndim < 2:
         raise ValueError(f"flatten: expected at least 2 dimensions (N, ...), got shape {x.shape}")
     return x.reshape(x.shape[0], -1), x.shape  # (N, C*H*W)
@@ -53,6 +53,6 @@ def flatten_forward(x):
 def flatten_backward(dout, cache):
     """``dout (N, D)`` -> the deltas in the original ``(N, C, H, W)`` layout."""
     x_shape = cache
-    dout = np.asarray(dout)
+    dout = as_float_array(dout, "dout")
     check_shape(dout, "dout", (x_shape[0], int(np.prod(x_shape[1:]))))
     return dout.reshape(x_shape)  # (N, C, H, W)

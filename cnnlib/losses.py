@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, check_shape
+from ._validate import as_finite_scalar, as_float_array, check_shape
 
 
 class SoftmaxCache(NamedTuple):
@@ -51,7 +51,7 @@ def softmax_cross_entropy_backward(dloss, cache):
     probs, labels = cache
     grad = probs.copy()
     grad[np.arange(len(labels)), labels] -= 1
-    return float(dloss) * grad / len(labels)
+    return as_finite_scalar(dloss, "dloss") * grad / len(labels)
 
 
 def squared_error_forward(y, t):
@@ -65,4 +65,4 @@ def squared_error_forward(y, t):
 def squared_error_backward(dloss, cache):
     """``∂E/∂y = dloss · (y - t)``."""
     y, t = cache
-    return float(dloss) * (y - t)
+    return as_finite_scalar(dloss, "dloss") * (y - t)
