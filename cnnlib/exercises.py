@@ -1,0 +1,251 @@
+"""Checkers for the "check yourself" exercises at the end of each notebook.
+
+The pattern (other notebooks append their own checkers below, in the same form):
+
+    def check_<name>(answer, <the exercise's inputs>):
+        expected = <computed with the cnnlib reference>
+        return compare_answer("<name>", answer, expected,
+                              known_mistakes=[(<a typical wrong answer>, "<what went wrong>")])
+
+``compare_answer`` does the work and every checker goes through it, so the
+messages read the same everywhere:
+
+- right answer: prints one line saying so and returns ``True``;
+- wrong shape: raises ``WrongAnswer`` with the expected and the given shape;
+- wrong values: raises ``WrongAnswer`` saying how many entries differ, where the
+  largest difference is (index, given, expected, off by how much) and the first
+  few wrong positions;
+- an answer equal to a known typical mistake (a forgotten flip, a missing
+  bias, ...): the message names that mistake.
+
+``WrongAnswer`` is an ``AssertionError``, so a checker can sit in an ``assert``
+style cell and a wrong answer stops the notebook at that cell with the message.
+A checker never changes its inputs and uses no randomness.
+"""
+import numpy as np
+
+from ._validate import as_pair
+from .activations import relu_forward
+from .conv import conv2d_forward, conv2d_forward_naive, conv_output_shape
+from .correlate import convolve2d, cross_correlate2d, pad2d, rot180
+from .dense import affine_forward, flatten_forward
+from .pool import maxpool2d_forward
+
+
+class WrongAnswer(AssertionError):
+    """Raised by a checker when the learner's answer is not right; the message says why."""
+
+
+def _as_array(answer, name):
+    try:
+        arr = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise WrongAnswer(f"{name}: expected numbers (an array, a tuple or a number), "
+                          f"got {type(answer).__name__}: {answer!r:.80} ({err})") from None
+    return arr
+
+
+def _index(flat_index, shape):
+    idx = np.unravel_index(flat_index, shape) if shape else ()
+    return tuple(int(k) for k in idx)
+
+
+def compare_answer(name, answer, expected, atol=1e-6, rtol=1e-6, known_mistakes=(),
+                   quiet=False):
+    """Compare a learner's ``answer`` with the ``expected`` array; ``True`` if they match.
+
+    name           : what the answer is, used in every message (e.g. ``"convolve2d full"``).
+    answer         : anything ``np.asarray`` turns into numbers (array, tuple, list, scalar).
+    expected       : the reference, computed with cnnlib by the checker.
+    atol, rtol     : entries match when ``|answer - expected| <= atol + rtol·|expected|``.
+    known_mistakes : pairs ``(wrong_array, explanation)``: if the answer matches one of
+                     these (and not ``expected``), the explanation is added to the message
+                     (all of them when several typical mistakes give the same answer).
+    quiet          : do not print the success line.
+
+    Raises ``WrongAnswer`` (an AssertionError) saying what is wrong: the shape
+    (expected vs given), NaN/infinite entries, or the values (how many differ,
+    the largest difference with its index, and the first few wrong positions).
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    given = _as_array(answer, name)
+    if given.shape != expected.shape:
+        hint = ""
+        if given.size == expected.size:
+            hint = " (same number of entries: reshape or transpose?)"
+        elif given.ndim == 2 and expected.ndim == 2:
+            hint = _mode_hint(given.shape, expected.shape)
+        raise WrongAnswer(f"{name}: wrong shape: expected {expected.shape}, given {given.shape}{hint}")
+    if not np.isfinite(given).all():
+        bad = int(given.size - np.count_nonzero(np.isfinite(given)))
+        raise WrongAnswer(f"{name}: {bad} entr{'y is' if bad == 1 else 'ies are'} NaN or infinite")
+    diff = np.abs(given - expected)
+    wrong = diff > atol + rtol * np.abs(expected)
+    if not wrong.any():
+        if not quiet:
+            print(f"Correct: {name} matches the reference"
+                  + (f" (shape {expected.shape})." if expected.ndim >= 2 else "."))
+        return True
+    lines = [f"{name}: wrong values"]
+    if expected.shape:
+        lines[0] += f": {int(wrong.sum())} of {expected.size} entries differ."
+        worst = _index(int(np.argmax(np.where(wrong, diff, -1.0))), expected.shape)
+        lines.append(f"  largest difference at index {worst}: given {given[worst]:.6g}, "
+                     f"expected {expected[worst]:.6g} (off by {given[worst] - expected[worst]:+.6g}).")
+        positions = [_index(k, expected.shape) for k in np.flatnonzero(wrong)[:5]]
+        more = " ..." if wrong.sum() > 5 else ""
+        lines.append(f"  wrong at: {', '.join(str(p) for p in positions)}{more}")
+    else:
+        lines[0] += f": given {float(given):.6g}, expected {float(expected):.6g}."
+    hints = [explanation for wrong_answer, explanation in known_mistakes
+             if np.shape(wrong_answer) == given.shape
+             and np.allclose(given, np.asarray(wrong_answer, dtype=np.float64), atol=atol, rtol=rtol)]
+    if len(hints) == 1:
+        lines.append(f"  Hint: {hints[0]}")
+    elif hints:  # several typical mistakes give this same number: name them all
+        lines.append("  Hint: this is what one of these mistakes gives:")
+        lines.extend(f"    - {h}" for h in hints)
+    raise WrongAnswer("\n".join(lines))
+
+
+def _mode_hint(given, expected):
+    """A hint when a 2-D result has the size of the other mode (valid vs full)."""
+    dh, dw = given[0] - expected[0], given[1] - expected[1]
+    if dh > 0 and dw > 0 and dh % 2 == 0 and dw % 2 == 0:
+        return " (larger than expected: a 'full' result where 'valid' was asked, or too much padding?)"
+    if dh < 0 and dw < 0 and dh % 2 == 0 and dw % 2 == 0:
+        return " (smaller than expected: a 'valid' result where 'full' was asked?)"
+    return ""
+
+
+# ------------------------------------------------ 00_start_here: network shapes
+
+def seed_network_shapes():
+    """The layer output shapes of the two-conv MNIST network of seed 004, for one image.
+
+    28x28 input -> conv 3 filters 1x3x3 -> relu -> maxpool 2x2 -> conv 10 filters
+    3x4x4 -> relu -> maxpool 2x2 -> flatten -> fully connected to 10 classes.
+    Computed by running cnnlib's layers on zeros, so the shapes are cnnlib's own.
+    Returns a list of 8 shape tuples: input, conv1, relu1, pool1, conv2, relu2,
+    pool2, scores (flatten is not counted: it only changes the layout).
+    """
+    x = np.zeros((1, 1, 28, 28))
+    conv1, _ = conv2d_forward(x, np.zeros((3, 1, 3, 3)), np.zeros(3))
+    relu1, _ = relu_forward(conv1)
+    pool1, _ = maxpool2d_forward(relu1, 2)
+    conv2, _ = conv2d_forward(pool1, np.zeros((10, 3, 4, 4)), np.zeros(10))
+    relu2, _ = relu_forward(conv2)
+    pool2, _ = maxpool2d_forward(relu2, 2)
+    flat, _ = flatten_forward(pool2)
+    scores, _ = affine_forward(flat, np.zeros((flat.shape[1], 10)), np.zeros(10))
+    return [a.shape for a in (x, conv1, relu1, pool1, conv2, relu2, pool2, scores)]
+
+
+_SEED_LAYERS = ["input", "conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "scores"]
+
+
+def check_seed_network_shapes(answer):
+    """Check the list of 8 shapes ``(N, C, H, W)`` (``(N, 10)`` for the scores) of seed 004's network.
+
+    ``answer`` : a list of 8 tuples in the order input, conv1, relu1, pool1,
+    conv2, relu2, pool2, scores, for a batch of one image.
+    """
+    expected = seed_network_shapes()
+    answer = list(answer)
+    if len(answer) != len(expected):
+        raise WrongAnswer(f"seed network shapes: expected {len(expected)} shapes "
+                          f"({', '.join(_SEED_LAYERS)}), given {len(answer)}")
+    for layer, given, exp in zip(_SEED_LAYERS, answer, expected):
+        given = tuple(int(v) for v in np.atleast_1d(given))
+        if given != tuple(exp):
+            hint = ""
+            if layer.startswith("conv") and len(given) == 4 and given[2] == given[3]:
+                hint = " (a valid convolution shrinks by KH - 1: H_out = H - KH + 1)"
+            if layer.startswith("pool"):
+                hint = " (a 2x2 pool with stride 2 halves H and W, rounding down)"
+            raise WrongAnswer(f"seed network shapes: {layer}: expected {tuple(exp)}, given {given}{hint}")
+    print("Correct: all 8 shapes match the network run by cnnlib.")
+    return True
+
+
+# ------------------------------ 01_cross_correlation_and_convolution: the flip
+
+def check_convolution_via_correlation(answer, image, kernel, mode="full"):
+    """Check a convolution of ``image (H, W)`` with ``kernel (KH, KW)`` (eq. 2), ``mode`` 'valid' or 'full'.
+
+    The reference is ``cnnlib.correlate.convolve2d`` (computed as a scatter,
+    without any flip). Known mistakes recognised: the kernel not flipped (a
+    cross-correlation), flipped along one axis only, transposed instead of rotated.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    expected = convolve2d(image, kernel, mode)
+    mistakes = [
+        (cross_correlate2d(image, kernel, mode),
+         "this is the cross-correlation: the kernel was not rotated by 180 degrees."),
+        (cross_correlate2d(image, kernel[::-1, :], mode),
+         "the kernel was flipped up-down only; rot180 flips both axes."),
+        (cross_correlate2d(image, kernel[:, ::-1], mode),
+         "the kernel was flipped left-right only; rot180 flips both axes."),
+    ]
+    if kernel.shape[0] == kernel.shape[1]:
+        mistakes.append((cross_correlate2d(image, kernel.T, mode),
+                         "the kernel was transposed; a 180-degree rotation is not a transpose."))
+    return compare_answer(f"convolution ({mode})", answer, expected, known_mistakes=mistakes)
+
+
+# ------------------------------------------- 02_conv_layer_forward: the layer
+
+def check_conv_output_shape(answer, x_shape, w_shape, stride=1, pad=0):
+    """Check a predicted output shape ``(N, F, H_out, W_out)`` of a conv layer.
+
+    ``x_shape (N, C, H, W)``, ``w_shape (F, C, KH, KW)``; reference:
+    ``cnnlib.conv.conv_output_shape``, i.e. ``H_out = floor((H + 2P - KH)/S) + 1``.
+    """
+    expected = conv_output_shape(x_shape, w_shape, stride, pad)
+    given = np.asarray(answer)
+    if given.shape != (4,):
+        raise WrongAnswer(f"conv output shape: expected 4 numbers (N, F, H_out, W_out), "
+                          f"given {answer!r}")
+    (_, _, h, w_in), (_, _, kh, kw) = x_shape, w_shape
+    (sh, sw), (ph, pw) = as_pair(stride, "stride", 1), as_pair(pad, "pad", 0)
+    no_pad = (x_shape[0], w_shape[0], (h - kh) // sh + 1, (w_in - kw) // sw + 1)
+    no_stride = (x_shape[0], w_shape[0], h + 2 * ph - kh + 1, w_in + 2 * pw - kw + 1)
+    mistakes = [(no_stride, "the stride was left out: divide (H + 2P - KH) by S, round down, then add 1."),
+                (no_pad, "the padding was left out: the padded input is H + 2P tall."),
+                ((x_shape[0], x_shape[1]) + tuple(expected[2:]),
+                 "the channel axis of the output has one entry per filter (F), not per input channel (C).")]
+    if given.shape == (4,) and np.issubdtype(given.dtype, np.floating) and not np.all(given == np.floor(given)):
+        raise WrongAnswer(f"conv output shape: sizes are whole numbers (floor), given {tuple(answer)}")
+    return compare_answer("conv output shape", answer, expected, atol=0, rtol=0, known_mistakes=mistakes)
+
+
+def check_conv_output_cell(answer, x, w, b, stride, pad, n, f, i, j):
+    """Check one output entry ``out[n, f, i, j]`` of a conv layer computed by hand.
+
+        out[n, f, i, j] = b[f] + Σ_c Σ_m Σ_q w[f, c, m, q] · x_pad[n, c, S·i + m, S·j + q]
+
+    Reference: ``cnnlib.conv.conv2d_forward_naive``. Known mistakes recognised:
+    the bias left out, the stride left out (window at ``(i, j)`` instead of
+    ``(S·i, S·j)``), the padding left out, the kernel flipped.
+    """
+    x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
+    out, _ = conv2d_forward_naive(x, w, b, stride, pad)
+    expected = out[n, f, i, j]
+    (sh, sw), (ph, pw) = as_pair(stride, "stride", 1), as_pair(pad, "pad", 0)
+    kh, kw = w.shape[2:]
+    x_pad = pad2d(x, (ph, pw))
+
+    def window_sum(xp, r, c, kernel):
+        win = xp[n, :, r:r + kh, c:c + kw]
+        return float(np.sum(win * kernel)) if win.shape[1:] == (kh, kw) else np.nan
+
+    mistakes = [(expected - b[f], "the bias b[f] was left out (one scalar per filter, added once)."),
+                (window_sum(x_pad, i, j, w[f]) + b[f],
+                 "the stride was left out: the window of out[i, j] starts at row S*i, column S*j."),
+                (window_sum(x, sh * i, sw * j, w[f]) + b[f],
+                 "the padding was left out: index into x_pad, the zero-padded input."),
+                (window_sum(x_pad, sh * i, sw * j, rot180(w[f])) + b[f],
+                 "the kernel was flipped: the layer computes a cross-correlation, no flip.")]
+    mistakes = [(v, msg) for v, msg in mistakes if np.isfinite(v)]
+    return compare_answer(f"out[{n}, {f}, {i}, {j}]", answer, expected, known_mistakes=mistakes)

@@ -1,0 +1,178 @@
+"""Tests for cnnlib/exercises.py: each checker accepts the right answer and rejects
+wrong ones with a message that says what is wrong (shape, values, a known mistake).
+
+Pattern for new checkers: one test that the reference answer passes (returns True),
+one per kind of wrong answer, matching a piece of the message with ``match=``.
+"""
+import numpy as np
+import pytest
+
+from cnnlib.conv import conv2d_forward_naive, conv_output_shape
+from cnnlib.correlate import convolve2d, cross_correlate2d, rot180
+from cnnlib.data import teaching_example
+from cnnlib.exercises import (WrongAnswer, check_conv_output_cell, check_conv_output_shape,
+                              check_convolution_via_correlation, check_seed_network_shapes,
+                              compare_answer, seed_network_shapes)
+
+# ------------------------------------------------------------- compare_answer
+
+
+def test_compare_answer_accepts_equal_and_prints(capsys):
+    assert compare_answer("a", [[1, 2], [3, 4]], np.array([[1.0, 2.0], [3.0, 4.0]])) is True
+    assert "Correct: a" in capsys.readouterr().out
+
+
+def test_compare_answer_quiet_prints_nothing(capsys):
+    assert compare_answer("a", 1.0, 1.0, quiet=True) is True
+    assert capsys.readouterr().out == ""
+
+
+def test_compare_answer_wrong_shape_says_expected_and_given():
+    with pytest.raises(WrongAnswer, match=r"wrong shape: expected \(2, 3\), given \(3, 2\)"):
+        compare_answer("a", np.zeros((3, 2)), np.zeros((2, 3)))
+
+
+def test_compare_answer_wrong_values_names_the_worst_entry():
+    expected = np.arange(12.0).reshape(3, 4)
+    given = expected.copy()
+    given[1, 2] += 5
+    given[2, 0] -= 0.5
+    with pytest.raises(WrongAnswer) as info:
+        compare_answer("a", given, expected)
+    msg = str(info.value)
+    assert "2 of 12 entries differ" in msg
+    assert "index (1, 2)" in msg and "off by +5" in msg
+    assert "(2, 0)" in msg
+
+
+def test_compare_answer_scalar_message():
+    with pytest.raises(WrongAnswer, match="given 3, expected 4"):
+        compare_answer("s", 3, 4)
+
+
+def test_compare_answer_rejects_nan_and_non_numbers():
+    with pytest.raises(WrongAnswer, match="NaN or infinite"):
+        compare_answer("a", [1.0, np.nan], [1.0, 2.0])
+    with pytest.raises(WrongAnswer, match="expected numbers"):
+        compare_answer("a", "hello", [1.0])
+
+
+def test_compare_answer_names_a_known_mistake_only_when_it_matches():
+    expected, typo = np.array([1.0, 2.0]), np.array([2.0, 1.0])
+    with pytest.raises(WrongAnswer, match="Hint: swapped"):
+        compare_answer("a", typo, expected, known_mistakes=[(typo, "swapped")])
+    with pytest.raises(WrongAnswer) as info:
+        compare_answer("a", [0.0, 0.0], expected, known_mistakes=[(typo, "swapped")])
+    assert "Hint" not in str(info.value)
+
+
+def test_compare_answer_lists_every_matching_mistake():
+    with pytest.raises(WrongAnswer, match="one of these mistakes(.|\n)*- first(.|\n)*- second"):
+        compare_answer("a", 0.0, 1.0, known_mistakes=[(0.0, "first"), (0.0, "second"), (2.0, "third")])
+
+
+def test_wrong_answer_is_an_assertion_error():
+    assert issubclass(WrongAnswer, AssertionError)
+
+
+# ------------------------------------------------------ 00: the seed network
+
+
+def test_seed_network_shapes_follow_seed_004():
+    assert seed_network_shapes() == [(1, 1, 28, 28), (1, 3, 26, 26), (1, 3, 26, 26), (1, 3, 13, 13),
+                                     (1, 10, 10, 10), (1, 10, 10, 10), (1, 10, 5, 5), (1, 10)]
+
+
+def test_check_seed_network_shapes():
+    assert check_seed_network_shapes(seed_network_shapes())
+    wrong = seed_network_shapes()
+    wrong[3] = (1, 3, 14, 14)
+    with pytest.raises(WrongAnswer, match=r"pool1: expected \(1, 3, 13, 13\), given \(1, 3, 14, 14\)"):
+        check_seed_network_shapes(wrong)
+    with pytest.raises(WrongAnswer, match="expected 8 shapes"):
+        check_seed_network_shapes(seed_network_shapes()[:5])
+
+
+# ------------------------------------------------------------- 01: the flip
+
+IMAGE = np.array([[1.0, 2, 0, 3], [4, 1, 2, 0], [0, 3, 1, 1]])
+KERNEL = np.array([[1.0, 2], [-1, 0]])
+
+
+@pytest.mark.parametrize("mode", ["valid", "full"])
+def test_check_convolution_accepts_rotated_correlation(mode):
+    answer = cross_correlate2d(IMAGE, rot180(KERNEL), mode)
+    assert check_convolution_via_correlation(answer, IMAGE, KERNEL, mode)
+
+
+@pytest.mark.parametrize("kernel, hint", [
+    (KERNEL, "not rotated"),
+    (KERNEL[::-1, :], "up-down only"),
+    (KERNEL[:, ::-1], "left-right only"),
+    (KERNEL.T, "transposed"),
+])
+def test_check_convolution_names_the_flip_mistake(kernel, hint):
+    with pytest.raises(WrongAnswer, match=hint):
+        check_convolution_via_correlation(cross_correlate2d(IMAGE, kernel, "full"), IMAGE, KERNEL, "full")
+
+
+def test_check_convolution_wrong_mode_shape():
+    with pytest.raises(WrongAnswer, match=r"expected \(4, 5\), given \(2, 3\).*'valid'"):
+        check_convolution_via_correlation(convolve2d(IMAGE, KERNEL, "valid"), IMAGE, KERNEL, "full")
+
+
+def test_check_convolution_does_not_change_inputs():
+    image, kernel = IMAGE.copy(), KERNEL.copy()
+    check_convolution_via_correlation(convolve2d(image, kernel, "full"), image, kernel, "full")
+    assert np.array_equal(image, IMAGE) and np.array_equal(kernel, KERNEL)
+
+
+# ------------------------------------------------------- 02: the conv layer
+
+
+def test_check_conv_output_shape():
+    ex = teaching_example()
+    assert check_conv_output_shape((1, 1, 3, 3), ex.x.shape, ex.w.shape, ex.stride, ex.pad)
+    assert check_conv_output_shape(conv_output_shape((2, 3, 32, 32), (6, 3, 5, 5), 1, 2),
+                                   (2, 3, 32, 32), (6, 3, 5, 5), 1, 2)
+    with pytest.raises(WrongAnswer, match="stride was left out"):
+        check_conv_output_shape((1, 1, 5, 5), ex.x.shape, ex.w.shape, 2, 0)
+    with pytest.raises(WrongAnswer, match="padding was left out"):
+        check_conv_output_shape((2, 6, 28, 28), (2, 3, 32, 32), (6, 3, 5, 5), 1, 2)
+    with pytest.raises(WrongAnswer, match="one entry per filter"):
+        check_conv_output_shape((2, 3, 32, 32), (2, 3, 32, 32), (6, 3, 5, 5), 1, 2)
+    with pytest.raises(WrongAnswer, match=r"expected 4 numbers"):
+        check_conv_output_shape((3, 3), ex.x.shape, ex.w.shape, 2, 0)
+    with pytest.raises(WrongAnswer, match="whole numbers"):
+        check_conv_output_shape((1, 1, 3.5, 3.5), ex.x.shape, ex.w.shape, 2, 0)
+
+
+@pytest.fixture
+def layer():
+    ex = teaching_example(channels=2, filters=2, seed=1)
+    b = ex.b + 1  # make sure no bias is zero, so a forgotten bias is visible
+    out, _ = conv2d_forward_naive(ex.x, ex.w, b, 2, 1)
+    return ex.x, ex.w, b, out
+
+
+def test_check_conv_output_cell_accepts_reference(layer):
+    x, w, b, out = layer
+    for (i, j) in [(0, 0), (1, 2), (3, 3)]:
+        assert check_conv_output_cell(out[0, 1, i, j], x, w, b, 2, 1, 0, 1, i, j)
+
+
+def test_check_conv_output_cell_names_mistakes(layer):
+    x, w, b, out = layer
+    with pytest.raises(WrongAnswer, match="bias"):
+        check_conv_output_cell(out[0, 1, 1, 2] - b[1], x, w, b, 2, 1, 0, 1, 1, 2)
+    x_pad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    no_stride = np.sum(x_pad[0, :, 1:4, 2:5] * w[1]) + b[1]
+    flipped = np.sum(x_pad[0, :, 2:5, 4:7] * w[1, :, ::-1, ::-1]) + b[1]
+    right, no_bias = out[0, 1, 1, 2], out[0, 1, 1, 2] - b[1]
+    assert len({float(v) for v in (right, no_bias, no_stride, flipped)}) == 4, "mistakes must differ here"
+    with pytest.raises(WrongAnswer, match="stride was left out"):
+        check_conv_output_cell(no_stride, x, w, b, 2, 1, 0, 1, 1, 2)
+    with pytest.raises(WrongAnswer, match="flipped"):
+        check_conv_output_cell(flipped, x, w, b, 2, 1, 0, 1, 1, 2)
+    with pytest.raises(WrongAnswer, match=r"out\[0, 1, 1, 2\]: wrong values"):
+        check_conv_output_cell(out[0, 1, 1, 2] + 0.25, x, w, b, 2, 1, 0, 1, 1, 2)
