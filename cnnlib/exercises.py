@@ -249,3 +249,99 @@ def check_conv_output_cell(answer, x, w, b, stride, pad, n, f, i, j):
                  "the kernel was flipped: the layer computes a cross-correlation, no flip.")]
     mistakes = [(v, msg) for v, msg in mistakes if np.isfinite(v)]
     return compare_answer(f"out[{n}, {f}, {i}, {j}]", answer, expected, known_mistakes=mistakes)
+
+
+# ------------------------------ 03_kernel_gradient and 04_input_gradient: one channel
+
+def _one_channel_gradients(x_shape, kernel, dout, stride, pad, x=None):
+    """dx (H, W) and dw (KH, KW) of a one-channel layer, by ``conv2d_backward_naive``."""
+    from .conv import conv2d_backward_naive  # the loop reference
+    x = np.zeros(x_shape) if x is None else np.asarray(x, dtype=np.float64)
+    w = np.asarray(kernel, dtype=np.float64)[None, None]
+    _, cache = conv2d_forward_naive(x[None, None], w, np.zeros(1), stride, pad)
+    dx, dw, _ = conv2d_backward_naive(np.asarray(dout, dtype=np.float64)[None, None], cache)
+    return dx[0, 0], dw[0, 0]
+
+
+def check_kernel_gradient(answer, x, dout, kernel_shape, stride=1):
+    """Check ``∂E/∂w (KH, KW)`` of a one-channel layer (no padding) given its input and deltas.
+
+    ``x (H, W)``, ``dout (H_out, W_out)`` the deltas, ``kernel_shape (KH, KW)``:
+
+        ∂E/∂w[m, q] = Σ_i Σ_j δ[i, j] · x[S·i + m, S·j + q]  =  (x ⋆ dilate(δ, S))[m, q]
+
+    Reference: ``cnnlib.conv.conv2d_backward_naive``. Known mistakes recognised:
+    the deltas rotated by 180 degrees (eq. 14 read as a cross-correlation), the
+    stride ignored (deltas not dilated), the deltas left out (windows just summed).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    dout = np.asarray(dout, dtype=np.float64)
+    kh, kw = kernel_shape
+    _, expected = _one_channel_gradients(x.shape, np.zeros((kh, kw)), dout, stride, 0, x=x)
+    given = _as_array(answer, "kernel gradient")
+    undilated = cross_correlate2d(x, dout, "valid")
+    if given.shape != expected.shape and given.shape == undilated.shape:
+        raise WrongAnswer(f"kernel gradient: wrong shape: expected {expected.shape}, given {given.shape}"
+                          f" (the shape of x ⋆ δ without dilation: with stride {stride}, put "
+                          f"{stride} - 1 zeros between the deltas first, dilate(δ, {stride}))")
+    mistakes = [(_one_channel_gradients(x.shape, np.zeros((kh, kw)), rot180(dout), stride, 0, x=x)[1],
+                 "the deltas were rotated by 180 degrees: ∂E/∂w = x ⋆ δ uses δ as it is "
+                 "(eq. 14 writes rot180(δ) with * meaning a true convolution; the two flips cancel)."),
+                (_one_channel_gradients(x.shape, np.zeros((kh, kw)), np.ones_like(dout), stride, 0, x=x)[1],
+                 "the deltas are missing: every input pixel must be multiplied by the delta of its window.")]
+    if as_pair(stride, "stride", 1) != (1, 1) and undilated.shape[0] >= kh and undilated.shape[1] >= kw:
+        mistakes.append((undilated[:kh, :kw], "the stride was ignored: the deltas must be dilated "
+                                              f"(stride {stride} - 1 zeros between them) before correlating."))
+    return compare_answer("kernel gradient", given, expected, known_mistakes=mistakes)
+
+
+def check_bias_gradient(answer, dout):
+    """Check ``∂E/∂b[f] = Σ_n Σ_i Σ_j δ[n, f, i, j]`` for deltas ``dout (N, F, H_out, W_out)``: shape ``(F,)``."""
+    dout = np.asarray(dout, dtype=np.float64)
+    if dout.ndim != 4:
+        raise ValueError(f"dout: expected 4 dimensions (N, F, H_out, W_out), got shape {dout.shape}")
+    expected = dout.sum(axis=(0, 2, 3))
+    mistakes = [(dout.mean(axis=(0, 2, 3)), "that is the mean of the deltas; the bias gradient is their sum "
+                                            "(the bias is added to every output, so every delta counts once)."),
+                (dout.sum(axis=(2, 3))[0], "only the first image of the batch was summed: sum over n too.")]
+    return compare_answer("bias gradient", answer, expected, known_mistakes=mistakes)
+
+
+def check_input_gradient(answer, dout, kernel, x_shape, stride=1, pad=0):
+    """Check ``∂E/∂x (H, W)`` of a one-channel layer given its deltas and kernel.
+
+    ``dout (H_out, W_out)``, ``kernel (KH, KW)``, ``x_shape (H, W)``:
+
+        ∂E/∂x_pad = full(dilate(δ, S) ⋆ rot180(w)), zero rows/columns appended where no
+        window reads, then the padding P cropped.
+
+    Reference: ``cnnlib.conv.conv2d_backward_naive``. Known mistakes recognised:
+    the kernel not rotated, the deltas not dilated, the padding not cropped,
+    the unread last rows/columns not appended.
+    """
+    dout = np.asarray(dout, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    h, w_in = x_shape
+    sh, sw = as_pair(stride, "stride", 1)
+    ph, pw = as_pair(pad, "pad", 0)
+    expected, _ = _one_channel_gradients((h, w_in), kernel, dout, stride, pad)
+    given = _as_array(answer, "input gradient")
+    kh, kw = kernel.shape
+    shape_hints = [
+        ((h + 2 * ph, w_in + 2 * pw), "the padding was not cropped: drop P rows/columns on every side."),
+        ((dout.shape[0] + kh - 1, dout.shape[1] + kw - 1),
+         f"the deltas were not dilated: with stride {stride}, put stride - 1 zeros between them first."),
+        ((sh * (dout.shape[0] - 1) + kh - 2 * ph, sw * (dout.shape[1] - 1) + kw - 2 * pw),
+         "the rows/columns that no window reads are missing: append zeros for them (their gradient is 0)."),
+        ((sh * (dout.shape[0] - 1) + kh, sw * (dout.shape[1] - 1) + kw),
+         "this is the full result before cropping: append zero rows/columns no window reads, then crop P."),
+    ]
+    if given.shape != expected.shape:
+        for shape, hint in shape_hints:
+            if given.shape == shape:
+                raise WrongAnswer(f"input gradient: wrong shape: expected {expected.shape}, "
+                                  f"given {given.shape} ({hint})")
+    mistakes = [(_one_channel_gradients((h, w_in), rot180(kernel), dout, stride, pad)[0],
+                 "the kernel was not rotated: ∂E/∂x is the full cross-correlation of the deltas with "
+                 "rot180(w) (or the full convolution with w itself), not with w.")]
+    return compare_answer("input gradient", given, expected, known_mistakes=mistakes)

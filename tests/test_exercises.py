@@ -176,3 +176,69 @@ def test_check_conv_output_cell_names_mistakes(layer):
         check_conv_output_cell(flipped, x, w, b, 2, 1, 0, 1, 1, 2)
     with pytest.raises(WrongAnswer, match=r"out\[0, 1, 1, 2\]: wrong values"):
         check_conv_output_cell(out[0, 1, 1, 2] + 0.25, x, w, b, 2, 1, 0, 1, 1, 2)
+
+
+# ------------------------------------------- 03/04: kernel, bias and input gradient checkers
+
+def _gradients_3_4(x, w, dout, stride, pad):
+    from cnnlib.conv import conv2d_backward_naive
+    _, cache = conv2d_forward_naive(x[None, None], w[None, None], np.zeros(1), stride, pad)
+    dx, dw, _ = conv2d_backward_naive(dout[None, None], cache)
+    return dx[0, 0], dw[0, 0]
+
+
+def test_check_kernel_gradient_accepts_reference_and_names_mistakes():
+    from cnnlib.correlate import dilate
+    from cnnlib.exercises import check_kernel_gradient
+    ex = teaching_example(seed=3)
+    x, w, d = ex.x[0, 0], ex.w[0, 0], ex.dout[0, 0]
+    _, dw = _gradients_3_4(x, w, d, 2, 0)
+    assert check_kernel_gradient(dw, x, d, (3, 3), 2)
+    assert check_kernel_gradient(cross_correlate2d(x, dilate(d, 2)), x, d, (3, 3), 2)
+    with pytest.raises(WrongAnswer, match="rotated by 180"):
+        check_kernel_gradient(cross_correlate2d(x, rot180(dilate(d, 2))), x, d, (3, 3), 2)
+    with pytest.raises(WrongAnswer, match="not dilated|dilate"):
+        check_kernel_gradient(cross_correlate2d(x, d), x, d, (3, 3), 2)
+    with pytest.raises(WrongAnswer, match="stride was ignored"):
+        check_kernel_gradient(cross_correlate2d(x, d)[:3, :3], x, d, (3, 3), 2)
+    with pytest.raises(WrongAnswer, match="deltas are missing"):
+        check_kernel_gradient(cross_correlate2d(x, dilate(np.ones_like(d), 2)), x, d, (3, 3), 2)
+    with pytest.raises(WrongAnswer, match="wrong values"):
+        check_kernel_gradient(dw + 0.5, x, d, (3, 3), 2)
+
+
+def test_check_bias_gradient():
+    from cnnlib.exercises import check_bias_gradient
+    dout = np.arange(2 * 3 * 2 * 2, dtype=float).reshape(2, 3, 2, 2) - 10
+    assert check_bias_gradient(dout.sum(axis=(0, 2, 3)), dout)
+    with pytest.raises(WrongAnswer, match="mean"):
+        check_bias_gradient(dout.mean(axis=(0, 2, 3)), dout)
+    with pytest.raises(WrongAnswer, match="first image"):
+        check_bias_gradient(dout[0].sum(axis=(1, 2)), dout)
+    with pytest.raises(WrongAnswer, match="wrong shape"):
+        check_bias_gradient(dout.sum(), dout)
+
+
+def test_check_input_gradient_accepts_reference_and_names_mistakes():
+    from cnnlib.correlate import dilate
+    from cnnlib.exercises import check_input_gradient
+    rng = np.random.default_rng(7)
+    w = rng.integers(-2, 3, size=(3, 3)).astype(float)
+    d = rng.integers(-2, 3, size=(4, 4)).astype(float)    # 8x8 input, pad 1, stride 2 -> 4x4
+    dx, _ = _gradients_3_4(np.zeros((8, 8)), w, d, 2, 1)
+    assert check_input_gradient(dx, d, w, (8, 8), 2, 1)
+    full = cross_correlate2d(dilate(d, 2), rot180(w), "full")        # (9, 9): rows 0..8 of the 10x10 x_pad
+    with pytest.raises(WrongAnswer, match="before cropping"):
+        check_input_gradient(full, d, w, (8, 8), 2, 1)
+    with pytest.raises(WrongAnswer, match="not dilated"):
+        check_input_gradient(cross_correlate2d(d, rot180(w), "full"), d, w, (8, 8), 2, 1)
+    padded = np.pad(full, ((0, 1), (0, 1)))                          # (10, 10) = x_pad
+    with pytest.raises(WrongAnswer, match="padding was not cropped"):
+        check_input_gradient(padded, d, w, (8, 8), 2, 1)
+    with pytest.raises(WrongAnswer, match="no window reads"):
+        check_input_gradient(full[1:-1, 1:-1], d, w, (8, 8), 2, 1)
+    not_rotated = np.pad(cross_correlate2d(dilate(d, 2), w, "full"), ((0, 1), (0, 1)))[1:-1, 1:-1]
+    with pytest.raises(WrongAnswer, match="not rotated"):
+        check_input_gradient(not_rotated, d, w, (8, 8), 2, 1)
+    with pytest.raises(WrongAnswer, match="wrong values"):
+        check_input_gradient(dx + 1.0, d, w, (8, 8), 2, 1)
