@@ -1,0 +1,847 @@
+"""The four explorers: move a slider, watch the numbers of a layer's backward pass move.
+
+- ``gradient_flow_explorer``   the 7x7 input, 3x3 kernel, stride-2 layer of the course:
+  one output's window and its delta's share of dX and dW; one input pixel and the
+  sum of terms that makes dE/dx there; dX accumulated output by output (the
+  scatter-add); the same dX as a full correlation of the dilated deltas with the
+  rotated kernel. Stride, padding and kernel size can change.
+- ``conv_arithmetic_explorer`` input size, kernel, stride, padding -> output size,
+  the windows, and why some pixels are never read when the stride does not tile.
+- ``pooling_explorer``         max or average pooling, any size and stride: where
+  each delta goes.
+- ``im2row_explorer``          one output position is one row of the im2row matrix;
+  backward, ``row2im`` scatters that row back onto its window.
+
+How they are built (so that tests can check the numbers behind every picture):
+each explorer is a small class holding its controls and a ``state``. The state
+is computed by a pure function of the control values (``gradient_flow_state``,
+``conv_arithmetic_state``, ``pooling_state``, ``im2row_state``), and every number
+in it comes from a cnnlib function (``conv2d_backward``, ``conv2d_coverage``,
+``im2row``/``row2im``, the pooling backward functions, ``dilate``, ``rot180``,
+``cross_correlate2d``); nothing is recomputed here by hand. The drawing is done
+by ``cnnlib.plotting`` functions on one reused matplotlib ``Figure`` (no pyplot,
+so nothing leaks into the notebook), rendered to PNG in an ``ipywidgets.Image``.
+Each function returns an ``ipywidgets.VBox`` whose ``.explorer`` attribute is the
+explorer object (``.state``, the controls, ``.update()``).
+"""
+import html
+import io
+from dataclasses import dataclass, field
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import plotting
+from .conv import conv2d_backward, conv2d_coverage, conv2d_forward, conv_output_shape
+from .correlate import cross_correlate2d, dilate, pad2d, rot180
+from .data import teaching_example
+from .im2row import im2row, row2im
+from .pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
+
+_STYLE = {"description_width": "initial"}
+
+
+def _slider(value, lo, hi, description, width="210px"):
+    return widgets.IntSlider(value=value, min=lo, max=hi, description=description,
+                             style=_STYLE, layout=widgets.Layout(width=width))
+
+
+def _num(v):
+    """A number as a learner writes it: 3, -1.5, 0.25 (negative numbers in parentheses)."""
+    s = plotting._format(float(v), None)
+    return f"({s})" if float(v) < 0 else s
+
+
+class _Explorer:
+    """Common machinery: controls -> pure state function -> plotting -> PNG in an Image."""
+
+    dpi = 80
+
+    def __init__(self, rows, controls):
+        self.fig = Figure()
+        self.image = widgets.Image(format="png")
+        self.readout = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
+        self.widget = widgets.VBox(rows + [self.readout, self.image])
+        self.widget.explorer = self
+        self.state = None
+        self._syncing = False
+        for control in controls:
+            control.observe(self._changed, names="value")
+
+    def _changed(self, change):
+        if not self._syncing:
+            self.update()
+
+    def _set_max(self, slider, maximum):
+        """Change a slider's range without triggering an update for each change."""
+        self._syncing = True
+        try:
+            slider.max = maximum
+            slider.value = min(slider.value, maximum)
+        finally:
+            self._syncing = False
+
+    def update(self):
+        """Recompute the state from the controls and redraw."""
+        self._sync_ranges()
+        self.state = self.compute()
+        self.draw()
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", dpi=self.dpi)
+        self.image.value = buf.getvalue()
+
+    def _sync_ranges(self):
+        pass
+
+
+def _show(widget, visible):
+    widget.layout.display = None if visible else "none"
+
+
+# ============================================================ 1. gradient flow
+
+def gradient_flow_layer(channels=1, seed=0, kernel_size=3, stride=2, pad=0):
+    """The numbers of the gradient-flow explorer for one geometry.
+
+    Returns ``x (1, C, 7, 7)``, ``w (1, C, K, K)``, ``b (1,)``, ``dout (1, 1, H_out, W_out)``.
+    With the defaults (K=3, S=2, P=0) these are exactly
+    ``cnnlib.data.teaching_example(channels, seed=seed)``. Other kernel sizes
+    and output shapes keep the example's numbers in the top-left corner and fill
+    the rest with integers -2..2 drawn from ``default_rng([seed, 5])``, so
+    moving a slider changes the geometry, not the familiar numbers.
+    """
+    ex = teaching_example(channels=channels, seed=seed)
+    if kernel_size not in (2, 3, 4):
+        raise ValueError(f"kernel_size: expected 2, 3 or 4, got {kernel_size!r}")
+    _, _, h_out, w_out = conv_output_shape(ex.x.shape, (1, channels, kernel_size, kernel_size),
+                                           stride, pad)
+    rng = np.random.default_rng([seed, 5])
+    w_big = rng.integers(-2, 3, size=(1, channels, 4, 4)).astype(np.float64)
+    w_big[:, :, :3, :3] = ex.w
+    d_big = rng.integers(-2, 3, size=(1, 1, 10, 10)).astype(np.float64)  # 10 = largest H_out here
+    d_big[:, :, :3, :3] = ex.dout
+    w = w_big[:, :, :kernel_size, :kernel_size].copy()
+    return ex.x, w, ex.b, d_big[:, :, :h_out, :w_out].copy()
+
+
+@dataclass
+class Term:
+    """One term ``δ[i, j] · w[c, m, n]`` of the sum that makes dE/dx at one pixel."""
+    out_pos: tuple      # (i, j), the output whose window read the pixel
+    kernel_pos: tuple   # (m, n), the kernel entry that multiplied it
+    delta: float
+    weight: float
+
+    @property
+    def value(self):
+        return self.delta * self.weight
+
+
+@dataclass
+class GradientFlowState:
+    """Everything the gradient-flow explorer shows, for one setting of its controls.
+
+    Arrays with a leading C are per input channel; "_pad" arrays are in padded
+    coordinates ``(H + 2P, W + 2P)`` (the real pixel (p, q) sits at (p + P, q + P)).
+    """
+    stride: int
+    pad: int
+    kernel_size: int
+    channel: int
+    x: np.ndarray              # (C, H, W)
+    x_pad: np.ndarray          # (C, Hp, Wp)
+    w: np.ndarray              # (C, K, K), the one filter
+    dout: np.ndarray           # (H_out, W_out), the deltas from above
+    dx: np.ndarray             # (C, H, W)   conv2d_backward
+    dw: np.ndarray             # (C, K, K)   conv2d_backward
+    db: float
+    dx_pad: np.ndarray         # (C, Hp, Wp) dX before the padding is cropped
+    coverage: np.ndarray       # (H, W) how many windows read each pixel (conv2d_coverage)
+    unread: np.ndarray         # (H, W) bool, coverage == 0
+    unread_pad: np.ndarray     # (Hp, Wp) bool, the same cells in padded coordinates
+    # one output position
+    out_pos: tuple
+    window: tuple              # (row, col, K, K) in padded coordinates
+    contrib_dx_pad: np.ndarray  # (C, Hp, Wp) what δ[i, j] alone adds to dX
+    contrib_dw: np.ndarray     # (C, K, K)   what δ[i, j] alone adds to dW
+    # one input pixel
+    pixel: tuple               # (p, q), unpadded
+    reached: np.ndarray        # (H_out, W_out) bool, outputs whose window holds the pixel
+    terms: list                # [Term], one per reached output (channel ``channel``)
+    dx_at_pixel: float         # dx[channel, p, q]
+    # scatter-add, output by output (row-major order)
+    step: int                  # how many outputs have been added (0 .. H_out*W_out)
+    done: np.ndarray           # (H_out, W_out) bool, the first ``step`` outputs
+    current: object            # (i, j) of the output added last, or None
+    step_dx_pad: np.ndarray    # (C, Hp, Wp) what that output adds
+    partial_dx_pad: np.ndarray  # (C, Hp, Wp) the sum after ``step`` outputs
+    # dX as a full correlation of the dilated deltas with the rotated kernel
+    dilated: np.ndarray        # (S(H_out-1)+1, S(W_out-1)+1)
+    dilated_padded: np.ndarray  # dilated, zero-padded by K-1 (and on the bottom/right up to Hp)
+    rot_w: np.ndarray          # (C, K, K) rot180(w)
+    full: np.ndarray           # (C, S(H_out-1)+K, S(W_out-1)+K) cross_correlate2d(..., "full")
+    dx_full_pad: np.ndarray    # (C, Hp, Wp) ``full`` extended by zero rows/cols never read
+    dx_full: np.ndarray        # (C, H, W) cropped: equals dx
+    meta: dict = field(default_factory=dict)
+
+
+def gradient_flow_state(channels=1, seed=0, stride=2, pad=0, kernel_size=3, out_pos=(0, 0),
+                        pixel=(0, 0), step=0, channel=0):
+    """The numbers behind the gradient-flow explorer (a pure function of the controls).
+
+    The layer is ``gradient_flow_layer(channels, seed, kernel_size, stride, pad)``;
+    positions out of range are clipped. Every array comes from cnnlib:
+
+    - ``dx, dw, db = conv2d_backward(dout, cache)``; ``dx_pad`` from the same layer
+      run on ``pad2d(x)`` with no padding (the same windows, before the crop);
+    - one output's share: ``conv2d_backward`` of the deltas with all but
+      ``δ[i, j]`` set to zero; the scatter-add after k steps: the same with the
+      first k deltas kept (row-major);
+    - the outputs that read pixel (p, q) and the kernel entry each used: the
+      nonzero entries of ``im2row`` of the one-hot image at (p, q) (one column of
+      the layer's Jacobian);
+    - the full-convolution route, per channel c:
+      ``cross_correlate2d(dilate(δ, S), rot180(w[c]), "full")``.
+    """
+    x4, w4, b, d4 = gradient_flow_layer(channels, seed, kernel_size, stride, pad)
+    n_ch, h, w_in = x4.shape[1:]
+    k = kernel_size
+    _, cache = conv2d_forward(x4, w4, b, stride, pad)
+    dx, dw, db = conv2d_backward(d4, cache)
+    x_pad4 = pad2d(x4, pad)  # (1, C, Hp, Wp)
+    _, cache_pad = conv2d_forward(x_pad4, w4, b, stride, 0)
+    h_out, w_out = d4.shape[2:]
+    hp, wp = x_pad4.shape[2:]
+
+    def backward_pad(keep):
+        """dX_pad and dW of the deltas where ``keep`` (H_out, W_out) is True, zero elsewhere."""
+        d_kept = np.where(keep, d4, 0.0)  # (1, 1, H_out, W_out)
+        dxp, dwk, _ = conv2d_backward(d_kept, cache_pad)
+        return dxp[0], dwk[0]
+
+    everything = np.ones((h_out, w_out), dtype=bool)
+    dx_pad = backward_pad(everything)[0]
+    coverage = conv2d_coverage((h, w_in), k, stride, pad)
+    coverage_pad = conv2d_coverage((hp, wp), k, stride, 0)
+    unread_pad = np.zeros((hp, wp), dtype=bool)
+    unread_pad[pad:pad + h, pad:pad + w_in] = coverage_pad[pad:pad + h, pad:pad + w_in] == 0
+
+    # one output position
+    i, j = int(np.clip(out_pos[0], 0, h_out - 1)), int(np.clip(out_pos[1], 0, w_out - 1))
+    one = np.zeros((h_out, w_out), dtype=bool)
+    one[i, j] = True
+    contrib_dx_pad, contrib_dw = backward_pad(one)
+
+    # the scatter-add after ``step`` outputs
+    n_steps = h_out * w_out
+    step = int(np.clip(step, 0, n_steps))
+    done = (np.arange(n_steps) < step).reshape(h_out, w_out)
+    partial_dx_pad = backward_pad(done)[0]
+    if step:
+        current = divmod(step - 1, w_out)
+        last = np.zeros((h_out, w_out), dtype=bool)
+        last[current] = True
+        step_dx_pad = backward_pad(last)[0]
+    else:
+        current, step_dx_pad = None, np.zeros_like(dx_pad)
+
+    # one input pixel: which outputs read it, and with which kernel entry
+    c = int(np.clip(channel, 0, n_ch - 1))
+    p, q = int(np.clip(pixel[0], 0, h - 1)), int(np.clip(pixel[1], 0, w_in - 1))
+    onehot = np.zeros_like(x4)
+    onehot[0, c, p, q] = 1.0
+    jac = im2row(onehot, k, k, stride, pad)  # (H_out*W_out, C*K*K): where the pixel lands
+    reached = (jac.sum(axis=1) > 0).reshape(h_out, w_out)  # (H_out, W_out)
+    terms = []
+    for r, col in zip(*np.nonzero(jac)):
+        oi, oj = divmod(int(r), w_out)
+        _, m, n = np.unravel_index(int(col), (n_ch, k, k))
+        terms.append(Term((oi, oj), (int(m), int(n)), float(d4[0, 0, oi, oj]), float(w4[0, c, m, n])))
+
+    # the same dX by the full correlation of the dilated deltas with the rotated kernel
+    dilated = dilate(d4[0, 0], stride)  # (S(H_out-1)+1, S(W_out-1)+1)
+    rot_w = rot180(w4[0])  # (C, K, K)
+    full = np.stack([cross_correlate2d(dilated, rot_w[cc], mode="full") for cc in range(n_ch)])
+    extra_h, extra_w = hp - full.shape[1], wp - full.shape[2]  # rows/cols no window reached
+    dx_full_pad = np.pad(full, ((0, 0), (0, extra_h), (0, extra_w)))  # (C, Hp, Wp)
+    dilated_padded = np.pad(dilated, ((k - 1, k - 1 + extra_h), (k - 1, k - 1 + extra_w)))
+
+    return GradientFlowState(
+        stride=stride, pad=pad, kernel_size=k, channel=c,
+        x=x4[0], x_pad=x_pad4[0], w=w4[0], dout=d4[0, 0], dx=dx[0], dw=dw[0], db=float(db[0]),
+        dx_pad=dx_pad, coverage=coverage, unread=coverage == 0, unread_pad=unread_pad,
+        out_pos=(i, j), window=(stride * i, stride * j, k, k), contrib_dx_pad=contrib_dx_pad,
+        contrib_dw=contrib_dw, pixel=(p, q), reached=reached, terms=terms,
+        dx_at_pixel=float(dx[0, c, p, q]), step=step, done=done, current=current,
+        step_dx_pad=step_dx_pad, partial_dx_pad=partial_dx_pad, dilated=dilated,
+        dilated_padded=dilated_padded, rot_w=rot_w, full=full, dx_full_pad=dx_full_pad,
+        dx_full=dx_full_pad[:, pad:pad + h, pad:pad + w_in],
+        meta={"extra": (extra_h, extra_w), "n_steps": n_steps})
+
+
+def _terms_text(state):
+    """'dE/dx[c, p, q] = δ[0,1]·w[2,1] + ... = (-1)·2 + ... = -2' as HTML."""
+    p, q = state.pixel
+    c = state.channel
+    name = f"∂E/∂x[{c}, {p}, {q}]" if state.x.shape[0] > 1 else f"∂E/∂x[{p}, {q}]"
+    if not state.terms:
+        return (f"{name} = <b>0</b>: no window reads this pixel "
+                f"(the stride does not tile the input), so no delta reaches it.")
+    wname = f"w[{c}," if state.x.shape[0] > 1 else "w["
+    symbols = " + ".join(f"δ[{t.out_pos[0]},{t.out_pos[1]}]·{wname}{t.kernel_pos[0]},{t.kernel_pos[1]}]"
+                         for t in state.terms)
+    numbers = " + ".join(f"{_num(t.delta)}·{_num(t.weight)}" for t in state.terms)
+    return (f"{name} = {symbols}<br>&nbsp;&nbsp;&nbsp;= {numbers} = <b>{plotting._format(state.dx_at_pixel, None)}</b>"
+            f" &nbsp;({len(state.terms)} output(s) read this pixel)")
+
+
+class GradientFlowExplorer(_Explorer):
+    """Controls and drawing of ``gradient_flow_explorer``; the numbers are in ``self.state``."""
+
+    VIEWS = (("one output", "output"), ("one input pixel", "pixel"),
+             ("scatter-add, step by step", "steps"), ("full convolution", "full"))
+
+    def __init__(self, channels=1, seed=0):
+        if channels not in (1, 3):
+            raise ValueError(f"channels: expected 1 or 3, got {channels!r}")
+        self.channels, self.seed = channels, seed
+        self.view = widgets.ToggleButtons(options=self.VIEWS, value="output",
+                                          style={"button_width": "auto"})
+        self.stride = _slider(2, 1, 3, "stride S")
+        self.pad = _slider(0, 0, 2, "padding P")
+        self.kernel_size = _slider(3, 2, 4, "kernel K")
+        self.channel = widgets.ToggleButtons(options=list(range(channels)), value=0,
+                                             description="channel", style={"button_width": "32px"})
+        self.out_i = _slider(0, 0, 2, "output row i")
+        self.out_j = _slider(0, 0, 2, "output col j")
+        self.pix_r = _slider(2, 0, 6, "input row p")
+        self.pix_c = _slider(2, 0, 6, "input col q")
+        self.step = _slider(0, 0, 9, "outputs added", width="300px")
+        self.play = widgets.Play(value=0, min=0, max=9, interval=900, description="play")
+        widgets.jslink((self.play, "value"), (self.step, "value"))
+        _show(self.channel, channels > 1)
+        geometry = widgets.HBox([self.stride, self.pad, self.kernel_size, self.channel])
+        picks = widgets.HBox([self.out_i, self.out_j, self.pix_r, self.pix_c, self.play, self.step])
+        controls = [self.view, self.stride, self.pad, self.kernel_size, self.channel, self.out_i,
+                    self.out_j, self.pix_r, self.pix_c, self.step]
+        super().__init__([self.view, geometry, picks], controls)
+        self.update()
+
+    def values(self):
+        return dict(channels=self.channels, seed=self.seed, stride=self.stride.value,
+                    pad=self.pad.value, kernel_size=self.kernel_size.value,
+                    out_pos=(self.out_i.value, self.out_j.value),
+                    pixel=(self.pix_r.value, self.pix_c.value), step=self.step.value,
+                    channel=self.channel.value)
+
+    def _sync_ranges(self):
+        _, _, h_out, w_out = conv_output_shape((1, 1, 7, 7), (1, 1, self.kernel_size.value,
+                                               self.kernel_size.value), self.stride.value,
+                                               self.pad.value)
+        self._set_max(self.out_i, h_out - 1)
+        self._set_max(self.out_j, w_out - 1)
+        self._set_max(self.step, h_out * w_out)
+        self._set_max(self.play, h_out * w_out)
+        view = self.view.value
+        for control, views in ((self.out_i, "output"), (self.out_j, "output"),
+                               (self.pix_r, "pixel full"), (self.pix_c, "pixel full"),
+                               (self.step, "steps"), (self.play, "steps")):
+            _show(control, view in views.split())
+
+    def compute(self):
+        return gradient_flow_state(**self.values())
+
+    def draw(self):
+        s, view = self.state, self.view.value
+        c, pad, k = s.channel, s.pad, s.kernel_size
+        ch = f"[{c}]" if s.x.shape[0] > 1 else ""
+        hp, wp = s.x_pad.shape[1:]
+        pp, pq = s.pixel[0] + pad, s.pixel[1] + pad
+        if view == "output":
+            i, j = s.out_pos
+            _, axes = plotting.grid_figure([(hp, wp), (k, k), s.dout.shape, (hp, wp), (k, k)],
+                                           fig=self.fig)
+            plotting.plot_padded_grid(s.x_pad[c], pad, ax=axes[0], title=f"input x{ch}",
+                                      highlight=[s.window], mark=s.unread_pad)
+            plotting.plot_grid(s.w[c], ax=axes[1], title=f"kernel w{ch}", signed=True)
+            plotting.plot_grid(s.dout, ax=axes[2], title="deltas δ", signed=True,
+                               highlight=[(i, j, 1, 1)])
+            plotting.plot_padded_grid(s.contrib_dx_pad[c], pad, ax=axes[3], signed=True,
+                                      title=f"δ[{i},{j}]·w → dX{ch}", highlight=[s.window])
+            plotting.plot_grid(s.contrib_dw[c], ax=axes[4], signed=True,
+                               title=f"δ[{i},{j}]·window → dW{ch}")
+            r0, c0 = s.window[:2]
+            self.readout.value = (
+                f"Output ({i}, {j}) read the window rows {r0 - pad}..{r0 - pad + k - 1}, "
+                f"cols {c0 - pad}..{c0 - pad + k - 1} of x. Its delta δ[{i},{j}] = "
+                f"<b>{_num(s.dout[i, j])}</b> adds δ·w to that window of dX and δ·window to dW "
+                f"(dW = Σ over all outputs; here dW{ch}[0,0] = {_num(s.dw[c, 0, 0])}).")
+        elif view == "pixel":
+            _, axes = plotting.grid_figure([(hp, wp), (k, k), s.dout.shape, (hp, wp)], fig=self.fig)
+            plotting.plot_padded_grid(s.x_pad[c], pad, ax=axes[0], title=f"input x{ch}",
+                                      highlight=[(pp, pq, 1, 1)], highlight_color=plotting.SECOND,
+                                      mark=s.unread_pad)
+            used = np.zeros((k, k), dtype=bool)
+            for t in s.terms:
+                used[t.kernel_pos] = True
+            plotting.plot_grid(s.w[c], ax=axes[1], title=f"kernel w{ch}", signed=True,
+                               highlight=used, highlight_color=plotting.SECOND)
+            plotting.plot_grid(s.dout, ax=axes[2], title="deltas δ", signed=True,
+                               highlight=s.reached, highlight_color=plotting.SECOND)
+            plotting.plot_padded_grid(s.dx_pad[c], pad, ax=axes[3], signed=True,
+                                      title=f"dX{ch} = ∂E/∂x", highlight=[(pp, pq, 1, 1)],
+                                      highlight_color=plotting.SECOND, mark=s.unread_pad)
+            self.readout.value = _terms_text(s)
+        elif view == "steps":
+            lim = max(float(np.abs(s.dx_pad[c]).max()), 1e-12)
+            _, axes = plotting.grid_figure([s.dout.shape, (hp, wp), (hp, wp)], fig=self.fig)
+            plotting.plot_grid(s.dout, ax=axes[0], title="deltas δ (added: grey)", signed=True,
+                               highlight=s.done, highlight_color="0.45")
+            n = s.meta["n_steps"]
+            if s.current is not None:
+                i, j = s.current
+                win = (s.stride * i, s.stride * j, k, k)
+                plotting.outline_window(axes[0], i, j)
+                plotting.plot_padded_grid(s.step_dx_pad[c], pad, ax=axes[1], signed=True,
+                                          title=f"step {s.step}: δ[{i},{j}]·w", highlight=[win])
+                plotting.plot_padded_grid(s.partial_dx_pad[c], pad, ax=axes[2], signed=True,
+                                          vmax=lim, title=f"dX{ch} after {s.step} of {n}",
+                                          highlight=[win])
+                self.readout.value = (
+                    f"Step {s.step} of {n}: output ({i}, {j}) adds δ[{i},{j}]·w = "
+                    f"{_num(s.dout[i, j])}·w onto its window; where windows overlap the "
+                    f"contributions add up (scatter-add). After step {n} this is dX.")
+            else:
+                plotting.plot_padded_grid(s.step_dx_pad[c], pad, ax=axes[1], signed=True,
+                                          title="nothing added yet")
+                plotting.plot_padded_grid(s.partial_dx_pad[c], pad, ax=axes[2], signed=True,
+                                          vmax=lim, title=f"dX{ch} after 0 of {n}")
+                self.readout.value = ("dX starts at zero. Move the slider (or press play): each "
+                                      "step adds one output's δ·w onto its window.")
+        else:  # full
+            km1 = k - 1
+            dh, dw_ = s.dilated.shape
+            _, axes = plotting.grid_figure([s.dilated_padded.shape, (k, k), (hp, wp)], fig=self.fig)
+            plotting.plot_grid(s.dilated_padded, ax=axes[0], signed=True, origin=(-km1, -km1),
+                               title=f"δ dilated (S={s.stride}), padded by K-1={km1}",
+                               highlight=[(pp, pq, k, k)], highlight_color=plotting.SECOND)
+            plotting.outline_window(axes[0], km1, km1, dh, dw_, color=plotting.FRAME, lw=1.2,
+                                    linestyle="--")
+            plotting.plot_grid(s.rot_w[c], ax=axes[1], signed=True, title=f"rot180(w{ch})")
+            plotting.plot_padded_grid(s.dx_full_pad[c], pad, ax=axes[2], signed=True,
+                                      title=f"dX{ch} by full correlation",
+                                      highlight=[(pp, pq, 1, 1)], highlight_color=plotting.SECOND,
+                                      mark=s.unread_pad)
+            same = np.array_equal(s.dx_full, s.dx)
+            extra = s.meta["extra"]
+            note = (f" The last {extra[0]} row(s)/col(s) are zero: no window reads them."
+                    if max(extra) else "")
+            self.readout.value = (
+                f"dX = full cross-correlation of the dilated deltas with rot180(w) "
+                f"(a 'full convolution' with w){' , cropped by P' if pad else ''}. "
+                f"Same as the scatter-add: <b>{'yes' if same else 'NO'}</b>.{note}<br>"
+                + _terms_text(s))
+
+
+def gradient_flow_explorer(channels=1, seed=0):
+    """Explore the backward pass of the 7x7, 3x3-kernel, stride-2 layer (returns a widget).
+
+    Views: one output (its window, its delta's share of dX and dW); one input
+    pixel (the outputs that read it, dE/dx there as a sum of terms); the
+    scatter-add step by step; dX as the full correlation of the dilated deltas
+    with the rotated kernel. Stride 1-3, padding 0-2 and kernel size 2-4 can be
+    changed; pixels that no output reads are crossed out. ``channels`` is 1 or 3.
+    The returned ``VBox`` has ``.explorer`` (a ``GradientFlowExplorer``) whose
+    ``.state`` is a ``GradientFlowState``.
+    """
+    return GradientFlowExplorer(channels=channels, seed=seed).widget
+
+
+# ============================================================ 2. conv arithmetic
+
+@dataclass
+class ConvArithmeticState:
+    """Output size, windows and unread pixels for one input size, kernel, stride, padding."""
+    size: int
+    kernel_size: int
+    stride: int
+    pad: int
+    padded: int                # H + 2P
+    out_size: int              # H_out (0 when the kernel does not fit)
+    error: object              # cnnlib's ValueError message, or None
+    remainder: int             # (H + 2P - K) mod S: padded rows/cols after the last window
+    tiles: bool                # remainder == 0
+    coverage_pad: np.ndarray   # (Hp, Hp) windows reading each padded pixel (conv2d_coverage)
+    unread: np.ndarray         # (Hp, Hp) bool, real pixels no window reads
+    out_pos: tuple
+    window: object             # (row, col, K, K) in padded coordinates, or None
+    formula: str
+    reason: str
+
+
+def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)):
+    """Pure function behind ``conv_arithmetic_explorer`` (square input and kernel).
+
+    ``H_out = floor((H + 2P - K) / S) + 1`` comes from ``conv_output_shape``, the
+    windows' coverage from ``conv2d_coverage``; when ``(H + 2P - K)`` is not a
+    multiple of S the remainder rows/cols are never read.
+    """
+    padded = size + 2 * pad
+    try:
+        out_size = conv_output_shape((1, 1, size, size), (1, 1, kernel_size, kernel_size),
+                                     stride, pad)[2]
+        error = None
+    except ValueError as exc:
+        out_size, error = 0, str(exc)
+    if error:
+        coverage = np.zeros((padded, padded), dtype=int)
+        remainder, window, pos = 0, None, (0, 0)
+        formula = (f"H_out = ⌊(H + 2P − K) / S⌋ + 1 = ⌊({size} + {2 * pad} − {kernel_size}) / "
+                   f"{stride}⌋ + 1: the kernel does not fit")
+        reason = f"No output: {error}."
+    else:
+        coverage = conv2d_coverage((padded, padded), kernel_size, stride, 0)
+        span = padded - kernel_size
+        remainder = span % stride
+        pos = tuple(int(np.clip(v, 0, out_size - 1)) for v in out_pos)
+        window = (stride * pos[0], stride * pos[1], kernel_size, kernel_size)
+        formula = (f"H_out = ⌊(H + 2P − K) / S⌋ + 1 = ⌊({size} + {2 * pad} − {kernel_size}) / "
+                   f"{stride}⌋ + 1 = ⌊{span}/{stride}⌋ + 1 = {out_size}")
+        if remainder == 0:
+            reason = (f"The stride tiles: {span} is a multiple of {stride}, the last window ends "
+                      f"exactly at the last padded row, every pixel is read.")
+        else:
+            reason = (f"The stride does not tile: {span} = {span // stride}·{stride} + {remainder}, "
+                      f"so after the last window (it ends at padded row {padded - remainder - 1}) "
+                      f"{remainder} row(s) and column(s) are left over. The division is floored: "
+                      f"those pixels are never read (crossed out) and their gradient is always 0.")
+    unread = np.zeros((padded, padded), dtype=bool)
+    unread[pad:pad + size, pad:pad + size] = coverage[pad:pad + size, pad:pad + size] == 0
+    return ConvArithmeticState(size, kernel_size, stride, pad, padded, out_size, error, remainder,
+                               remainder == 0 and not error, coverage, unread, pos, window,
+                               formula, reason)
+
+
+class ConvArithmeticExplorer(_Explorer):
+    """Controls and drawing of ``conv_arithmetic_explorer``."""
+
+    def __init__(self):
+        self.size = _slider(7, 3, 12, "input H")
+        self.kernel_size = _slider(3, 1, 5, "kernel K")
+        self.stride = _slider(2, 1, 4, "stride S")
+        self.pad = _slider(0, 0, 3, "padding P")
+        self.out_i = _slider(0, 0, 2, "window row i")
+        self.out_j = _slider(0, 0, 2, "window col j")
+        controls = [self.size, self.kernel_size, self.stride, self.pad, self.out_i, self.out_j]
+        super().__init__([widgets.HBox(controls[:4]), widgets.HBox(controls[4:])], controls)
+        self.update()
+
+    def values(self):
+        return dict(size=self.size.value, kernel_size=self.kernel_size.value,
+                    stride=self.stride.value, pad=self.pad.value,
+                    out_pos=(self.out_i.value, self.out_j.value))
+
+    def _sync_ranges(self):
+        s = conv_arithmetic_state(**{**self.values(), "out_pos": (0, 0)})
+        self._set_max(self.out_i, max(s.out_size - 1, 0))
+        self._set_max(self.out_j, max(s.out_size - 1, 0))
+
+    def compute(self):
+        return conv_arithmetic_state(**self.values())
+
+    def draw(self):
+        s = self.state
+        n = max(s.out_size, 1)
+        _, axes = plotting.grid_figure([(s.padded, s.padded), (n, n)], fig=self.fig)
+        plotting.plot_padded_grid(s.coverage_pad, s.pad, ax=axes[0], signed=False,
+                                  title="windows reading each pixel",
+                                  highlight=[s.window] if s.window else None, mark=s.unread)
+        if s.error:
+            axes[1].set_axis_off()
+            axes[1].set_title("no output", fontsize=9)
+        else:
+            index = np.arange(s.out_size * s.out_size).reshape(s.out_size, s.out_size)
+            plotting.plot_grid(index, ax=axes[1], signed=False, title="output (window no.)",
+                               highlight=[(s.out_pos[0], s.out_pos[1], 1, 1)], vmax=4 * index.max() + 1)
+        self.readout.value = f"{html.escape(s.formula)}<br>{html.escape(s.reason)}"
+
+
+def conv_arithmetic_explorer():
+    """Input size, kernel, stride, padding -> output size and windows (returns a widget).
+
+    The grid shows the padded input with the number of windows reading each
+    pixel; the window of the chosen output is outlined; the readout gives the
+    output-size formula with the numbers and, when the stride does not tile,
+    which rows and columns are left unread and why.
+    """
+    return ConvArithmeticExplorer().widget
+
+
+# ============================================================ 3. pooling
+
+@dataclass
+class PoolingState:
+    """The numbers behind ``pooling_explorer`` for one setting."""
+    mode: str                  # "max" or "avg"
+    size: int
+    stride: int
+    x: np.ndarray              # (H, W)
+    out: np.ndarray            # (H_out, W_out)
+    dout: np.ndarray           # (H_out, W_out)
+    dx: np.ndarray             # (H, W) the pooling backward of all deltas
+    out_pos: tuple
+    window: tuple              # (row, col, size, size)
+    route: np.ndarray          # (H, W) where δ[i, j] alone goes (backward of that delta only)
+    receivers: list            # [(r, c)] cells with a nonzero share of δ[i, j] (or all window cells)
+    winner: object             # (r, c) of the max (max mode) or None
+    coverage: np.ndarray       # (H, W) windows holding each pixel
+    unread: np.ndarray         # (H, W) bool
+
+
+def pooling_layer(seed=0, size=2, stride=2):
+    """Input ``(1, 1, 7, 7)`` (channel 0 of the teaching example: integers 0..9, with ties)
+    and deltas ``(1, 1, H_out, W_out)`` of integers -2..2 (``default_rng([seed, 7])``)."""
+    x = teaching_example(channels=1, seed=seed).x
+    _, _, h_out, w_out = conv_output_shape(x.shape, (1, 1, size, size), stride, 0)
+    d_big = np.random.default_rng([seed, 7]).integers(-2, 3, size=(1, 1, 7, 7)).astype(np.float64)
+    d_big[d_big == 0] = 1.0  # every window sends something visible
+    return x, d_big[:, :, :h_out, :w_out].copy()
+
+
+def pooling_state(mode="max", size=2, stride=2, out_pos=(0, 0), seed=0):
+    """Pure function behind ``pooling_explorer``: forward, backward and one delta's route.
+
+    ``dx`` is ``maxpool2d_backward`` / ``avgpool2d_backward`` of all deltas;
+    ``route`` is the same backward with only ``δ[i, j]`` kept.
+    """
+    if mode not in ("max", "avg"):
+        raise ValueError(f"mode: expected 'max' or 'avg', got {mode!r}")
+    forward, backward = ((maxpool2d_forward, maxpool2d_backward) if mode == "max"
+                         else (avgpool2d_forward, avgpool2d_backward))
+    x, dout = pooling_layer(seed, size, stride)
+    out, cache = forward(x, size, stride)
+    dx = backward(dout, cache)
+    h_out, w_out = out.shape[2:]
+    i, j = int(np.clip(out_pos[0], 0, h_out - 1)), int(np.clip(out_pos[1], 0, w_out - 1))
+    one = np.zeros_like(dout)
+    one[0, 0, i, j] = dout[0, 0, i, j]
+    route = backward(one, cache)[0, 0]
+    winner = None
+    if mode == "max":
+        m, n = divmod(int(cache.argmax[0, 0, i, j]), size)
+        winner = (stride * i + m, stride * j + n)
+    receivers = [tuple(int(v) for v in rc) for rc in zip(*np.nonzero(route))]
+    coverage = conv2d_coverage(x.shape, size, stride, 0)
+    return PoolingState(mode, size, stride, x[0, 0], out[0, 0], dout[0, 0], dx[0, 0], (i, j),
+                        (stride * i, stride * j, size, size), route, receivers, winner, coverage,
+                        coverage == 0)
+
+
+class PoolingExplorer(_Explorer):
+    """Controls and drawing of ``pooling_explorer``."""
+
+    def __init__(self, seed=0):
+        self.seed = seed
+        self.mode = widgets.ToggleButtons(options=[("max pooling", "max"), ("average pooling", "avg")],
+                                          value="max", style={"button_width": "auto"})
+        self.size = _slider(2, 2, 4, "size")
+        self.stride = _slider(2, 1, 4, "stride")
+        self.out_i = _slider(0, 0, 2, "output row i")
+        self.out_j = _slider(0, 0, 2, "output col j")
+        controls = [self.mode, self.size, self.stride, self.out_i, self.out_j]
+        super().__init__([self.mode, widgets.HBox(controls[1:])], controls)
+        self.update()
+
+    def values(self):
+        return dict(mode=self.mode.value, size=self.size.value, stride=self.stride.value,
+                    out_pos=(self.out_i.value, self.out_j.value), seed=self.seed)
+
+    def _sync_ranges(self):
+        h_out = (7 - self.size.value) // self.stride.value + 1
+        self._set_max(self.out_i, h_out - 1)
+        self._set_max(self.out_j, h_out - 1)
+
+    def compute(self):
+        return pooling_state(**self.values())
+
+    def draw(self):
+        s = self.state
+        i, j = s.out_pos
+        h, w = s.x.shape
+        _, axes = plotting.grid_figure([(h, w), s.out.shape, s.dout.shape, (h, w)], fig=self.fig)
+        plotting.plot_grid(s.x, ax=axes[0], title="input x", signed=False, highlight=[s.window],
+                           mark=s.unread)
+        if s.winner:
+            plotting.outline_cells(axes[0], [s.winner])
+        name = "max" if s.mode == "max" else "mean"
+        plotting.plot_grid(s.out, ax=axes[1], signed=False, title=f"output ({name})",
+                           highlight=[(i, j, 1, 1)])
+        plotting.plot_grid(s.dout, ax=axes[2], signed=True, title="deltas δ",
+                           highlight=[(i, j, 1, 1)])
+        plotting.plot_grid(s.dx, ax=axes[3], signed=True, title="dX (all deltas)",
+                           highlight=[s.window], mark=s.unread)
+        plotting.outline_cells(axes[3], s.receivers)
+        d = _num(s.dout[i, j])
+        overlap = s.stride < s.size
+        if s.mode == "max":
+            r, c = s.winner
+            text = (f"Window ({i}, {j}): its maximum {_num(s.out[i, j])} sits at x[{r},{c}] "
+                    f"(ties: the first in row-major order wins), so all of δ[{i},{j}] = {d} goes "
+                    f"there and nothing to the other cells.")
+        else:
+            text = (f"Window ({i}, {j}): every one of its {s.size * s.size} cells gets "
+                    f"δ/{s.size * s.size} = {d}/{s.size * s.size} = {_num(s.route[s.window[0], s.window[1]])}.")
+        if overlap:
+            text += " Windows overlap: a cell in several windows adds up their shares."
+        if s.unread.any():
+            text += " Crossed cells are in no window: their gradient is 0."
+        self.readout.value = text
+
+
+def pooling_explorer(seed=0):
+    """Max or average pooling: where each delta goes (returns a widget).
+
+    Size 2-4 and stride 1-4 (stride < size: overlapping windows, whose shares
+    add up). The chosen window is outlined in the input and in dX; the cells
+    that receive its delta are outlined in green.
+    """
+    return PoolingExplorer(seed=seed).widget
+
+
+# ============================================================ 4. im2row
+
+@dataclass
+class Im2rowState:
+    """The numbers behind ``im2row_explorer`` for one setting."""
+    kernel_size: int
+    stride: int
+    pad: int
+    x_pad: np.ndarray          # (Hp, Wp), the input (one channel) padded
+    w: np.ndarray              # (K, K)
+    rows: np.ndarray           # (H_out*W_out, K*K) im2row(x)
+    out: np.ndarray            # (H_out, W_out) rows @ w.ravel(), reshaped
+    dout: np.ndarray           # (H_out, W_out)
+    d_rows: np.ndarray         # (H_out*W_out, K*K) dY @ w.reshape(1, -1): row r is δ_r · w
+    out_pos: tuple
+    row: int                   # r = i * W_out + j
+    window: tuple              # (row, col, K, K) in padded coordinates
+    scatter_row_pad: np.ndarray  # (Hp, Wp) row2im of row r alone (padded coordinates)
+    dx_pad: np.ndarray         # (Hp, Wp) row2im of all rows (padded coordinates)
+    dx: np.ndarray             # (H, W) row2im(d_rows, x.shape, ..., pad): the padding cropped
+
+
+def im2row_state(kernel_size=3, stride=2, pad=0, out_pos=(0, 0), seed=0):
+    """Pure function behind ``im2row_explorer`` (one channel, one filter).
+
+    ``rows = im2row(x, K, K, S, P)``; row ``r = i*W_out + j`` is the window of
+    output (i, j). Backward: ``d_rows = dY @ w.reshape(1, -1)`` and
+    ``dx = row2im(d_rows, ...)``; ``row2im`` of row r alone is that row
+    scattered back onto its window. Padded-coordinate versions come from the
+    same functions applied to ``pad2d(x)`` with no padding.
+    """
+    x4, w4, b, d4 = gradient_flow_layer(1, seed, kernel_size, stride, pad)
+    k = kernel_size
+    rows = im2row(x4, k, k, stride, pad)  # (H_out*W_out, K*K)
+    h_out, w_out = d4.shape[2:]
+    out = (rows @ w4.reshape(1, -1).T).reshape(h_out, w_out)  # (H_out*W_out, 1) -> (H_out, W_out)
+    d_y = d4.reshape(-1, 1)  # (H_out*W_out, F=1)
+    d_rows = d_y @ w4.reshape(1, -1)  # (H_out*W_out, K*K)
+    i, j = int(np.clip(out_pos[0], 0, h_out - 1)), int(np.clip(out_pos[1], 0, w_out - 1))
+    r = i * w_out + j
+    x_pad4 = pad2d(x4, pad)
+    only_r = np.zeros_like(d_rows)
+    only_r[r] = d_rows[r]
+    scatter_row_pad = row2im(only_r, x_pad4.shape, k, k, stride, 0)[0, 0]
+    dx_pad = row2im(d_rows, x_pad4.shape, k, k, stride, 0)[0, 0]
+    dx = row2im(d_rows, x4.shape, k, k, stride, pad)[0, 0]
+    return Im2rowState(k, stride, pad, x_pad4[0, 0], w4[0, 0], rows, out, d4[0, 0], d_rows,
+                       (i, j), r, (stride * i, stride * j, k, k), scatter_row_pad, dx_pad, dx)
+
+
+class Im2rowExplorer(_Explorer):
+    """Controls and drawing of ``im2row_explorer``."""
+
+    max_rows_shown = 9
+
+    def __init__(self, seed=0):
+        self.seed = seed
+        self.mode = widgets.ToggleButtons(options=[("forward: im2row", "forward"),
+                                                   ("backward: row2im", "backward")],
+                                          value="forward", style={"button_width": "auto"})
+        self.kernel_size = _slider(3, 2, 4, "kernel K")
+        self.stride = _slider(2, 1, 3, "stride S")
+        self.pad = _slider(0, 0, 1, "padding P")
+        self.out_i = _slider(0, 0, 2, "output row i")
+        self.out_j = _slider(0, 0, 2, "output col j")
+        controls = [self.mode, self.kernel_size, self.stride, self.pad, self.out_i, self.out_j]
+        super().__init__([self.mode, widgets.HBox(controls[1:4]), widgets.HBox(controls[4:])],
+                         controls)
+        self.update()
+
+    def values(self):
+        return dict(kernel_size=self.kernel_size.value, stride=self.stride.value,
+                    pad=self.pad.value, out_pos=(self.out_i.value, self.out_j.value),
+                    seed=self.seed)
+
+    def _sync_ranges(self):
+        _, _, h_out, w_out = conv_output_shape((1, 1, 7, 7), (1, 1, self.kernel_size.value,
+                                               self.kernel_size.value), self.stride.value,
+                                               self.pad.value)
+        self._set_max(self.out_i, h_out - 1)
+        self._set_max(self.out_j, w_out - 1)
+
+    def compute(self):
+        return im2row_state(**self.values())
+
+    def _band(self, n_rows):
+        """The rows of the matrix shown: at most ``max_rows_shown``, around row r."""
+        r, shown = self.state.row, self.max_rows_shown
+        start = int(np.clip(r - shown // 2, 0, max(n_rows - shown, 0)))
+        return start, min(n_rows, start + shown)
+
+    def draw(self):
+        s = self.state
+        k, pad, r = s.kernel_size, s.pad, s.row
+        i, j = s.out_pos
+        hp, wp = s.x_pad.shape
+        lo, hi = self._band(s.rows.shape[0])
+        band_note = "" if (lo, hi) == (0, s.rows.shape[0]) else f", rows {lo}..{hi - 1}"
+        if self.mode.value == "forward":
+            _, axes = plotting.grid_figure([(hp, wp), (hi - lo, k * k), s.out.shape], fig=self.fig)
+            plotting.plot_padded_grid(s.x_pad, pad, ax=axes[0], title="input x", signed=False,
+                                      highlight=[s.window])
+            plotting.plot_grid(s.rows[lo:hi], ax=axes[1], signed=False, origin=(lo, 0),
+                               title=f"im2row(x) {s.rows.shape[0]}×{k * k}{band_note}",
+                               highlight=[(r - lo, 0, 1, k * k)])
+            plotting.plot_grid(s.out, ax=axes[2], title="rows @ w", highlight=[(i, j, 1, 1)])
+            self.readout.value = (
+                f"Output ({i}, {j}) is row r = i·W_out + j = {i}·{s.out.shape[1]} + {j} = <b>{r}</b>: "
+                f"its window read row by row (column (m, n) is m·{k} + n). "
+                f"out[{i},{j}] = row {r} · w = {_num(s.out[i, j])}.")
+        else:
+            _, axes = plotting.grid_figure([s.dout.shape, (hi - lo, k * k), (hp, wp), (hp, wp)],
+                                           fig=self.fig)
+            plotting.plot_grid(s.dout, ax=axes[0], signed=True, title="deltas δ",
+                               highlight=[(i, j, 1, 1)])
+            plotting.plot_grid(s.d_rows[lo:hi], ax=axes[1], signed=True, origin=(lo, 0),
+                               title=f"dY @ w: row r = δ_r·w{band_note}",
+                               highlight=[(r - lo, 0, 1, k * k)])
+            plotting.plot_padded_grid(s.scatter_row_pad, pad, ax=axes[2], signed=True,
+                                      title=f"row2im of row {r} alone", highlight=[s.window])
+            plotting.plot_padded_grid(s.dx_pad, pad, ax=axes[3], signed=True,
+                                      title="row2im of all rows = dX", highlight=[s.window])
+            self.readout.value = (
+                f"Backward: row {r} of dY·w is δ[{i},{j}]·w = {_num(s.dout[i, j])}·w; row2im "
+                f"sends each entry back to the pixel it was copied from and adds where windows "
+                f"overlap{'; the padding frame is then cropped' if pad else ''}.")
+
+
+def im2row_explorer(seed=0):
+    """One output position = one row of the im2row matrix (returns a widget).
+
+    Forward: the chosen output's window in the input and its row in
+    ``im2row(x)``. Backward: the row ``δ_r · w`` of ``dY @ W`` and ``row2im``
+    scattering it back onto the window; all rows together give dX.
+    """
+    return Im2rowExplorer(seed=seed).widget
