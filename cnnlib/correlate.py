@@ -7,12 +7,12 @@ equations are written in; ``conv.py`` builds the layer from the same ideas.
 
 Cross-correlation slides the kernel as it is (a *gather*):
 
-    (I ⋆ K)[i, j] = Σ_m Σ_n I[i + m, j + n] · K[m, n]
+    (I ⋆ K)[i, j] = Σ_m Σ_q I[i + m, j + q] · K[m, q]
 
 Convolution flips it, which is the same as spreading each input pixel over the
 output (a *scatter*):
 
-    (I ∗ K)[i, j] = Σ_m Σ_n I[i - m, j - n] · K[m, n]
+    (I ∗ K)[i, j] = Σ_m Σ_q I[i - m, j - q] · K[m, q]
 
 The two functions below are computed by these two different routes on purpose,
 so that ``convolve2d(I, K) == cross_correlate2d(I, rot180(K))`` is a real check.
@@ -38,7 +38,7 @@ def pad2d(a, pad):
 
 
 def rot180(kernel):
-    """Rotate the last two axes by 180 degrees: ``rot180(K)[m, n] = K[KH-1-m, KW-1-n]``.
+    """Rotate the last two axes by 180 degrees: ``rot180(K)[m, q] = K[KH-1-m, KW-1-q]``.
 
     A rotation by 180 degrees is a flip up-down followed by a flip left-right.
     Shapes: ``(..., KH, KW) -> (..., KH, KW)``.
@@ -79,15 +79,15 @@ def _check_pair(image, kernel, mode):
 def cross_correlate2d(image, kernel, mode="valid"):
     """Cross-correlation of one image with one kernel (article eq. 1).
 
-        out[i, j] = Σ_m Σ_n image[i + m, j + n] · kernel[m, n]
+        out[i, j] = Σ_m Σ_q image[i + m, j + q] · kernel[m, q]
 
     ``mode="valid"``: only positions where the kernel fits, shape
     ``(H - KH + 1, W - KW + 1)``. ``mode="full"``: every position where kernel
     and image overlap at all (the image is zero-padded by ``KH-1``, ``KW-1``),
     shape ``(H + KH - 1, W + KW - 1)``.
 
-    Computed as a gather: for each kernel offset ``(m, n)`` add the shifted image
-    slice times ``kernel[m, n]``.
+    Computed as a gather: for each kernel offset ``(m, q)`` add the shifted image
+    slice times ``kernel[m, q]``.
     """
     image, kernel = _check_pair(image, kernel, mode)
     kh, kw = kernel.shape
@@ -96,15 +96,15 @@ def cross_correlate2d(image, kernel, mode="valid"):
     h_out, w_out = image.shape[0] - kh + 1, image.shape[1] - kw + 1
     out = np.zeros((h_out, w_out), dtype=np.result_type(image, kernel))
     for m in range(kh):
-        for n in range(kw):
-            out += kernel[m, n] * image[m:m + h_out, n:n + w_out]
+        for q in range(kw):
+            out += kernel[m, q] * image[m:m + h_out, q:q + w_out]
     return out
 
 
 def convolve2d(image, kernel, mode="valid"):
     """Convolution of one image with one kernel (article eq. 2).
 
-        out[i, j] = Σ_m Σ_n image[i - m, j - n] · kernel[m, n]
+        out[i, j] = Σ_m Σ_q image[i - m, j - q] · kernel[m, q]
 
     with the index ``i`` of the ``"full"`` output running over every position
     where the two overlap, shape ``(H + KH - 1, W + KW - 1)``; ``"valid"`` keeps
@@ -112,16 +112,16 @@ def convolve2d(image, kernel, mode="valid"):
     entirely inside the image (the full result cropped by ``KH-1``, ``KW-1``).
 
     Computed as a scatter, straight from the definition: each kernel entry
-    ``kernel[m, n]`` adds a copy of the image shifted down by ``m`` and right by
-    ``n``. No kernel is flipped here.
+    ``kernel[m, q]`` adds a copy of the image shifted down by ``m`` and right by
+    ``q``. No kernel is flipped here.
     """
     image, kernel = _check_pair(image, kernel, mode)
     kh, kw = kernel.shape
     h, w = image.shape
     full = np.zeros((h + kh - 1, w + kw - 1), dtype=np.result_type(image, kernel))
     for m in range(kh):
-        for n in range(kw):
-            full[m:m + h, n:n + w] += kernel[m, n] * image
+        for q in range(kw):
+            full[m:m + h, q:q + w] += kernel[m, q] * image
     if mode == "full":
         return full
     return full[kh - 1:h, kw - 1:w]
