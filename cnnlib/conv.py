@@ -26,7 +26,7 @@ import numpy as np
 
 from ._validate import as_float_array, as_pair, check_shape, output_size
 from .correlate import pad2d
-from .im2row import im2row, row2im
+from .im2row import _im2row, _row2im
 
 
 class ConvCache(NamedTuple):
@@ -137,18 +137,24 @@ def conv2d_forward(x, w, b, stride=1, pad=0):
 
         rows = im2row(x)                      (N*H_out*W_out, C*KH*KW)
         out  = rows @ w.reshape(F, -1).T + b  (N*H_out*W_out, F) -> (N, F, H_out, W_out)
+
+    ``ConvCache.rows`` keeps ``rows`` for the backward pass (``dW = dY.T @ rows``).
     """
     x, w, b, stride, pad, out_shape = _check_forward(x, w, b, stride, pad)
     n_img, n_filt, h_out, w_out = out_shape
     _, _, kh, kw = w.shape
-    rows = im2row(x, kh, kw, stride, pad)  # (N*H_out*W_out, C*KH*KW)
+    # im2row(x) without checking x a second time
+    rows = _im2row(x, kh, kw, *stride, *pad, h_out, w_out)  # (N*H_out*W_out, C*KH*KW)
     w_mat = w.reshape(n_filt, -1)  # (F, C*KH*KW): one filter per row
-    out = rows @ w_mat.T + b  # (N*H_out*W_out, F)
-    out = out.reshape(n_img, h_out, w_out, n_filt).transpose(0, 3, 1, 2)  # (N, F, H_out, W_out)
-    return np.ascontiguousarray(out), ConvCache(x, w, b, stride, pad, rows)
+    # The same product, transposed: out.T = w_mat @ rows.T. rows.T is the
+    # contiguous array im2row filled, and the result comes out filter-first.
+    out_t = w_mat @ rows.T  # (F, N*H_out*W_out)
+    out = out_t.reshape(n_filt, n_img, h_out, w_out).transpose(1, 0, 2, 3)  # (N, F, H_out, W_out), a view
+    out = np.add(out, b[:, None, None], order="C")  # + b[f], copied into (N, F, H_out, W_out) order
+    return out, ConvCache(x, w, b, stride, pad, rows)
 
 
-def conv2d_backward(dout, cache):
+def conv2d_backward(dout, cache, need_dx=True):
     """Convolution layer backward through im2row.
 
     Same signature and result as ``conv2d_backward_naive``. With
@@ -157,16 +163,27 @@ def conv2d_backward(dout, cache):
         db = Σ_rows dY                          (F,)
         dW = dY.T @ rows                        (F, C*KH*KW) -> (F, C, KH, KW)
         dx = row2im(dY @ w.reshape(F, -1))      (N*H_out*W_out, C*KH*KW) -> (N, C, H, W)
+
+    The code holds ``dY.T`` (filter-first, ``(F, N*H_out*W_out)``), the
+    layout ``dout`` is closest to, and computes ``d rows`` transposed, the
+    layout ``row2im`` reads fastest.
+    ``need_dx=False`` skips ``dx`` (returned as None): the first layer of a
+    network never needs the gradient of its input, and ``dx`` costs about
+    half of the backward.
     """
     dout = _check_dout(dout, cache)
     x, w = cache.x, cache.w
     n_filt, _, kh, kw = w.shape
-    rows = cache.rows if cache.rows is not None else im2row(x, kh, kw, cache.stride, cache.pad)
-    d_y = dout.transpose(0, 2, 3, 1).reshape(-1, n_filt)  # (N*H_out*W_out, F)
-    db = d_y.sum(axis=0)  # (F,)
-    dw = (d_y.T @ rows).reshape(w.shape)  # (F, C*KH*KW) -> (F, C, KH, KW)
-    d_rows = d_y @ w.reshape(n_filt, -1)  # (N*H_out*W_out, C*KH*KW)
-    dx = row2im(d_rows, x.shape, kh, kw, cache.stride, cache.pad)  # (N, C, H, W)
+    (sh, sw), (ph, pw) = cache.stride, cache.pad
+    h_out, w_out = dout.shape[2:]
+    rows = cache.rows if cache.rows is not None else _im2row(x, kh, kw, sh, sw, ph, pw, h_out, w_out)
+    d_y_t = dout.transpose(1, 0, 2, 3).reshape(n_filt, -1)  # (F, N*H_out*W_out), a copy: dY.T
+    db = d_y_t.sum(axis=1)  # (F,)
+    dw = (d_y_t @ rows).reshape(w.shape)  # (F, C*KH*KW) -> (F, C, KH, KW)
+    if not need_dx:
+        return None, dw, db
+    d_rows_t = w.reshape(n_filt, -1).T @ d_y_t  # (C*KH*KW, N*H_out*W_out): (dY @ w_mat).T
+    dx = _row2im(d_rows_t.T, x.shape, kh, kw, sh, sw, ph, pw, h_out, w_out)  # (N, C, H, W)
     return dx, dw, db
 
 

@@ -16,7 +16,6 @@ what backprop needs: ``dx = row2im(d rows)``.
 import numpy as np
 
 from ._validate import as_float_array, as_pair, output_size
-from .correlate import pad2d
 
 
 def _geometry(x_shape, kh, kw, stride, pad):
@@ -31,6 +30,33 @@ def _geometry(x_shape, kh, kw, stride, pad):
     return kh, kw, sh, sw, ph, pw, h_out, w_out
 
 
+def _padded_cnhw(x, ph, pw):
+    """``x (N, C, H, W)`` -> ``x_pad`` laid out channel-first, ``(C, N, H + 2P_h, W + 2P_w)``.
+
+    A view (no copy) when there is no padding, else one copy into a zero array.
+    """
+    n, c, h, w = x.shape
+    x_t = x.transpose(1, 0, 2, 3)  # (C, N, H, W), a view
+    if ph == 0 and pw == 0:
+        return x_t
+    x_pad = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=x.dtype)  # (C, N, H+2P_h, W+2P_w)
+    x_pad[:, :, ph:ph + h, pw:pw + w] = x_t
+    return x_pad
+
+
+def _im2row(x, kh, kw, sh, sw, ph, pw, h_out, w_out):
+    """``im2row`` without the input checks (the callers in cnnlib have checked ``x``)."""
+    n, c = x.shape[:2]
+    x_pad = _padded_cnhw(x, ph, pw)  # (C, N, H+2P_h, W+2P_w)
+    cols = np.empty((c, kh, kw, n, h_out, w_out), dtype=x.dtype)
+    for m in range(kh):
+        for q in range(kw):
+            # entry (m, q) of every window, for all channels and images: one strided slice
+            cols[:, m, q] = x_pad[:, :, m:m + sh * h_out:sh, q:q + sw * w_out:sw]  # (C, N, H_out, W_out)
+    cols = cols.reshape(c * kh * kw, n * h_out * w_out)  # (C*KH*KW, N*H_out*W_out): rows.T
+    return cols.T  # (N*H_out*W_out, C*KH*KW), a view of cols: rows in column-major order
+
+
 def im2row(x, KH, KW, stride=1, pad=0):
     """Copy every ``KH x KW`` receptive field of ``x`` into one row.
 
@@ -38,16 +64,35 @@ def im2row(x, KH, KW, stride=1, pad=0):
     ``H_out = floor((H + 2P - KH) / S) + 1`` (likewise W).
     Row order: image, then output row, then output column. Column order:
     channel, then kernel row, then kernel column, matching ``w.reshape(F, -1)``.
+
+        rows[(n*H_out + i)*W_out + j, (c*KH + m)*KW + q] = x_pad[n, c, S_h*i + m, S_w*j + q]
+
+    How it is built (fast, and still just copies): a Python loop over the
+    ``KH*KW`` kernel offsets ``(m, q)``. For one offset, entry ``(m, q)`` of
+    every window, over all channels and images, is the strided slice
+    ``x_pad[:, :, m::S_h, q::S_w]`` (``H_out x W_out`` of it): one vectorized
+    copy. Each slice fills a contiguous block of ``rows.T``, so the matrix is
+    stored transposed (column-major): ``rows.T`` is a C-contiguous
+    ``(C*KH*KW, N*H_out*W_out)`` array. The entries are the same; matrix
+    products take either order at no cost. (Copying windows from a
+    ``sliding_window_view`` straight into row-major rows gives the same
+    matrix about 3x slower: it writes ``C*KH*KW`` scattered values per row.)
     """
     x = as_float_array(x, "x", ndim=4)
     kh, kw, sh, sw, ph, pw, h_out, w_out = _geometry(x.shape, KH, KW, stride, pad)
-    n, c = x.shape[:2]
-    xp = pad2d(x, (ph, pw))
-    # A view, no copy yet: windows[n, c, i, j, m, q] = xp[n, c, i + m, j + q]
-    windows = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
-    windows = windows[:, :, ::sh, ::sw][:, :, :h_out, :w_out]  # (N, C, H_out, W_out, KH, KW)
-    rows = windows.transpose(0, 2, 3, 1, 4, 5)  # (N, H_out, W_out, C, KH, KW)
-    return rows.reshape(n * h_out * w_out, c * kh * kw)  # the copy happens here
+    return _im2row(x, kh, kw, sh, sw, ph, pw, h_out, w_out)  # (N*H_out*W_out, C*KH*KW)
+
+
+def _row2im(rows, x_shape, kh, kw, sh, sw, ph, pw, h_out, w_out):
+    """``row2im`` without the input checks (the callers in cnnlib have checked ``rows``)."""
+    n, c, h, w = x_shape
+    cols = rows.T.reshape(c, kh, kw, n, h_out, w_out)  # (C, KH, KW, N, H_out, W_out), a view
+    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=rows.dtype)  # (N, C, H+2P_h, W+2P_w)
+    out_t = out.transpose(1, 0, 2, 3)  # (C, N, H+2P_h, W+2P_w), a view: cols' channel-first order
+    for m in range(kh):
+        for q in range(kw):
+            out_t[:, :, m:m + sh * h_out:sh, q:q + sw * w_out:sw] += cols[:, m, q]  # (C, N, H_out, W_out)
+    return out[:, :, ph:ph + h, pw:pw + w]  # (N, C, H, W): the padding cropped
 
 
 def row2im(rows, x_shape, KH, KW, stride=1, pad=0):
@@ -65,6 +110,8 @@ def row2im(rows, x_shape, KH, KW, stride=1, pad=0):
     one offset no two windows hit the same pixel, so there is no write
     conflict. ``np.add.at`` on flat indices gives the same result but is 10-16x
     slower (measured): it handles repeated indices one element at a time.
+    Column ``(m, q)`` blocks are read from ``rows.T``, fastest when ``rows`` is
+    stored column-major, as ``im2row`` returns it (any layout gives the same result).
     """
     kh, kw, sh, sw, ph, pw, h_out, w_out = _geometry(tuple(x_shape), KH, KW, stride, pad)
     n, c, h, w = x_shape
@@ -73,9 +120,4 @@ def row2im(rows, x_shape, KH, KW, stride=1, pad=0):
     if rows.shape != expected:
         raise ValueError(f"rows: expected shape {expected} (N*H_out*W_out, C*KH*KW) for x shape "
                          f"{tuple(x_shape)}, got {rows.shape}")
-    cols = rows.reshape(n, h_out, w_out, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (N, C, KH, KW, H_out, W_out)
-    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=rows.dtype)
-    for m in range(kh):
-        for q in range(kw):
-            out[:, :, m:m + sh * h_out:sh, q:q + sw * w_out:sw] += cols[:, :, m, q]
-    return out[:, :, ph:ph + h, pw:pw + w]
+    return _row2im(rows, (n, c, h, w), kh, kw, sh, sw, ph, pw, h_out, w_out)  # (N, C, H, W)
