@@ -1,0 +1,143 @@
+"""cnnlib.benchmark: the logic of the timing helpers (never a timing threshold)."""
+import numpy as np
+import pytest
+
+from cnnlib import benchmark as bm
+
+TINY = bm.ConvShape(2, 2, 6, 6, 3, 3, 3, stride=1, pad=1)
+KEYS = {"case", "shape", "dtype", "impl", "forward_s", "backward_s", "total_s", "note",
+        "forward_vs_torch", "backward_vs_torch", "total_vs_torch", "speedup_vs_naive"}
+
+
+def test_time_samples_calls_warmup_plus_repeat_times_number():
+    calls = []
+    samples = bm.time_samples(lambda: calls.append(1), repeat=3, number=4, warmup=2)
+    assert len(calls) == 2 + 3 * 4
+    assert samples.shape == (3,) and np.all(samples >= 0)
+
+
+def test_time_samples_picks_number_from_the_warmup_when_none():
+    calls = []
+    bm.time_samples(lambda: calls.append(1), repeat=2, number=None, warmup=1, min_sample=1e-3)
+    # a call of append takes far less than 1 ms, so each sample repeats it more than once
+    assert len(calls) > 1 + 2
+
+
+def test_time_call_is_the_median_of_the_samples(monkeypatch):
+    monkeypatch.setattr(bm, "time_samples", lambda *a, **k: np.array([5.0, 1.0, 3.0]))
+    assert bm.time_call(lambda: None) == 3.0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"repeat": 0}, r"repeat: expected an int >= 1, got 0"),
+    ({"number": 0}, r"number: expected None or an int >= 1, got 0"),
+    ({"warmup": -1}, r"warmup: expected an int >= 0, got -1"),
+])
+def test_time_samples_rejects_bad_counts(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        bm.time_samples(lambda: None, **kwargs)
+
+
+def test_conv_shapes_are_the_issues_layers():
+    assert bm.CONV_SHAPES["seed example"].out_shape == (1, 3, 3, 3)
+    assert bm.CONV_SHAPES["MNIST layer 1"].out_shape == (64, 3, 26, 26)
+    assert bm.CONV_SHAPES["MNIST layer 2"].out_shape == (64, 10, 10, 10)
+    assert bm.CONV_SHAPES["larger layer"].out_shape == (64, 64, 28, 28)
+    s = bm.CONV_SHAPES["MNIST layer 2"]
+    assert s.x_shape == (64, 3, 13, 13) and s.w_shape == (10, 3, 4, 4)
+    assert s.flops == 2 * 64 * 10 * 10 * 10 * 3 * 4 * 4
+
+
+def test_naive_images_fits_the_limit():
+    assert bm._naive_images(64, 1000, 150_000) == 64      # everything fits
+    assert bm._naive_images(64, 50_000, 150_000) == 3     # 3 images fit, the time is scaled
+    assert bm._naive_images(64, 200_000, 150_000) == 0    # not even one image: skipped
+    assert bm._naive_images(64, 10, 0) == 0               # limit 0: always skipped
+
+
+def _by_impl(rows):
+    return {r["impl"]: r for r in rows}
+
+
+def test_compare_conv_rows_without_torch():
+    rows = bm.compare_conv(TINY, "float64", impls=("naive", "vectorized"), repeat=1)
+    assert [r["impl"] for r in rows] == ["naive", "vectorized"]
+    for r in rows:
+        assert set(r) == KEYS
+        assert r["dtype"] == "float64" and r["shape"].startswith("2x2x6x6 * 3x2x3x3")
+        assert r["total_s"] == pytest.approx(r["forward_s"] + r["backward_s"])
+        assert r["total_vs_torch"] is None  # no torch row to compare with
+    by = _by_impl(rows)
+    assert by["naive"]["speedup_vs_naive"] == pytest.approx(1.0)
+    assert by["vectorized"]["speedup_vs_naive"] == pytest.approx(
+        by["naive"]["total_s"] / by["vectorized"]["total_s"])
+
+
+def test_compare_conv_ratios_to_torch():
+    pytest.importorskip("torch")
+    rows = bm.compare_conv("seed example", np.float32, impls=("vectorized", "torch"), repeat=1)
+    by = _by_impl(rows)
+    assert by["torch"]["total_vs_torch"] == pytest.approx(1.0)
+    v, t = by["vectorized"], by["torch"]
+    for key in ("forward", "backward", "total"):
+        assert v[f"{key}_vs_torch"] == pytest.approx(v[f"{key}_s"] / t[f"{key}_s"])
+    assert v["speedup_vs_naive"] is None  # the loop version was not asked for
+
+
+def test_torch_is_left_out_when_not_installed(monkeypatch):
+    monkeypatch.setattr(bm, "torch_available", lambda: False)
+    rows = bm.compare_conv(TINY, impls=("vectorized", "torch"), repeat=1)
+    assert [r["impl"] for r in rows] == ["vectorized"]
+
+
+def test_naive_is_scaled_or_skipped_above_the_limit():
+    per_image = TINY.f * 6 * 6  # F*H_out*W_out loop iterations for one image
+    by = _by_impl(bm.compare_conv(TINY, impls=("naive",), naive_limit=per_image))
+    assert by["naive"]["note"] == "timed on 1 of 2 images, scaled x2"
+    assert by["naive"]["total_s"] > 0
+    by = _by_impl(bm.compare_conv(TINY, impls=("naive",), naive_limit=per_image - 1))
+    assert by["naive"]["total_s"] is None and by["naive"]["note"].startswith("skipped")
+
+
+def test_compare_maxpool_rows():
+    rows = bm.compare_maxpool((2, 3, 6, 6), "float32", impls=("naive", "vectorized"), repeat=1,
+                              case="tiny pool")
+    assert [r["impl"] for r in rows] == ["naive", "vectorized"]
+    assert all(set(r) == KEYS and r["case"] == "tiny pool" and r["total_s"] > 0 for r in rows)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: bm.compare_conv("no such layer"), r"shape: expected one of"),
+    (lambda: bm.compare_conv((1, 2, 3)), r"shape: expected a name from CONV_SHAPES"),
+    (lambda: bm.compare_conv(TINY, np.int32), r"dtype: expected float32 or float64, got int32"),
+    (lambda: bm.compare_conv(TINY, impls=("fast",)), r"impls: expected a non-empty subset of"),
+    (lambda: bm.compare_conv(TINY, impls=()), r"impls: expected a non-empty subset of"),
+    (lambda: bm.compare_maxpool((2, 3, 6)), r"x_shape: expected \(N, C, H, W\)"),
+])
+def test_bad_arguments_raise_valueerror(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_format_table_has_a_line_per_row_and_dashes_for_missing_values():
+    rows = bm.compare_conv(TINY, impls=("naive", "vectorized"), repeat=1, naive_limit=0)
+    text = bm.format_table(rows)
+    lines = text.splitlines()
+    assert len(lines) == 2 + len(rows)  # header, rule, one line per row
+    assert lines[0].split()[:3] == ["case", "dtype", "impl"]
+    naive_line = next(line for line in lines[2:] if " naive " in line)
+    assert " - " in naive_line and "skipped" in naive_line
+
+
+@pytest.mark.parametrize("seconds, text", [(None, "-"), (2.5, "2.50 s"), (0.0123, "12.30 ms"),
+                                           (4.2e-5, "42 µs")])
+def test_time_format(seconds, text):
+    assert bm._fmt_time(seconds) == text
+
+
+def test_environment_reports_versions_and_threads():
+    env = bm.environment()
+    assert env["numpy"] == np.__version__
+    assert {"python", "cpu_count", "numpy_blas", "numpy_blas_threads", "torch"} <= set(env)
+    if bm.torch_available():
+        assert env["torch_threads"] >= 1
