@@ -477,3 +477,143 @@ def plot_jacobian(jac, ax=None, title=None, annotate=None, row_label="output ent
     ax.set_ylabel(row_label, fontsize=8)
     return ax
     return ax
+
+
+# ------------------------------------------- im2row and timings (notebook 06)
+
+def plot_im2row(x, kernel_size, stride=1, pad=0, row=0, axes=None, fmt=None):
+    """One image, its im2row matrix, and which window became row ``row``.
+
+    x           : (C, H, W), one image (``x[n]`` of a batch).
+    kernel_size : ``K`` or ``(KH, KW)``; ``stride``, ``pad`` as in ``cnnlib.im2row.im2row``.
+    row         : the row ``r = i*W_out + j`` to highlight: its window is outlined in every
+                  channel (top panels) and the row in the matrix (bottom panel, whose
+                  columns are grouped by channel, then kernel row, then kernel column).
+    axes        : ``C + 1`` axes (channels, then the matrix); default: a new figure with the
+                  channels in a top row and the matrix below.
+    Returns the list of axes.
+    """
+    from .correlate import pad2d  # local imports: plotting stays importable on its own
+    from .im2row import im2row
+    a = np.asarray(x, dtype=float)
+    if a.ndim != 3:
+        raise ValueError(f"plot_im2row: expected one image (C, H, W), got shape {a.shape}")
+    kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else tuple(kernel_size)
+    sh, sw = (stride, stride) if np.isscalar(stride) else tuple(stride)
+    ph, pw = (pad, pad) if np.isscalar(pad) else tuple(pad)
+    rows = im2row(a[None], kh, kw, (sh, sw), (ph, pw))  # (H_out*W_out, C*KH*KW)
+    n_rows = rows.shape[0]
+    w_out = (a.shape[2] + 2 * pw - kw) // sw + 1
+    if not 0 <= row < n_rows:
+        raise ValueError(f"row: expected 0 <= row < {n_rows} (H_out*W_out), got {row}")
+    c = a.shape[0]
+    if axes is None:
+        cell = min(0.3, 8.6 / max(rows.shape[1], 1))
+        x_pad_h = a.shape[1] + 2 * ph
+        fig = plt.figure(figsize=(max(rows.shape[1] * cell + 0.8, c * 2.2),
+                                  (x_pad_h + n_rows) * cell + 1.2))
+        gs = fig.add_gridspec(2, c, height_ratios=[x_pad_h, n_rows], hspace=0.5,
+                              left=0.05, right=0.98, top=0.94, bottom=0.09)
+        axes = [fig.add_subplot(gs[0, k]) for k in range(c)] + [fig.add_subplot(gs[1, :])]
+    if len(axes) != c + 1:
+        raise ValueError(f"axes: expected {c + 1} axes (C channels + the matrix), got {len(axes)}")
+    i, j = divmod(row, w_out)
+    window = [(sh * i, sw * j, kh, kw)]
+    for k in range(c):
+        plot_padded_grid(pad2d(a[k], (ph, pw)), (ph, pw), ax=axes[k], title=f"x, channel {k}",
+                         highlight=window, fmt=fmt, signed=False)
+    ax = plot_grid(rows, ax=axes[c], highlight=[(row, 0, 1, rows.shape[1])], fmt=fmt, signed=False,
+                   fontsize=7, title=f"im2row(x): row {row} = window ({i}, {j}), "
+                                     "columns (channel, kernel row, kernel column)")
+    for k in range(1, c):
+        ax.axvline(k * kh * kw - 0.5, color="black", linewidth=1.5)
+    ax.set_xticks(np.arange(rows.shape[1]))
+    ax.set_xticklabels([f"{k // (kh * kw)},{(k // kw) % kh},{k % kw}" for k in range(rows.shape[1])],
+                       fontsize=5, rotation=90)
+    return list(axes)
+
+
+TIMING_COLORS = {"naive": "0.55", "vectorized": "tab:blue", "torch": "tab:orange"}
+
+
+def plot_timings(rows, ax=None, key="total_s", title=None):
+    """Grouped bar chart (log scale) of the rows of ``cnnlib.benchmark.compare_conv`` / ``compare_maxpool``.
+
+    rows : list of dicts with ``case``, ``impl`` and ``key`` (seconds; None = not timed).
+    key  : ``"forward_s"``, ``"backward_s"`` or ``"total_s"``.
+    One group of bars per case, one bar per implementation, each labelled with its time;
+    an implementation that was skipped gets the word "skipped" instead of a bar.
+    Returns the axes.
+    """
+    rows = list(rows)
+    if not rows:
+        raise ValueError("plot_timings: expected at least one row, got none")
+    cases = list(dict.fromkeys(r["case"] for r in rows))
+    impls = list(dict.fromkeys(r["impl"] for r in rows))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(9.0, 1.6 + 1.9 * len(cases)), 3.2))
+    width = 0.8 / len(impls)
+    times = [r[key] for r in rows if r.get(key)]
+    floor = min(times) / 3 if times else 1e-6
+    labelled = set()
+    for k, impl in enumerate(impls):
+        for g, case in enumerate(cases):
+            match = [r for r in rows if r["case"] == case and r["impl"] == impl]
+            if not match:
+                continue
+            t = match[0].get(key)
+            xpos = g - 0.4 + width * (k + 0.5)
+            if t is None:
+                ax.text(xpos, floor * 1.2, "skipped", rotation=90, ha="center", va="bottom", fontsize=7)
+                continue
+            ax.bar(xpos, t, width * 0.9, color=TIMING_COLORS.get(impl, f"C{k}"),
+                   label=None if impl in labelled else impl)
+            labelled.add(impl)
+            label = f"{t:.3g} s" if t >= 1 else (f"{t * 1e3:.3g} ms" if t >= 1e-3 else f"{t * 1e6:.0f} µs")
+            ax.text(xpos, t * 1.1, label, ha="center", va="bottom", fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylim(floor, max(times) * 40 if times else 1.0)
+    ax.set_xticks(range(len(cases)))
+    ax.set_xticklabels(cases, fontsize=8)
+    ax.set_ylabel({"total_s": "forward + backward (s)", "forward_s": "forward (s)",
+                   "backward_s": "backward (s)"}.get(key, key), fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.legend(fontsize=8, frameon=False, ncol=len(impls), loc="upper left")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+# ------------------------------------------- pictures without numbers: digits, feature maps (00)
+
+def plot_maps(maps, titles=None, axes=None, height=2.0):
+    """Several 2-D arrays side by side as pictures (no numbers, no ticks): digits, feature maps.
+
+    maps   : list of (H, W) arrays (sizes may differ: each panel is scaled to the same height).
+    titles : one per map, or None.
+    Each map gets its own colour scale: a map with negative values uses the
+    diverging ``SIGNED_CMAP`` centred on zero, any other ``UNSIGNED_CMAP``
+    (like ``plot_grid``). ``axes``: one axes per map (default: a new row at most
+    9 inches wide and ``height`` inches tall). Returns the list of axes.
+    """
+    maps = [np.asarray(a, dtype=float) for a in maps]
+    if not maps or any(a.ndim != 2 for a in maps):
+        raise ValueError(f"plot_maps: expected a non-empty list of 2-D arrays, got shapes "
+                         f"{[a.shape for a in maps]}")
+    if axes is None:
+        _, axes = plt.subplots(1, len(maps), figsize=(min(9.0, 1.7 * len(maps)), height),
+                               squeeze=False)
+        axes = list(axes[0])
+    titles = titles or [None] * len(maps)
+    for a, t, ax in zip(maps, titles, axes):
+        if (a < 0).any():
+            lim = max(float(np.abs(a).max()), 1e-12)
+            ax.imshow(a, cmap=SIGNED_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+        else:
+            ax.imshow(a, cmap=UNSIGNED_CMAP, vmin=0.0, vmax=max(float(a.max()), 1e-12),
+                      interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if t:
+            ax.set_title(t, fontsize=8)
+    return list(axes)
