@@ -98,6 +98,16 @@ def test_vectorized_equals_naive(config):
         check_close(name, got, expected, 1e-12)
 
 
+def test_backward_without_dx_gives_the_same_dw_and_db():
+    """``need_dx=False`` (the first layer never needs dx) skips dx and changes nothing else."""
+    x, w, b, stride, pad, dout = make_case(CONFIGS[3])
+    _, cache = conv2d_forward(x, w, b, stride, pad)
+    dx, dw, db = conv2d_backward(dout, cache)
+    none, dw2, db2 = conv2d_backward(dout, cache, need_dx=False)
+    assert none is None
+    assert np.array_equal(dw2, dw) and np.array_equal(db2, db)
+
+
 # ------------------------------------------------------ finite differences
 
 @pytest.mark.parametrize("kind", ["naive", "vectorized"])

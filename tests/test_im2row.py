@@ -93,6 +93,17 @@ def test_row2im_of_ones_counts_the_windows_over_each_pixel(config):
     assert np.array_equal(counts, np.broadcast_to(coverage, x_shape))
 
 
+def test_row2im_gives_the_same_result_for_any_memory_layout():
+    rng = np.random.default_rng(4)
+    x_shape, kh, kw, stride, pad = CONFIGS[3]
+    rows = im2row(rng.standard_normal(x_shape), kh, kw, stride, pad)
+    r = rng.standard_normal(rows.shape)
+    c_order = row2im(np.ascontiguousarray(r), x_shape, kh, kw, stride, pad)
+    f_order = row2im(np.asfortranarray(r), x_shape, kh, kw, stride, pad)
+    strided = row2im(np.repeat(r, 2, axis=1)[:, ::2], x_shape, kh, kw, stride, pad)  # a non-contiguous view
+    assert np.array_equal(c_order, f_order) and np.array_equal(c_order, strided)
+
+
 def test_float32_stays_float32_and_inputs_are_untouched():
     x = np.random.default_rng(3).standard_normal((2, 2, 6, 5)).astype(np.float32)
     x0 = x.copy()
