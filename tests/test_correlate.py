@@ -9,7 +9,7 @@ from cnnlib.gradcheck import check_close, numerical_vjp
 
 
 def _xcorr_loops(image, kernel, mode):
-    """out[i, j] = Σ_m Σ_n image[i + m, j + n] kernel[m, n] (full: image zero-padded by K-1)."""
+    """out[i, j] = Σ_m Σ_q image[i + m, j + q] kernel[m, q] (full: image zero-padded by K-1)."""
     kh, kw = kernel.shape
     if mode == "full":
         image = np.pad(image, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
@@ -18,22 +18,22 @@ def _xcorr_loops(image, kernel, mode):
     for i in range(h_out):
         for j in range(w_out):
             for m in range(kh):
-                for n in range(kw):
-                    out[i, j] += image[i + m, j + n] * kernel[m, n]
+                for q in range(kw):
+                    out[i, j] += image[i + m, j + q] * kernel[m, q]
     return out
 
 
 def _conv_loops(image, kernel, mode):
-    """out[i, j] = Σ_m Σ_n image[i - m, j - n] kernel[m, n], over indices inside the image."""
+    """out[i, j] = Σ_m Σ_q image[i - m, j - q] kernel[m, q], over indices inside the image."""
     h, w = image.shape
     kh, kw = kernel.shape
     full = np.zeros((h + kh - 1, w + kw - 1))
     for i in range(h + kh - 1):
         for j in range(w + kw - 1):
             for m in range(kh):
-                for n in range(kw):
-                    if 0 <= i - m < h and 0 <= j - n < w:
-                        full[i, j] += image[i - m, j - n] * kernel[m, n]
+                for q in range(kw):
+                    if 0 <= i - m < h and 0 <= j - q < w:
+                        full[i, j] += image[i - m, j - q] * kernel[m, q]
     return full if mode == "full" else full[kh - 1:h, kw - 1:w]
 
 

@@ -165,7 +165,7 @@ def test_any_two_tied_maxima_the_first_in_row_major_order_wins(kind):
 def test_overlapping_windows_accumulate(kind):
     forward, backward = MAX[kind]
     # a 4x4 input with its maximum at (1, 1): all four 3x3 windows (stride 1) pick it
-    x = np.arange(16.0).reshape(1, 1, 4, 4) * 0.0
+    x = np.zeros((1, 1, 4, 4))
     x[0, 0, 1, 1] = 5.0
     dout = np.array([1.0, 2.0, 3.0, 4.0]).reshape(1, 1, 2, 2)
     _, cache = forward(x, 3, 1)
@@ -179,7 +179,7 @@ def test_overlapping_windows_accumulate(kind):
     expected = np.zeros((1, 1, 3, 3))
     expected[0, 0, :2, :2] = dout[0, 0]
     assert np.array_equal(dx, expected)
-    # ties across overlapping windows: row [1, 1, 1] with 2x1 windows... one winner each
+    # one row [3, 3, 3, 1], 1x2 windows, stride 1: every window has a tie, each its own winner
     x = np.array([[[[3.0, 3.0, 3.0, 1.0]]]])
     _, cache = forward(x, (1, 2), (1, 1))  # windows (0,1), (1,2), (2,3)
     dx = backward(np.array([[[[1.0, 10.0, 100.0]]]]), cache)
