@@ -334,6 +334,7 @@ def plot_conv_windows(x_shape, kernel_size, stride=1, pad=0, ax=None, title=None
         ax.add_patch(Rectangle((sw * j - 0.5 + inset, sh * i - 0.5 + inset), kw - 2 * inset,
                                kh - 2 * inset, fill=False, linewidth=1.6, zorder=3,
                                edgecolor=WINDOW_COLORS[k % len(WINDOW_COLORS)]))
+    return ax
 
 
 # ------------------------------------- notebooks 03-04: kernel and input gradient pictures
@@ -475,7 +476,6 @@ def plot_jacobian(jac, ax=None, title=None, annotate=None, row_label="output ent
             ax.grid(False, which="minor")
     ax.set_xlabel(col_label, fontsize=8)
     ax.set_ylabel(row_label, fontsize=8)
-    return ax
     return ax
 
 

@@ -1,0 +1,208 @@
+"""Tests for cnnlib/plotting.py: the drawing functions put the right numbers and
+outlines on the axes, return their axes, accept given axes, and reject bad input.
+
+Other helpers: append tests for your plotting functions below, in the same style.
+Rendering runs on the Agg backend; every test closes its figures.
+"""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from cnnlib.conv import conv2d_coverage, conv2d_forward  # noqa: E402
+from cnnlib.correlate import rot180  # noqa: E402
+from cnnlib.data import teaching_example  # noqa: E402
+from cnnlib.plotting import (plot_conv_windows, plot_correlation_step, plot_flip,  # noqa: E402
+                             plot_maps)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def _rects(ax):
+    """(row, col, height, width) of every rectangle patch, rounded to the grid."""
+    out = []
+    for p in ax.patches:
+        if isinstance(p, Rectangle):
+            x, y = p.get_xy()
+            out.append((round(y + 0.5, 2), round(x + 0.5, 2), round(p.get_height(), 2),
+                        round(p.get_width(), 2)))
+    return out
+
+
+# ------------------------------------------------------------ plot_correlation_step
+
+def test_correlation_step_shows_window_products_and_output():
+    ex = teaching_example()
+    image, kernel = ex.x[0, 0], ex.w[0, 0]
+    axes = plot_correlation_step(image, kernel, 1, 2, stride=2)
+    assert len(axes) == 4
+    # the window of out[1, 2] starts at row 2, column 4 of the input
+    assert (2, 4, 3, 3) in _rects(axes[0])
+    products = image[2:5, 4:7] * kernel
+    assert _texts(axes[2]) == [f"{v:g}" for v in products.ravel()]
+    assert f"sum = {products.sum():g}" in axes[2].get_title()
+    out = conv2d_forward(ex.x, ex.w, np.zeros(1), 2)[0][0, 0]
+    assert _texts(axes[3]) == [f"{v:g}" for v in out.ravel()]
+    assert out[1, 2] == products.sum()
+    assert (1, 2, 1, 1) in _rects(axes[3])
+
+
+def test_correlation_step_with_padding_labels_and_window():
+    image = np.arange(16.0).reshape(4, 4)
+    axes = plot_correlation_step(image, np.ones((3, 3)), 0, 0, stride=1, pad=1)
+    assert [t.get_text() for t in axes[0].get_xticklabels()][0] == "-1"
+    assert (0, 0, 3, 3) in _rects(axes[0])            # padded coordinates
+    assert "sum = 10" in axes[2].get_title()          # 0 + 1 + 4 + 5 (the rest is padding)
+
+
+def test_correlation_step_uses_given_axes_and_titles():
+    _, given = plt.subplots(1, 4)
+    axes = plot_correlation_step(np.eye(3), np.ones((2, 2)), 0, 0, axes=list(given),
+                                 titles=("a", "b", "c", "d"))
+    assert axes == list(given)
+    assert [ax.get_title().split("\n")[0] for ax in axes] == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize("i, j", [(3, 0), (0, -1)])
+def test_correlation_step_rejects_a_cell_outside_the_output(i, j):
+    with pytest.raises(ValueError, match="expected 0 <= i < 3"):
+        plot_correlation_step(np.zeros((7, 7)), np.zeros((3, 3)), i, j, stride=2)
+
+
+def test_correlation_step_rejects_non_2d():
+    with pytest.raises(ValueError, match=r"2-D image.*got shapes \(1, 7, 7\)"):
+        plot_correlation_step(np.zeros((1, 7, 7)), np.zeros((3, 3)), 0, 0)
+
+
+# ---------------------------------------------------------------------- plot_flip
+
+def test_flip_panels_are_kernel_updown_and_rot180():
+    kernel = np.arange(6.0).reshape(2, 3) - 2
+    axes = plot_flip(kernel, name="K")
+    assert len(axes) == 3
+    for ax, a in zip(axes, [kernel, kernel[::-1, :], rot180(kernel)]):
+        assert _texts(ax) == [f"{v:g}" for v in a.ravel()]
+    # the entry w[0, 0] is outlined where it lands in each panel
+    assert (0, 0, 1, 1) in _rects(axes[0])
+    assert (1, 0, 1, 1) in _rects(axes[1])
+    assert (1, 2, 1, 1) in _rects(axes[2])
+    assert "rot180(K)" in axes[2].get_title()
+
+
+def test_flip_rejects_non_2d():
+    with pytest.raises(ValueError, match="2-D kernel"):
+        plot_flip(np.zeros(3))
+
+
+# -------------------------------------------------------------- plot_conv_windows
+
+def test_conv_windows_counts_outlines_and_crosses():
+    ax = plot_conv_windows((8, 8), 3, stride=2)
+    counts = conv2d_coverage((8, 8), 3, stride=2)
+    assert _texts(ax) == [f"{v:g}" for v in counts.ravel()]
+    windows = [r for r in _rects(ax) if r[2] < 3 and r[2] > 2]   # the inset window outlines
+    assert len(windows) == 9                                      # 3 x 3 outputs
+    crosses = len(ax.lines) // 2                                  # two strokes per cross
+    assert crosses == int((counts == 0).sum()) == 15
+
+
+def test_conv_windows_padding_frames_the_image():
+    ax = plot_conv_windows((1, 1, 8, 8), 3, stride=2, pad=1)
+    assert len(ax.texts) == 10 * 10
+    assert len(ax.lines) == 0                  # with P = 1 every real pixel is read
+    assert (1, 1, 8, 8) in _rects(ax)          # the dashed frame around the real image
+
+
+# ---------------------------------------------------------------------- plot_maps
+
+def test_maps_one_panel_each_no_ticks():
+    maps = [np.zeros((28, 28)), np.ones((13, 13)), np.array([[-1.0, 2.0]])]
+    axes = plot_maps(maps, titles=["a", "b", "c"])
+    assert len(axes) == 3
+    assert [ax.get_title() for ax in axes] == ["a", "b", "c"]
+    assert all(len(ax.get_xticks()) == 0 for ax in axes)
+    im = axes[2].images[0]
+    assert im.get_clim() == (-2.0, 2.0)        # signed map: centred on zero
+
+
+def test_maps_rejects_bad_input():
+    with pytest.raises(ValueError, match="2-D arrays"):
+        plot_maps([np.zeros((2, 2, 2))])
+    with pytest.raises(ValueError, match="2-D arrays"):
+        plot_maps([])
+
+
+# ------------------------------------------------- notebooks 03-04: gradient pictures
+
+def _outlines(ax):
+    """(row, col, height, width) of every outline rectangle on a grid plot."""
+    return sorted((round(p.get_y() + 0.5), round(p.get_x() + 0.5), round(p.get_height()), round(p.get_width()))
+                  for p in ax.patches if isinstance(p, Rectangle) and not p.get_fill())
+
+
+def test_kernel_entry_inputs_outlines_the_pixels_met_by_one_weight():
+    from cnnlib.plotting import plot_kernel_entry_inputs
+    ex = teaching_example()
+    x, d = ex.x[0, 0], ex.dout[0, 0]
+    ax = plot_kernel_entry_inputs(x, (3, 3), (1, 2), stride=2, deltas=d)
+    assert _outlines(ax) == sorted((2 * i + 1, 2 * j + 2, 1, 1) for i in range(3) for j in range(3))
+    labels = [t for t in _texts(ax) if t.startswith("δ")]
+    assert labels == [f"δ{int(v)}" for v in d.ravel()]     # delta paired with each pixel, row-major
+
+
+def test_kernel_entry_inputs_rejects_bad_input():
+    from cnnlib.plotting import plot_kernel_entry_inputs
+    with pytest.raises(ValueError, match="entry"):
+        plot_kernel_entry_inputs(np.zeros((7, 7)), (3, 3), (3, 0))
+    with pytest.raises(ValueError, match="deltas: expected shape"):
+        plot_kernel_entry_inputs(np.zeros((7, 7)), (3, 3), (0, 0), 2, deltas=np.zeros((5, 5)))
+    with pytest.raises(ValueError, match="2-D"):
+        plot_kernel_entry_inputs(np.zeros((1, 7, 7)), (3, 3), (0, 0))
+
+
+def test_pixel_reach_outlines_the_outputs_that_read_a_pixel():
+    from cnnlib.plotting import plot_pixel_reach
+    w = np.arange(9.0).reshape(3, 3)
+    ax = plot_pixel_reach(np.ones((3, 3)), w, (2, 2), stride=2)
+    # pixel (2, 2) is read by outputs (0,0) via w[2,2], (0,1) via w[2,0], (1,0) via w[0,2], (1,1) via w[0,0]
+    assert _outlines(ax) == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
+    assert [t for t in _texts(ax) if t.startswith("w")] == ["w8", "w6", "w2", "w0"]
+    ax = plot_pixel_reach(np.ones((3, 3)), w, (0, 0), stride=1, pad=1)   # padded: (1,1) read via w[1,1] etc.
+    assert _outlines(ax) == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
+    with pytest.raises(ValueError, match="2-D"):
+        plot_pixel_reach(np.ones(3), w, (0, 0))
+
+
+def test_full_correlation_draws_padded_deltas_window_and_rotated_weights():
+    from cnnlib.plotting import plot_full_correlation
+    w = np.arange(1.0, 5.0).reshape(2, 2)
+    d = np.array([[1.0, -2.0], [3.0, 4.0]])
+    ax = plot_full_correlation(d, w, (1, 2))
+    assert (1, 2, 2, 2) in _outlines(ax)
+    assert [t for t in _texts(ax) if t.startswith("×")] == ["×4", "×3", "×2", "×1"]   # rot180(w), row-major
+    assert ax.get_xticklabels()[0].get_text() == "-1"                              # padded by KW - 1 = 1
+    with pytest.raises(ValueError, match="pixel"):
+        plot_full_correlation(d, w, (3, 0))
+
+
+def test_jacobian_annotates_small_and_not_large_matrices():
+    from cnnlib.plotting import plot_jacobian
+    ax = plot_jacobian(np.eye(3) * 2, row_label="r", col_label="p")
+    assert _texts(ax).count("2") == 3 and ax.get_xlabel() == "p" and ax.get_ylabel() == "r"
+    fig, given = plt.subplots()
+    ax = plot_jacobian(np.ones((9, 49)), ax=given)
+    assert ax is given and _texts(ax) == []
+    with pytest.raises(ValueError, match="2-D"):
+        plot_jacobian(np.ones(4))
