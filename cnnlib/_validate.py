@@ -67,11 +67,18 @@ def check_shape(a, name, expected):
         raise ValueError(f"{name}: expected shape {tuple(expected)}, got {tuple(a.shape)}")
 
 
-def output_size(size, kernel, stride, pad, axis="H"):
-    """Output length along one axis: ``floor((size + 2*pad - kernel) / stride) + 1``."""
+def output_size(size, kernel, stride, pad, axis="H", what="kernel"):
+    """Output length along one axis: ``floor((size + 2*pad - kernel) / stride) + 1``.
+
+    ``pad=None`` means the operation has no padding at all (pooling).
+    """
+    if pad is None:
+        if kernel > size:
+            raise ValueError(f"{what} {axis} size {kernel} is larger than the input {axis} size {size}")
+        pad = 0
     padded = size + 2 * pad
     if kernel > padded:
-        raise ValueError(f"kernel {axis} size {kernel} is larger than the padded input "
+        raise ValueError(f"{what} {axis} size {kernel} is larger than the padded input "
                          f"{axis} size {size} + 2*{pad} = {padded}")
     return (padded - kernel) // stride + 1
 

@@ -36,8 +36,8 @@ def _setup(x, size, stride):
     x = as_float_array(x, "x", ndim=4)
     kh, kw = as_pair(size, "size", 1)
     sh, sw = as_pair((kh, kw) if stride is None else stride, "stride", 1)
-    h_out = output_size(x.shape[2], kh, sh, 0, "H")
-    w_out = output_size(x.shape[3], kw, sw, 0, "W")
+    h_out = output_size(x.shape[2], kh, sh, None, "H", "pooling window")
+    w_out = output_size(x.shape[3], kw, sw, None, "W", "pooling window")
     return x, (kh, kw), (sh, sw), h_out, w_out
 
 

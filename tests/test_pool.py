@@ -248,8 +248,8 @@ def test_float32_in_float32_out(pool, kind):
 X = np.ones((1, 2, 5, 5))
 BAD_FORWARD = [
     ((np.ones((5, 5)), 2), r"x: expected 4 dimensions \(N, C, H, W\), got 2 dimensions"),
-    ((X, 6), r"kernel H size 6 is larger than the padded input H size 5"),
-    ((X, (2, 7)), r"kernel W size 7 is larger than the padded input W size 5"),
+    ((X, 6), r"pooling window H size 6 is larger than the input H size 5"),
+    ((X, (2, 7)), r"pooling window W size 7 is larger than the input W size 5"),
     ((X, 0), r"size: expected values >= 1, got 0"),
     ((X, 2, 0), r"stride: expected values >= 1, got 0"),
     ((X, 2, (1, -1)), r"stride: expected values >= 1, got \(1, -1\)"),
