@@ -154,3 +154,15 @@ def prepare_images(images, mean=0.0, std=1.0, dtype=np.float32):
         raise ValueError(f"dtype: expected a float dtype such as float32 or float64, got {dtype}")
     x = (images.astype(np.float64) / 255.0 - mean) / std
     return x.astype(dtype)[:, None, :, :]  # (N, H, W) -> (N, 1, H, W)
+
+
+def load_mnist_prepared(dtype=np.float32, path=None):
+    """The subset ready for a network: images standardized with the training set's statistics.
+
+    Returns ``(x_train (4000, 1, 28, 28), y_train (4000,), x_test (1000, 1, 28, 28),
+    y_test (1000,))``, images as ``dtype``, labels int64.
+    """
+    x_train, y_train, x_test, y_test = load_mnist_subset(path)
+    mean, std = pixel_stats(x_train)
+    return MnistSubset(prepare_images(x_train, mean, std, dtype), y_train,
+                       prepare_images(x_test, mean, std, dtype), y_test)

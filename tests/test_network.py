@@ -1,0 +1,185 @@
+"""cnnlib.network: layers against finite differences, the whole network, save/load, shapes."""
+import numpy as np
+import pytest
+
+from cnnlib.gradcheck import check_close, numerical_gradient, numerical_vjp
+from cnnlib.losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
+from cnnlib.network import (AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential,
+                            build_model, check_gradients, one_conv_net, two_conv_net)
+
+
+def _layer_with_params(layer, rng):
+    layer.init(rng, np.dtype(np.float64))
+    return layer
+
+
+LAYER_CASES = [
+    ("conv stride 1", lambda: Conv2D(2, 3, 3), (2, 2, 6, 6)),
+    ("conv stride 2 pad 1", lambda: Conv2D(2, 3, 3, stride=2, pad=1), (2, 2, 7, 7)),
+    ("relu", ReLU, (2, 3, 4, 4)),
+    ("maxpool 2", lambda: MaxPool2D(2), (2, 2, 4, 6)),
+    ("maxpool 3 stride 2 (overlap)", lambda: MaxPool2D(3, stride=2), (1, 2, 7, 7)),
+    ("avgpool 2", lambda: AvgPool2D(2), (2, 2, 4, 4)),
+    ("flatten", Flatten, (2, 3, 2, 2)),
+    ("dense", lambda: Dense(5, 4), (3, 5)),
+]
+
+
+@pytest.mark.parametrize("label, make, x_shape", LAYER_CASES, ids=[c[0] for c in LAYER_CASES])
+def test_layer_backward_matches_finite_differences(label, make, x_shape):
+    rng = np.random.default_rng(1)
+    layer = _layer_with_params(make(), rng)
+    x = rng.normal(size=x_shape)
+    out = layer.forward(x)
+    dout = rng.normal(size=out.shape)
+    dx = layer.backward(dout)
+
+    def f_x(z):
+        return layer.forward(z)
+
+    check_close(f"{label} dx", dx, numerical_vjp(f_x, x, dout), tol=1e-7)
+    grads = {k: v.copy() for k, v in layer.grads.items()}
+    for name, param in layer.params.items():
+        saved = param.copy()
+
+        def f_p(value, param=param):
+            param[...] = value
+            return np.sum(layer.forward(x) * dout)
+
+        numeric = numerical_gradient(f_p, saved)
+        param[...] = saved
+        check_close(f"{label} d{name}", grads[name], numeric, tol=1e-7)
+
+
+def test_backward_before_forward_is_a_clear_error():
+    with pytest.raises(ValueError, match="backward called before forward"):
+        ReLU(name="r").backward(np.ones((1, 1, 2, 2)))
+
+
+def test_two_conv_net_shapes_and_summary():
+    model = two_conv_net()
+    assert model.shapes == [(1, 28, 28), (3, 26, 26), (3, 26, 26), (3, 13, 13), (10, 10, 10),
+                            (10, 10, 10), (10, 5, 5), (250,), (10,)]
+    params = model.parameters()
+    assert {k: v.shape for k, v in params.items()} == {
+        "conv1.w": (3, 1, 3, 3), "conv1.b": (3,), "conv2.w": (10, 3, 4, 4), "conv2.b": (10,),
+        "fc1.w": (250, 10), "fc1.b": (10,)}
+    assert model.num_parameters() == 30 + 490 + 2510
+    text = model.summary()
+    for piece in ("(3, 26, 26)", "(10, 10, 10)", "(10, 5, 5)", "(250,)", "3030"):
+        assert piece in text
+    out = model.forward(np.zeros((2, 1, 28, 28)))
+    assert out.shape == (2, 10) and out.dtype == np.float32
+
+
+def test_whole_two_conv_network_gradient_check():
+    rng = np.random.default_rng(3)
+    model = two_conv_net(seed=3, dtype=np.float64)
+    x = rng.normal(size=(2, 1, 28, 28))
+    y = np.array([3, 7])
+    errors = check_gradients(model, x, y)
+    assert set(errors) == set(model.parameters())
+    assert max(errors.values()) < 1e-6, errors
+    # and the gradient with respect to the input image (one image: 784 pixels)
+    _, scores = model.loss_and_gradients(x[:1], y[:1])
+    _, cache = softmax_cross_entropy_forward(scores, y[:1])
+    dx = model.backward(softmax_cross_entropy_backward(1.0, cache))
+    check_close("dE/dx", dx, numerical_gradient(lambda z: model.loss(z, y[:1]), x[:1]), tol=1e-6)
+
+
+def test_one_conv_net_gradient_check_small_images():
+    model = one_conv_net(seed=1, dtype=np.float64, filters=2, input_shape=(1, 8, 8))
+    assert model.shapes[-1] == (10,) and model.shapes[3] == (2, 3, 3)
+    rng = np.random.default_rng(0)
+    errors = check_gradients(model, rng.normal(size=(3, 1, 8, 8)), np.array([0, 4, 9]))
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_check_gradients_catches_a_wrong_backward():
+    model = two_conv_net(seed=0, dtype=np.float64)
+    relu = model.layer("relu2")
+    real_backward = relu.backward
+    relu.backward = lambda dout: real_backward(dout) * 1.5  # a deliberately wrong chain-rule step
+    errors = check_gradients(model, np.random.default_rng(0).normal(size=(1, 1, 28, 28)), np.array([1]),
+                             names={"conv1.w", "fc1.b"})
+    assert errors["conv1.w"] > 1e-2 and errors["fc1.b"] < 1e-6  # only layers below relu2 are wrong
+
+
+def test_check_gradients_needs_float64():
+    with pytest.raises(ValueError, match="float64"):
+        check_gradients(two_conv_net(), np.zeros((1, 1, 28, 28)), np.array([0]))
+
+
+def test_seeded_initialization_and_dtype():
+    a, b, c = two_conv_net(seed=5), two_conv_net(seed=5), two_conv_net(seed=6)
+    for name, p in a.parameters().items():
+        assert p.dtype == np.float32
+        assert np.array_equal(p, b.parameters()[name])
+    assert not np.array_equal(a.parameters()["conv1.w"], c.parameters()["conv1.w"])
+    d = two_conv_net(seed=5, dtype=np.float64)
+    assert d.parameters()["fc1.w"].dtype == np.float64
+    assert np.allclose(d.parameters()["fc1.w"], a.parameters()["fc1.w"], atol=1e-7)
+    # He initialization: std of the first conv's weights near sqrt(2 / 9) for a big layer
+    big = Sequential([Conv2D(1, 2000, 3)], (1, 5, 5), seed=0)
+    assert abs(big.parameters()["conv1.w"].std() - np.sqrt(2 / 9)) < 0.01
+    assert np.all(big.parameters()["conv1.b"] == 0)
+
+
+def test_first_loss_is_near_ln10():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 1, 28, 28))
+    y = rng.integers(0, 10, size=64)
+    for seed in range(3):
+        assert abs(two_conv_net(seed=seed).loss(x, y) - np.log(10)) < 0.1
+
+
+def test_save_load_round_trip(tmp_path):
+    path = tmp_path / "weights.npz"
+    trained = two_conv_net(seed=1)
+    trained.save(path)
+    fresh = two_conv_net(seed=2)
+    params_before = fresh.parameters()
+    fresh.load(path)
+    x = np.random.default_rng(0).normal(size=(3, 1, 28, 28))
+    assert np.array_equal(fresh.forward(x), trained.forward(x))
+    assert all(fresh.parameters()[k] is params_before[k] for k in params_before)  # loaded in place
+    with np.load(path, allow_pickle=False) as npz:
+        assert sorted(npz.files) == sorted(trained.parameters())
+
+
+def test_load_rejects_a_different_network(tmp_path):
+    path = tmp_path / "one.npz"
+    one_conv_net().save(path)
+    with pytest.raises(ValueError, match="expected parameters"):
+        two_conv_net().load(path)
+    bad = tmp_path / "bad.npz"
+    params = two_conv_net().parameters()
+    params["fc1.w"] = np.zeros((10, 250))
+    np.savez(bad, **params)
+    with pytest.raises(ValueError, match=r"fc1.w expected shape \(250, 10\), found \(10, 250\)"):
+        two_conv_net().load(bad)
+
+
+def test_bad_networks_and_inputs_raise_valueerror():
+    with pytest.raises(ValueError, match=r"expected input \(100,\), got \(250,\)"):
+        Sequential([Conv2D(1, 10, 5, stride=5), Flatten(), Dense(100, 10)], (1, 25, 25))
+    with pytest.raises(ValueError, match=r"expected input \(C=3, H, W\)"):
+        Sequential([Conv2D(3, 4, 3)], (1, 8, 8))
+    with pytest.raises(ValueError, match=r"x: expected shape \(N, 1, 28, 28\), got \(2, 28, 28\)"):
+        two_conv_net().forward(np.zeros((2, 28, 28)))
+    with pytest.raises(ValueError, match="float32 or float64"):
+        two_conv_net(dtype=np.int32)
+    with pytest.raises(ValueError, match="expected one of"):
+        build_model("three_conv")
+    with pytest.raises(ValueError, match="unique names"):
+        Sequential([ReLU(name="a"), ReLU(name="a")], (1, 2, 2))
+
+
+def test_backward_does_not_mutate_the_caches():
+    model = two_conv_net(seed=0, dtype=np.float64)
+    x = np.random.default_rng(0).normal(size=(2, 1, 28, 28))
+    model.forward(x)
+    before = [np.array(layer.cache[0], copy=True) for layer in model.layers if layer.kind == "conv"]
+    model.backward(np.ones((2, 10)))
+    after = [layer.cache[0] for layer in model.layers if layer.kind == "conv"]
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
