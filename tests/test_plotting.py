@@ -206,3 +206,92 @@ def test_jacobian_annotates_small_and_not_large_matrices():
     assert ax is given and _texts(ax) == []
     with pytest.raises(ValueError, match="2-D"):
         plot_jacobian(np.ones(4))
+
+
+# ------------------------------------------ notebooks 05-06: pooling, im2row, timings
+
+def test_pool_routing_outlines_each_window_and_dots_its_first_maximum():
+    from cnnlib.plotting import plot_pool_routing
+    x = np.array([[0., 0., 3., 1.],
+                  [0., 0., 2., 3.],
+                  [5., 2., 0., 4.],
+                  [1., 4., 0., 0.]])        # window (0, 0) ties four zeros, window (0, 1) ties two 3s
+    ax = plot_pool_routing(x, 2)
+    assert len(_outlines(ax)) == 4
+    dots = sorted((round(line.get_ydata()[0]), round(line.get_xdata()[0])) for line in ax.lines
+                  if line.get_marker() == "o")
+    assert dots == [(0, 0), (0, 2), (2, 0), (2, 3)]   # ties: the first maximum in row-major order
+    assert sorted(_texts(ax)) == sorted(str(int(v)) for v in x.ravel())
+
+
+def test_pool_routing_overlap_gives_a_unit_one_dot_per_window_won():
+    from cnnlib.plotting import plot_pool_routing
+    x = np.arange(25.0).reshape(5, 5) % 7
+    x[2, 1] = 30.0                          # in both left windows of 3x3, stride 2
+    fig, given = plt.subplots()
+    ax = plot_pool_routing(x, 3, 2, ax=given, title="t")
+    assert ax is given and ax.get_title() == "t"
+    assert len([p for p in ax.patches if isinstance(p, Rectangle)]) == 4
+    cells = [(round(line.get_ydata()[0]), round(line.get_xdata()[0])) for line in ax.lines
+             if line.get_marker() == "o"]
+    assert cells.count((2, 1)) == 2
+    with pytest.raises(ValueError, match="2-D"):
+        plot_pool_routing(x[None], 2)
+
+
+def test_im2row_outlines_the_window_in_each_channel_and_its_row():
+    from cnnlib.im2row import im2row
+    from cnnlib.plotting import plot_im2row
+    x = teaching_example(channels=3).x[0]                 # (3, 7, 7)
+    axes = plot_im2row(x, 3, stride=2, row=5)             # row 5 = output (1, 2): window at (2, 4)
+    assert len(axes) == 4
+    for k in range(3):
+        assert _outlines(axes[k]) == [(2, 4, 3, 3)]
+        assert axes[k].get_title() == f"x, channel {k}"
+    assert _outlines(axes[3]) == [(5, 0, 1, 27)]
+    rows = im2row(x[None], 3, 3, 2)                       # (9, 27)
+    assert _texts(axes[3]) == [str(int(v)) for v in rows.ravel()]
+    assert axes[3].get_xticklabels()[13].get_text() == "1,1,1"   # column 13: channel 1, centre
+
+
+def test_im2row_padding_uses_given_axes_and_rejects_bad_input():
+    from cnnlib.plotting import plot_im2row
+    x = np.arange(16.0).reshape(1, 4, 4)
+    fig, given = plt.subplots(1, 2)
+    axes = plot_im2row(x, 3, stride=1, pad=1, row=0, axes=list(given))
+    assert axes == list(given)
+    assert (0, 0, 3, 3) in _outlines(axes[0])             # window of output (0, 0) in padded coords
+    with pytest.raises(ValueError, match="C, H, W"):
+        plot_im2row(x[0], 3)
+    with pytest.raises(ValueError, match="row"):
+        plot_im2row(x, 3, pad=1, row=16)
+    with pytest.raises(ValueError, match="axes"):
+        plot_im2row(x, 3, axes=[given[0]])
+
+
+def test_timings_one_bar_per_timed_row_and_skipped_ones_named():
+    from cnnlib.plotting import plot_timings
+    rows = [{"case": "a", "impl": "naive", "total_s": 2.5},
+            {"case": "a", "impl": "vectorized", "total_s": 0.004},
+            {"case": "b", "impl": "naive", "total_s": None},
+            {"case": "b", "impl": "vectorized", "total_s": 3e-5},
+            {"case": "b", "impl": "torch", "total_s": 2e-5}]
+    ax = plot_timings(rows, title="t")
+    heights = sorted(p.get_height() for p in ax.patches if isinstance(p, Rectangle))
+    assert heights == pytest.approx([2e-5, 3e-5, 0.004, 2.5])
+    assert {"2.5 s", "4 ms", "30 µs", "20 µs", "skipped"} <= set(_texts(ax))
+    assert ax.get_yscale() == "log" and ax.get_title() == "t"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["naive", "vectorized", "torch"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+
+
+def test_timings_without_torch_and_bad_input():
+    from cnnlib.plotting import plot_timings
+    rows = [{"case": "a", "impl": "naive", "forward_s": 0.5},
+            {"case": "a", "impl": "vectorized", "forward_s": 0.001}]
+    fig, given = plt.subplots()
+    ax = plot_timings(rows, ax=given, key="forward_s")
+    assert ax is given and ax.get_ylabel() == "forward (s)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["naive", "vectorized"]
+    with pytest.raises(ValueError, match="at least one row"):
+        plot_timings([])
