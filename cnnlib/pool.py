@@ -119,7 +119,10 @@ def maxpool2d_forward(x, size, stride=None):
                 out = entry.copy()  # (N, C, H_out, W_out)
                 argmax = np.zeros(out.shape, dtype=np.intp)  # (N, C, H_out, W_out)
                 continue
-            np.copyto(argmax, m * kw + q, where=entry > out)  # strictly larger: a new winner
+            improved = entry > out  # (N, C, H_out, W_out): strictly larger, a new winner
+            # "argmax = m*KW + q where improved": offsets only grow, so a maximum
+            # does it without branches (np.copyto(..., where=) is ~4x slower here)
+            np.maximum(argmax, improved * (m * kw + q), out=argmax)
             np.maximum(out, entry, out=out)
     return out, PoolCache(x.shape, (kh, kw), (sh, sw), argmax, x.dtype)
 
