@@ -1,0 +1,272 @@
+"""Speed of cnnlib's loop version, its im2row version and PyTorch on the CPU, side by side.
+
+    .venv/bin/python benchmarks/run.py            # the full run, about 2-3 minutes
+    .venv/bin/python benchmarks/run.py --quick    # float32 only, fewer repeats, no loops
+
+In one process, each implementation in its own back-to-back block (never
+alternating numpy and torch calls: their thread pools fight over the cores):
+
+1. convolution forward and backward (dx, dw, db) on the layer shapes of
+   ``cnnlib.benchmark.CONV_SHAPES``, float32 and float64;
+2. max pooling 2x2 (stride 2) on the outputs of those layers, after a ReLU;
+3. one training epoch of the two-conv network of ``004_*`` (conv 3@1x3x3 ->
+   relu -> maxpool 2 -> conv 10@3x4x4 -> relu -> maxpool 2 -> FC 250 -> 10) on
+   the 4,000 training images of the MNIST subset, batch 64, SGD with momentum,
+   float32, against the same network in PyTorch.
+
+Prints a table of medians and ratios to PyTorch and writes everything, with
+the environment (versions, BLAS, threads), as JSON to
+``benchmarks/results/<name>.json``.
+"""
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cnnlib import benchmark as bm
+from cnnlib.activations import relu_backward, relu_forward
+from cnnlib.conv import conv2d_backward, conv2d_forward
+from cnnlib.dense import affine_backward, affine_forward, flatten_backward, flatten_forward
+from cnnlib.losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
+from cnnlib.pool import maxpool2d_backward, maxpool2d_forward
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# The issue's targets: vectorized time / PyTorch time, forward + backward, float32.
+TARGETS = {"MNIST layer 1": 1.2, "MNIST layer 2": 1.2, "larger layer": 2.0}
+SPEEDUP_TARGET = ("MNIST layer 1", 300.0)  # vectorized at least 300x faster than the loops
+EPOCH_TARGET = 1.5
+
+BATCH = 64
+LR, MOMENTUM, WEIGHT_DECAY = 0.01, 0.9, 5e-4
+
+
+# ------------------------------------------------------------------- data
+
+def mnist_train(dtype):
+    """The 4,000 training images ``(4000, 1, 28, 28)`` and labels, and where they came from."""
+    try:
+        from cnnlib.data import load_mnist_prepared
+        x, y, _, _ = load_mnist_prepared(dtype)
+        return x, y, "MNIST subset (data/mnist_subset.npz), standardized"
+    except (ImportError, FileNotFoundError, ValueError) as err:
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((4000, 1, 28, 28)).astype(dtype)
+        y = rng.integers(0, 10, 4000)
+        return x, y, f"random data of MNIST shape (the subset could not be loaded: {err})"
+
+
+# ------------------------------------------------------------------- epochs
+
+def he_params(seed, dtype):
+    """Weights of the 004 network, He-normal, biases 0 (the torch model gets copies)."""
+    rng = np.random.default_rng(seed)
+    shapes = {"w1": (3, 1, 3, 3), "w2": (10, 3, 4, 4), "w3": (250, 10)}
+    params = {}
+    for name, shape in shapes.items():
+        fan_in = int(np.prod(shape[1:])) if len(shape) == 4 else shape[0]
+        params[name] = (rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)).astype(dtype)
+    params.update(b1=np.zeros(3, dtype), b2=np.zeros(10, dtype), b3=np.zeros(10, dtype))
+    return params
+
+
+def numpy_epoch_functions(params, x, y, order):
+    """One epoch with the cnnlib layer functions; the first conv skips its dx (``need_dx=False``).
+
+    SGD with momentum and weight decay on the weights, the update PyTorch's SGD makes:
+    ``g += wd·w;  v = μ·v + g;  w -= lr·v``.
+    """
+    p = params
+    velocity = {k: np.zeros_like(v) for k, v in p.items()}
+    for first in range(0, len(order), BATCH):
+        idx = order[first:first + BATCH]
+        xb, yb = x[idx], y[idx]
+        h1, c1 = conv2d_forward(xb, p["w1"], p["b1"])            # (B, 3, 26, 26)
+        a1, r1 = relu_forward(h1)
+        q1, m1 = maxpool2d_forward(a1, 2)                        # (B, 3, 13, 13)
+        h2, c2 = conv2d_forward(q1, p["w2"], p["b2"])            # (B, 10, 10, 10)
+        a2, r2 = relu_forward(h2)
+        q2, m2 = maxpool2d_forward(a2, 2)                        # (B, 10, 5, 5)
+        f, fc = flatten_forward(q2)                              # (B, 250)
+        scores, ac = affine_forward(f, p["w3"], p["b3"])         # (B, 10)
+        _, lc = softmax_cross_entropy_forward(scores, yb)
+        g = {}
+        d = softmax_cross_entropy_backward(1.0, lc)
+        d, g["w3"], g["b3"] = affine_backward(d, ac)
+        d = maxpool2d_backward(flatten_backward(d, fc), m2)
+        d, g["w2"], g["b2"] = conv2d_backward(relu_backward(d, r2), c2)
+        d = maxpool2d_backward(d, m1)
+        _, g["w1"], g["b1"] = conv2d_backward(relu_backward(d, r1), c1, need_dx=False)
+        for k, param in p.items():
+            grad = g[k] + WEIGHT_DECAY * param if param.ndim > 1 else g[k]
+            velocity[k] *= MOMENTUM
+            velocity[k] += grad
+            param -= LR * velocity[k]
+
+
+def network_epoch(x, y, seed):
+    """One epoch of ``cnnlib.train.train`` on ``cnnlib.network.two_conv_net``, or None if missing."""
+    try:
+        from cnnlib.network import two_conv_net
+        from cnnlib.train import train
+    except ImportError:
+        return None
+    model = two_conv_net(seed=seed, dtype=x.dtype)
+
+    def epoch():
+        train(model, x, y, epochs=1, batch_size=BATCH, lr=LR, momentum=MOMENTUM,
+              weight_decay=WEIGHT_DECAY, schedule="constant", seed=seed, progress=None)
+    return epoch
+
+
+def torch_epoch_fn(params, x, y, order):
+    """The same network, data order and SGD in PyTorch (weights copied from ``params``)."""
+    import torch
+    from torch import nn
+    dtype = torch.float32 if x.dtype == np.float32 else torch.float64
+    model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(3, 10, 4), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(250, 10)).to(dtype)
+    with torch.no_grad():
+        for layer, w, b in ((model[0], "w1", "b1"), (model[3], "w2", "b2"), (model[7], "w3", "b3")):
+            layer.weight.copy_(torch.from_numpy(params[w].T.copy() if w == "w3" else params[w]))
+            layer.bias.copy_(torch.from_numpy(params[b]))
+    weights = [p for n, p in model.named_parameters() if n.endswith("weight")]
+    biases = [p for n, p in model.named_parameters() if n.endswith("bias")]
+    opt = torch.optim.SGD([{"params": weights, "weight_decay": WEIGHT_DECAY},
+                           {"params": biases, "weight_decay": 0.0}], lr=LR, momentum=MOMENTUM)
+    loss_fn = nn.CrossEntropyLoss()
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    order_t = torch.from_numpy(order)
+
+    def epoch():
+        for first in range(0, len(order_t), BATCH):
+            idx = order_t[first:first + BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+    return epoch
+
+
+def compare_epoch(repeat, with_torch, seed=0):
+    """Rows (as ``bm.compare_conv``'s) for one training epoch of the 004 network, float32."""
+    x, y, source = mnist_train(np.float32)
+    order = np.random.default_rng(seed).permutation(len(x))
+    case = f"epoch 004 net, {len(x)} images"
+    desc = f"{len(x)} images 1x28x28, batch {BATCH}, SGD momentum {MOMENTUM}, float32"
+    rows = []
+
+    def add(impl, fn, note):
+        seconds = bm.time_call(fn, repeat, number=1, warmup=1)
+        rows.append({"case": case, "shape": desc, "dtype": "float32", "impl": impl,
+                     "forward_s": None, "backward_s": None, "total_s": seconds, "note": note})
+
+    params = he_params(seed, np.float32)
+    add("vectorized", lambda: numpy_epoch_functions(params, x, y, order),
+        "cnnlib layer functions, first conv need_dx=False; " + source)
+    net = network_epoch(x, y, seed)
+    if net is not None:
+        add("network", net, "cnnlib.train.train on cnnlib.network.two_conv_net (its own data order)")
+    if with_torch:
+        add("torch", torch_epoch_fn(he_params(seed, np.float32), x, y, order), "torch.nn, same order and SGD")
+    torch_row = next((r for r in rows if r["impl"] == "torch"), None)
+    for r in rows:
+        r["forward_vs_torch"] = r["backward_vs_torch"] = None
+        r["total_vs_torch"] = r["total_s"] / torch_row["total_s"] if torch_row else None
+        r["speedup_vs_naive"] = None
+    return rows
+
+
+# ------------------------------------------------------------------- targets
+
+def check_targets(rows):
+    """The issue's targets, each as a dict with the measured value and whether it was met."""
+    def find(case, impl, dtype="float32"):
+        return next((r for r in rows if r["case"] == case and r["impl"] == impl and r["dtype"] == dtype), None)
+
+    out = []
+    for case, limit in TARGETS.items():
+        r = find(case, "vectorized")
+        value = None if r is None else r["total_vs_torch"]
+        out.append({"target": f"{case}: vectorized / torch, fwd+bwd, float32 <= {limit}x",
+                    "value": value, "met": None if value is None else value <= limit})
+    case, factor = SPEEDUP_TARGET
+    r = find(case, "vectorized")
+    value = None if r is None else r["speedup_vs_naive"]
+    out.append({"target": f"{case}: vectorized >= {factor:.0f}x faster than the loops, float32",
+                "value": value, "met": None if value is None else value >= factor})
+    for impl in ("vectorized", "network"):
+        r = find(next((r["case"] for r in rows if r["case"].startswith("epoch")), ""), impl)
+        if r is not None:
+            value = r["total_vs_torch"]
+            out.append({"target": f"training epoch ({impl}) / torch <= {EPOCH_TARGET}x",
+                        "value": value, "met": None if value is None else value <= EPOCH_TARGET})
+    return out
+
+
+# ------------------------------------------------------------------- main
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="float32 only, 3 repeats, no loop versions, one epoch repeat")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for numpy's BLAS and torch (default: the number of CPUs)")
+    parser.add_argument("--repeat", type=int, default=None, help="samples per median (default 7)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument("--name", default=None, help="results/<name>.json (default: latest or quick)")
+    args = parser.parse_args(argv)
+
+    threads = args.threads or bm.environment()["cpu_count"] or 1
+    bm.set_threads(threads)
+    with_torch = bm.torch_available() and not args.no_torch
+    repeat = args.repeat or (3 if args.quick else 7)
+    dtypes = ("float32",) if args.quick else ("float32", "float64")
+    impls = tuple(i for i in bm.IMPLS if not (i == "naive" and args.quick) and not (i == "torch" and not with_torch))
+    env = bm.environment()
+    env["threads_requested"] = threads
+    print("environment:", ", ".join(f"{k}={v}" for k, v in env.items()), flush=True)
+
+    start = time.perf_counter()
+    rows = []
+    for dtype in dtypes:
+        for name in bm.CONV_SHAPES:
+            rows += bm.compare_conv(name, dtype, impls, repeat=repeat)
+            print(f"  conv {name} {dtype} done ({time.perf_counter() - start:.0f} s)", flush=True)
+    for dtype in dtypes:
+        for name, s in bm.CONV_SHAPES.items():
+            rows += bm.compare_maxpool(s.out_shape, dtype, impls, size=2, repeat=repeat,
+                                       case=f"maxpool 2x2 after {name}")
+        print(f"  maxpool {dtype} done ({time.perf_counter() - start:.0f} s)", flush=True)
+    rows += compare_epoch(1 if args.quick else 3, with_torch)
+    print(f"  epoch done ({time.perf_counter() - start:.0f} s)", flush=True)
+    seconds = time.perf_counter() - start
+
+    targets = check_targets(rows)
+    print()
+    print(bm.format_table(rows))
+    print()
+    for t in targets:
+        mark = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+        value = "-" if t["value"] is None else f"{t['value']:.2f}x"
+        print(f"target {mark:>12}: {t['target']}  (measured {value})")
+    print(f"\nwhole run: {seconds:.0f} s")
+
+    RESULTS.mkdir(exist_ok=True)
+    name = args.name or ("quick" if args.quick else "latest")
+    path = RESULTS / f"{name}.json"
+    record = {"command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+              "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "seconds": round(seconds, 1), "repeat": repeat, "environment": env,
+              "targets": targets, "rows": rows}
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
