@@ -81,7 +81,8 @@ def conv2d_kernel_jacobian(x, kernel_size, filters=1, stride=1, pad=0):
             for i in range(h_out):
                 for j in range(w_out):
                     jac[n, f, i, j, f] = x_pad[n, :, sh * i:sh * i + kh, sw * j:sw * j + kw]
-    return jac.reshape(n_img * filters * h_out * w_out, filters * n_chan * kh * kw)  # rows (n,f,i,j), cols (g,c,m,q)
+    # rows (n, f, i, j), columns (g, c, m, q):
+    return jac.reshape(n_img * filters * h_out * w_out, filters * n_chan * kh * kw)
 
 
 def conv2d_input_jacobian(w, x_shape, stride=1, pad=0):
@@ -104,13 +105,16 @@ def conv2d_input_jacobian(w, x_shape, stride=1, pad=0):
     n_img, n_chan, h, w_in = (int(v) for v in x_shape)
     n_filt, c_w, kh, kw = w.shape
     if c_w != n_chan:
-        raise ValueError(f"channels differ: x_shape has C={n_chan} but w has shape {w.shape} (C={c_w})")
+        raise ValueError(f"channels differ: x_shape has C={n_chan} but w has shape {w.shape} "
+                         f"(C={c_w})")
     sh, sw, ph, pw, h_out, w_out = _sizes((n_img, n_chan, h, w_in), kh, kw, stride, pad)
-    jac = np.zeros((n_img, n_filt, h_out, w_out, n_img, n_chan, h + 2 * ph, w_in + 2 * pw), dtype=w.dtype)
+    jac = np.zeros((n_img, n_filt, h_out, w_out, n_img, n_chan, h + 2 * ph, w_in + 2 * pw),
+                   dtype=w.dtype)
     for n in range(n_img):
         for f in range(n_filt):
             for i in range(h_out):
                 for j in range(w_out):
                     jac[n, f, i, j, n, :, sh * i:sh * i + kh, sw * j:sw * j + kw] = w[f]
     jac = jac[..., ph:ph + h, pw:pw + w_in]  # drop the padding columns
-    return jac.reshape(n_img * n_filt * h_out * w_out, n_img * n_chan * h * w_in)  # rows (n,f,i,j), cols (n,c,a,b)
+    # rows (n, f, i, j), columns (n, c, a, b):
+    return jac.reshape(n_img * n_filt * h_out * w_out, n_img * n_chan * h * w_in)

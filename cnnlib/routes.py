@@ -64,7 +64,8 @@ def kernel_gradient_by_correlation(x, dout, kernel_size, stride=1, pad=0):
     """
     x = as_float_array(x, "x", ndim=4)
     dout = as_float_array(dout, "dout", ndim=4)
-    n_img, n_chan, _, _, kh, kw, sh, sw, ph, pw, h_out, w_out = _geometry(x.shape, kernel_size, stride, pad)
+    geometry = _geometry(x.shape, kernel_size, stride, pad)
+    n_img, n_chan, _, _, kh, kw, sh, sw, ph, pw, h_out, w_out = geometry
     n_filt = dout.shape[1]
     check_shape(dout, "dout", (n_img, n_filt, h_out, w_out))
     x_pad = pad2d(x, (ph, pw))
@@ -95,10 +96,12 @@ def input_gradient_by_full_convolution(dout, w, x_shape, stride=1, pad=0):
     """
     dout = as_float_array(dout, "dout", ndim=4)
     w = as_float_array(w, "w", ndim=4)
-    n_img, n_chan, h, w_in, kh, kw, sh, sw, ph, pw, h_out, w_out = _geometry(x_shape, w.shape[2:], stride, pad)
+    geometry = _geometry(x_shape, w.shape[2:], stride, pad)
+    n_img, n_chan, h, w_in, kh, kw, sh, sw, ph, pw, h_out, w_out = geometry
     n_filt = w.shape[0]
     if w.shape[1] != n_chan:
-        raise ValueError(f"channels differ: x_shape has C={n_chan} but w has shape {w.shape} (C={w.shape[1]})")
+        raise ValueError(f"channels differ: x_shape has C={n_chan} but w has shape {w.shape} "
+                         f"(C={w.shape[1]})")
     check_shape(dout, "dout", (n_img, n_filt, h_out, w_out))
     dx_pad = np.zeros((n_img, n_chan, h + 2 * ph, w_in + 2 * pw), dtype=np.result_type(dout, w))
     for n in range(n_img):
