@@ -10,7 +10,7 @@ The API (stable):
   of one call of ``fn()``; ``time_samples`` gives all the samples.
 - ``ConvShape`` and ``CONV_SHAPES``: the layer shapes of the benchmark
   (``"seed example"``, ``"MNIST layer 1"``, ``"MNIST layer 2"``, ``"larger layer"``).
-- ``compare_conv(shape, dtype, impls=("naive", "vectorized", "torch"), ...) -> list of dict``:
+- ``compare_conv(shape, dtype, impls=("naive", "vectorized", "torch"), ..., rounds=1) -> list of dict``:
   forward, backward and forward+backward medians of each implementation, and
   their ratios to PyTorch (one dict per implementation, a row of a table).
 - ``compare_maxpool(x_shape, dtype, impls, size=2, ...) -> list of dict``: the same for max pooling.
@@ -221,8 +221,12 @@ def _row(case, shape_desc, dtype, impl, fwd, bwd, note=""):
             "note": note}
 
 
-def _add_ratios(rows):
-    """Add ``*_vs_torch`` (time / torch time) and ``speedup_vs_naive`` to each row, where known."""
+def _add_ratios(rows, round_ratios=None):
+    """Add ``*_vs_torch`` (time / torch time) and ``speedup_vs_naive`` to each row, where known.
+
+    ``round_ratios[impl][key]``, when given, holds the ratio to torch of every
+    round; the row then gets their median instead of the ratio of the medians.
+    """
     by_impl = {r["impl"]: r for r in rows}
     ref = by_impl.get("torch")
     naive = by_impl.get("naive")
@@ -230,13 +234,69 @@ def _add_ratios(rows):
         for key in ("forward", "backward", "total"):
             mine, theirs = r[f"{key}_s"], None if ref is None else ref[f"{key}_s"]
             r[f"{key}_vs_torch"] = None if mine is None or not theirs else mine / theirs
+            per_round = (round_ratios or {}).get(r["impl"], {}).get(key)
+            if per_round and r[f"{key}_vs_torch"] is not None:
+                r[f"{key}_vs_torch"] = float(np.median(per_round))
         base = None if naive is None else naive["total_s"]
         r["speedup_vs_naive"] = None if base is None or not r["total_s"] else base / r["total_s"]
     return rows
 
 
+def _compare(case, desc, dtype, impls, fast_fns, naive_fns, n_images, per_image, naive_limit,
+             repeat, warmup, rounds):
+    """The rows of one table case; shared by ``compare_conv`` and ``compare_maxpool``.
+
+    ``fast_fns(impl) -> (forward, backward)`` closures for "vectorized" and
+    "torch"; ``naive_fns(k) -> (forward, backward)`` on the first ``k`` images.
+    Each round times every implementation in its own block, in the order of
+    ``impls``; times are medians over rounds, ratios to torch the medians of
+    the per-round ratios. The loop version is timed once, in the first round.
+    """
+    if rounds < 1:
+        raise ValueError(f"rounds: expected an int >= 1, got {rounds!r}")
+    if "torch" in impls and not torch_available():
+        impls = tuple(i for i in impls if i != "torch")
+    fns = {impl: fast_fns(impl) for impl in impls if impl != "naive"}
+    times = {impl: {"forward": [], "backward": []} for impl in fns}
+    naive_row = None
+    for r in range(rounds):
+        for impl in impls:
+            if impl != "naive":
+                fwd, bwd = fns[impl]
+                times[impl]["forward"].append(time_call(fwd, repeat, warmup=warmup))
+                times[impl]["backward"].append(time_call(bwd, repeat, warmup=warmup))
+            elif r == 0:
+                k = _naive_images(n_images, per_image, naive_limit)
+                if k == 0:
+                    naive_row = _row(case, desc, dtype, impl, None, None,
+                                     f"skipped: {n_images * per_image:,} loop iterations")
+                    continue
+                fwd, bwd = naive_fns(k)
+                scale = n_images / k
+                note = "" if k == n_images else f"timed on {k} of {n_images} images, scaled x{scale:.4g}"
+                naive_row = _row(case, desc, dtype, impl,
+                                 scale * time_call(fwd, 1, number=1, warmup=0),
+                                 scale * time_call(bwd, 1, number=1, warmup=0), note)
+    rows, round_ratios = [], {}
+    for impl in impls:
+        if impl == "naive":
+            rows.append(naive_row)
+            continue
+        fwd, bwd = (float(np.median(times[impl][key])) for key in ("forward", "backward"))
+        note = "" if rounds == 1 else f"median of {rounds} rounds"
+        rows.append(_row(case, desc, dtype, impl, fwd, bwd, note))
+        if "torch" in times:
+            ref = times["torch"]
+            round_ratios[impl] = {
+                "forward": [a / b for a, b in zip(times[impl]["forward"], ref["forward"])],
+                "backward": [a / b for a, b in zip(times[impl]["backward"], ref["backward"])],
+                "total": [(a + c) / (b + d) for a, c, b, d in zip(times[impl]["forward"], times[impl]["backward"],
+                                                                  ref["forward"], ref["backward"])]}
+    return _add_ratios(rows, round_ratios if rounds > 1 else None)
+
+
 def compare_conv(shape, dtype=np.float32, impls=IMPLS, repeat=5, naive_limit=150_000, seed=0,
-                 warmup=1):
+                 warmup=1, rounds=1):
     """Time conv forward and backward of each implementation on one layer shape.
 
     ``shape``: a name of ``CONV_SHAPES``, a ``ConvShape`` or a tuple
@@ -252,7 +312,10 @@ def compare_conv(shape, dtype=np.float32, impls=IMPLS, repeat=5, naive_limit=150
     by PyTorch's; None without torch) and ``speedup_vs_naive`` (the loop
     version's total divided by this one's). The loop version is timed once per
     pass (``repeat=1``) and only up to ``naive_limit`` Python iterations (see
-    the module docstring).
+    the module docstring). ``rounds > 1`` repeats the whole comparison (each
+    implementation still in its own block) and reports medians over the
+    rounds; the ratios are then the medians of each round's ratio, which a
+    machine whose load changes over time disturbs less.
     """
     case, s = _as_conv_shape(shape)
     dtype = _dtype_name(dtype)
@@ -263,40 +326,27 @@ def compare_conv(shape, dtype=np.float32, impls=IMPLS, repeat=5, naive_limit=150
     b = rng.standard_normal(s.f).astype(dtype)
     dout = rng.standard_normal(s.out_shape).astype(dtype)
     desc = f"{s.n}x{s.c}x{s.h}x{s.w} * {s.f}x{s.c}x{s.kh}x{s.kw}, stride {s.stride}, pad {s.pad}"
-    rows = []
-    for impl in impls:
-        if impl == "torch" and not torch_available():
-            continue
-        if impl == "vectorized":
-            _, cache = conv2d_forward(x, w, b, s.stride, s.pad)
-            fwd = time_call(lambda: conv2d_forward(x, w, b, s.stride, s.pad), repeat, warmup=warmup)
-            bwd = time_call(lambda: conv2d_backward(dout, cache), repeat, warmup=warmup)
-            rows.append(_row(case, desc, dtype, impl, fwd, bwd))
-        elif impl == "torch":
-            f_fwd, f_bwd = _torch_conv_fns(x, w, b, dout, s.stride, s.pad)
-            fwd = time_call(f_fwd, repeat, warmup=warmup)
-            bwd = time_call(f_bwd, repeat, warmup=warmup)
-            rows.append(_row(case, desc, dtype, impl, fwd, bwd))
-        else:  # naive
-            per_image = s.f * s.out_shape[2] * s.out_shape[3]
-            k = _naive_images(s.n, per_image, naive_limit)
-            if k == 0:
-                rows.append(_row(case, desc, dtype, impl, None, None,
-                                 f"skipped: {s.n * per_image:,} loop iterations"))
-                continue
-            xk, dk = x[:k], dout[:k]
-            _, cache_k = conv2d_forward_naive(xk, w, b, s.stride, s.pad)
-            scale = s.n / k
-            fwd = scale * time_call(lambda: conv2d_forward_naive(xk, w, b, s.stride, s.pad),
-                                    1, number=1, warmup=0)
-            bwd = scale * time_call(lambda: conv2d_backward_naive(dk, cache_k), 1, number=1, warmup=0)
-            note = "" if k == s.n else f"timed on {k} of {s.n} images, scaled x{scale:.4g}"
-            rows.append(_row(case, desc, dtype, impl, fwd, bwd, note))
-    return _add_ratios(rows)
+
+    def fast_fns(impl):
+        if impl == "torch":
+            return _torch_conv_fns(x, w, b, dout, s.stride, s.pad)
+        _, cache = conv2d_forward(x, w, b, s.stride, s.pad)
+        return (lambda: conv2d_forward(x, w, b, s.stride, s.pad),
+                lambda: conv2d_backward(dout, cache))
+
+    def naive_fns(k):
+        xk, dk = x[:k], dout[:k]
+        _, cache_k = conv2d_forward_naive(xk, w, b, s.stride, s.pad)
+        return (lambda: conv2d_forward_naive(xk, w, b, s.stride, s.pad),
+                lambda: conv2d_backward_naive(dk, cache_k))
+
+    per_image = s.f * s.out_shape[2] * s.out_shape[3]
+    return _compare(case, desc, dtype, impls, fast_fns, naive_fns, s.n, per_image, naive_limit,
+                    repeat, warmup, rounds)
 
 
 def compare_maxpool(x_shape, dtype=np.float32, impls=IMPLS, size=2, repeat=5, naive_limit=150_000,
-                    seed=0, warmup=1, case=None, relu=True):
+                    seed=0, warmup=1, case=None, relu=True, rounds=1):
     """Time max pooling (``size x size``, stride ``size``) forward and backward; rows as ``compare_conv``.
 
     ``x_shape (N, C, H, W)``: the feature maps pooled. With ``relu=True`` the
@@ -317,35 +367,21 @@ def compare_maxpool(x_shape, dtype=np.float32, impls=IMPLS, size=2, repeat=5, na
     dout = rng.standard_normal(out_shape).astype(dtype)
     desc = "x".join(map(str, x_shape)) + f", {size}x{size} stride {size}"
     case = desc if case is None else case
-    rows = []
-    for impl in impls:
-        if impl == "torch" and not torch_available():
-            continue
-        if impl == "vectorized":
-            _, cache = maxpool2d_forward(x, size)
-            fwd = time_call(lambda: maxpool2d_forward(x, size), repeat, warmup=warmup)
-            bwd = time_call(lambda: maxpool2d_backward(dout, cache), repeat, warmup=warmup)
-            rows.append(_row(case, desc, dtype, impl, fwd, bwd))
-        elif impl == "torch":
-            f_fwd, f_bwd = _torch_maxpool_fns(x, dout, size)
-            fwd = time_call(f_fwd, repeat, warmup=warmup)
-            bwd = time_call(f_bwd, repeat, warmup=warmup)
-            rows.append(_row(case, desc, dtype, impl, fwd, bwd))
-        else:  # naive
-            per_image = int(np.prod(out_shape[1:]))
-            k = _naive_images(n, per_image, naive_limit)
-            if k == 0:
-                rows.append(_row(case, desc, dtype, impl, None, None,
-                                 f"skipped: {n * per_image:,} loop iterations"))
-                continue
-            xk, dk = x[:k], dout[:k]
-            _, cache_k = maxpool2d_forward_naive(xk, size)
-            scale = n / k
-            fwd = scale * time_call(lambda: maxpool2d_forward_naive(xk, size), 1, number=1, warmup=0)
-            bwd = scale * time_call(lambda: maxpool2d_backward_naive(dk, cache_k), 1, number=1, warmup=0)
-            note = "" if k == n else f"timed on {k} of {n} images, scaled x{scale:.4g}"
-            rows.append(_row(case, desc, dtype, impl, fwd, bwd, note))
-    return _add_ratios(rows)
+
+    def fast_fns(impl):
+        if impl == "torch":
+            return _torch_maxpool_fns(x, dout, size)
+        _, cache = maxpool2d_forward(x, size)
+        return lambda: maxpool2d_forward(x, size), lambda: maxpool2d_backward(dout, cache)
+
+    def naive_fns(k):
+        xk, dk = x[:k], dout[:k]
+        _, cache_k = maxpool2d_forward_naive(xk, size)
+        return lambda: maxpool2d_forward_naive(xk, size), lambda: maxpool2d_backward_naive(dk, cache_k)
+
+    per_image = int(np.prod(out_shape[1:]))
+    return _compare(case, desc, dtype, impls, fast_fns, naive_fns, n, per_image, naive_limit,
+                    repeat, warmup, rounds)
 
 
 def _fmt_time(seconds):

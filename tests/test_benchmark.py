@@ -141,3 +141,17 @@ def test_environment_reports_versions_and_threads():
     assert {"python", "cpu_count", "numpy_blas", "numpy_blas_threads", "torch"} <= set(env)
     if bm.torch_available():
         assert env["torch_threads"] >= 1
+
+
+def test_rounds_report_medians_and_per_round_ratios(monkeypatch):
+    pytest.importorskip("torch")
+    # fake clock: every vectorized call "takes" 2 units, every torch call 1 unit, in each round
+    monkeypatch.setattr(bm, "_torch_conv_fns", lambda *a: (lambda: "torch", lambda: "torch"))
+    monkeypatch.setattr(bm, "time_call", lambda fn, *a, **k: 1.0 if fn() == "torch" else 2.0)
+    rows = bm.compare_conv(TINY, impls=("vectorized", "torch"), rounds=3)
+    by = _by_impl(rows)
+    assert by["vectorized"]["note"] == "median of 3 rounds"
+    assert by["vectorized"]["forward_s"] == 2.0 and by["torch"]["total_s"] == 2.0
+    assert by["vectorized"]["total_vs_torch"] == pytest.approx(2.0)
+    with pytest.raises(ValueError, match=r"rounds: expected an int >= 1, got 0"):
+        bm.compare_conv(TINY, impls=("vectorized",), rounds=0)
