@@ -1,7 +1,8 @@
 """Speed of cnnlib's loop version, its im2row version and PyTorch on the CPU, side by side.
 
-    .venv/bin/python benchmarks/run.py            # the full run, about 2-3 minutes
-    .venv/bin/python benchmarks/run.py --quick    # float32 only, fewer repeats, no loops
+    .venv/bin/python benchmarks/run.py              # the full run, 1 thread, about 2-3 minutes
+    .venv/bin/python benchmarks/run.py --quick      # float32 only, fewer repeats, no loops
+    .venv/bin/python benchmarks/run.py --threads 2  # numpy's BLAS and torch on 2 threads each
 
 In one process, each implementation in its own back-to-back block (never
 alternating numpy and torch calls: their thread pools fight over the cores):
@@ -21,6 +22,7 @@ the environment (versions, BLAS, threads), as JSON to
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -153,32 +155,40 @@ def torch_epoch_fn(params, x, y, order):
     return epoch
 
 
-def compare_epoch(repeat, with_torch, seed=0):
-    """Rows (as ``bm.compare_conv``'s) for one training epoch of the 004 network, float32."""
+def compare_epoch(repeat, with_torch, rounds=1, seed=0):
+    """Rows (as ``bm.compare_conv``'s) for one training epoch of the 004 network, float32.
+
+    Each round times every implementation in its own block (``repeat`` epochs,
+    median); times are medians over the rounds, ratios the medians of the
+    per-round ratios.
+    """
     x, y, source = mnist_train(np.float32)
     order = np.random.default_rng(seed).permutation(len(x))
     case = f"epoch 004 net, {len(x)} images"
     desc = f"{len(x)} images 1x28x28, batch {BATCH}, SGD momentum {MOMENTUM}, float32"
-    rows = []
-
-    def add(impl, fn, note):
-        seconds = bm.time_call(fn, repeat, number=1, warmup=1)
-        rows.append({"case": case, "shape": desc, "dtype": "float32", "impl": impl,
-                     "forward_s": None, "backward_s": None, "total_s": seconds, "note": note})
-
     params = he_params(seed, np.float32)
-    add("vectorized", lambda: numpy_epoch_functions(params, x, y, order),
-        "cnnlib layer functions, first conv need_dx=False; " + source)
+    fns = {"vectorized": (lambda: numpy_epoch_functions(params, x, y, order),
+                          "cnnlib layer functions, first conv need_dx=False; " + source)}
     net = network_epoch(x, y, seed)
     if net is not None:
-        add("network", net, "cnnlib.train.train on cnnlib.network.two_conv_net (its own data order)")
+        fns["network"] = (net, "cnnlib.train.train on cnnlib.network.two_conv_net (its own data order)")
     if with_torch:
-        add("torch", torch_epoch_fn(he_params(seed, np.float32), x, y, order), "torch.nn, same order and SGD")
-    torch_row = next((r for r in rows if r["impl"] == "torch"), None)
-    for r in rows:
-        r["forward_vs_torch"] = r["backward_vs_torch"] = None
-        r["total_vs_torch"] = r["total_s"] / torch_row["total_s"] if torch_row else None
-        r["speedup_vs_naive"] = None
+        fns["torch"] = (torch_epoch_fn(he_params(seed, np.float32), x, y, order),
+                        "torch.nn, same order and SGD")
+    times = {impl: [] for impl in fns}
+    for r in range(rounds):
+        for impl, (fn, _) in fns.items():
+            times[impl].append(bm.time_call(fn, repeat, number=1, warmup=1 if r == 0 else 0))
+    rows = []
+    for impl, (_, note) in fns.items():
+        ratio = None
+        if "torch" in times:
+            ratio = float(np.median([a / b for a, b in zip(times[impl], times["torch"])]))
+        rows.append({"case": case, "shape": desc, "dtype": "float32", "impl": impl,
+                     "forward_s": None, "backward_s": None, "total_s": float(np.median(times[impl])),
+                     "note": note + ("" if rounds == 1 else f"; median of {rounds} rounds"),
+                     "forward_vs_torch": None, "backward_vs_torch": None, "total_vs_torch": ratio,
+                     "speedup_vs_naive": None})
     return rows
 
 
@@ -215,37 +225,44 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="float32 only, 3 repeats, no loop versions, one epoch repeat")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for numpy's BLAS and torch (default: the number of CPUs)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for numpy's BLAS and for torch, the same for both (default 1)")
     parser.add_argument("--repeat", type=int, default=None, help="samples per median (default 7)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="repeat every comparison this many times (default 3, --quick 1)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--name", default=None, help="results/<name>.json (default: latest or quick)")
     args = parser.parse_args(argv)
 
-    threads = args.threads or bm.environment()["cpu_count"] or 1
+    threads = args.threads
+    if threads < 1:
+        parser.error(f"--threads: expected an int >= 1, got {threads}")
     bm.set_threads(threads)
     with_torch = bm.torch_available() and not args.no_torch
-    repeat = args.repeat or (3 if args.quick else 7)
+    repeat = args.repeat or (3 if args.quick else 5)
+    rounds = args.rounds or (1 if args.quick else 3)
     dtypes = ("float32",) if args.quick else ("float32", "float64")
     impls = tuple(i for i in bm.IMPLS if not (i == "naive" and args.quick) and not (i == "torch" and not with_torch))
     env = bm.environment()
     env["threads_requested"] = threads
+    env["load_average_start"] = [round(v, 2) for v in os.getloadavg()]
     print("environment:", ", ".join(f"{k}={v}" for k, v in env.items()), flush=True)
 
     start = time.perf_counter()
     rows = []
     for dtype in dtypes:
         for name in bm.CONV_SHAPES:
-            rows += bm.compare_conv(name, dtype, impls, repeat=repeat)
+            rows += bm.compare_conv(name, dtype, impls, repeat=repeat, rounds=rounds)
             print(f"  conv {name} {dtype} done ({time.perf_counter() - start:.0f} s)", flush=True)
     for dtype in dtypes:
         for name, s in bm.CONV_SHAPES.items():
             rows += bm.compare_maxpool(s.out_shape, dtype, impls, size=2, repeat=repeat,
-                                       case=f"maxpool 2x2 after {name}")
+                                       case=f"maxpool 2x2 after {name}", rounds=rounds)
         print(f"  maxpool {dtype} done ({time.perf_counter() - start:.0f} s)", flush=True)
-    rows += compare_epoch(1 if args.quick else 3, with_torch)
+    rows += compare_epoch(1 if args.quick else 3, with_torch, rounds)
     print(f"  epoch done ({time.perf_counter() - start:.0f} s)", flush=True)
     seconds = time.perf_counter() - start
+    env["load_average_end"] = [round(v, 2) for v in os.getloadavg()]
 
     targets = check_targets(rows)
     print()
@@ -255,14 +272,17 @@ def main(argv=None):
         mark = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
         value = "-" if t["value"] is None else f"{t['value']:.2f}x"
         print(f"target {mark:>12}: {t['target']}  (measured {value})")
-    print(f"\nwhole run: {seconds:.0f} s")
+    print(f"\nwhole run: {seconds:.0f} s; load average (1 min) {env['load_average_start'][0]} at the "
+          f"start, {env['load_average_end'][0]} at the end, on {env['cpu_count']} CPUs")
+    if max(env["load_average_start"][0], env["load_average_end"][0]) > (env["cpu_count"] or 1):
+        print("the machine was busy with other work: timings are noisy, multi-threaded ones most")
 
     RESULTS.mkdir(exist_ok=True)
     name = args.name or ("quick" if args.quick else "latest")
     path = RESULTS / f"{name}.json"
     record = {"command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
               "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "seconds": round(seconds, 1), "repeat": repeat, "environment": env,
+              "seconds": round(seconds, 1), "repeat": repeat, "rounds": rounds, "environment": env,
               "targets": targets, "rows": rows}
     path.write_text(json.dumps(record, indent=1) + "\n")
     print(f"wrote {path}")
