@@ -258,16 +258,28 @@ class Sequential:
             layer.init(rng, self.dtype)
 
     # ------------------------------------------------------------- the passes
-    def forward(self, x):
-        """``x (N, C, H, W)`` -> the last layer's output (scores ``(N, K)``)."""
+    def _input(self, x):
         x = np.asarray(x)
         if x.ndim != 4 or x.shape[1:] != self.input_shape:
             raise ValueError(f"x: expected shape (N, {', '.join(map(str, self.input_shape))}), "
                              f"got {x.shape}")
-        out = x.astype(self.dtype, copy=False)
+        return x.astype(self.dtype, copy=False)
+
+    def forward(self, x):
+        """``x (N, C, H, W)`` -> the last layer's output (scores ``(N, K)``)."""
+        out = self._input(x)
         for layer in self.layers:
             out = layer.forward(out)
         return out
+
+    def activations(self, x):
+        """Every layer's output for ``x``: ``{"input": x, "conv1": ..., "relu1": ..., ...}``."""
+        out = self._input(x)
+        outs = {"input": out}
+        for layer in self.layers:
+            out = layer.forward(out)
+            outs[layer.name] = out
+        return outs
 
     def backward(self, dout):
         """Chain rule from the top: each layer turns ``∂E/∂out`` into ``∂E/∂in``."""

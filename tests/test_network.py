@@ -183,3 +183,13 @@ def test_backward_does_not_mutate_the_caches():
     model.backward(np.ones((2, 10)))
     after = [layer.cache[0] for layer in model.layers if layer.kind == "conv"]
     assert all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_activations_are_every_layer_output():
+    model = two_conv_net(seed=0)
+    x = np.random.default_rng(0).normal(size=(2, 1, 28, 28))
+    acts = model.activations(x)
+    assert list(acts) == ["input"] + [layer.name for layer in model.layers]
+    assert [a.shape[1:] for a in acts.values()] == model.shapes
+    assert np.array_equal(acts["fc1"], model.forward(x))
+    assert np.array_equal(acts["relu1"], np.maximum(acts["conv1"], 0))
