@@ -152,6 +152,7 @@ def torch_epoch_fn(params, x, y, order):
             loss = loss_fn(model(xt[idx]), yt[idx])
             loss.backward()
             opt.step()
+    epoch.model = model  # for a test: the weights after the epoch
     return epoch
 
 

@@ -155,3 +155,54 @@ def test_rounds_report_medians_and_per_round_ratios(monkeypatch):
     assert by["vectorized"]["total_vs_torch"] == pytest.approx(2.0)
     with pytest.raises(ValueError, match=r"rounds: expected an int >= 1, got 0"):
         bm.compare_conv(TINY, impls=("vectorized",), rounds=0)
+
+
+# ------------------------------------------------- benchmarks/run.py: the epoch and the targets
+
+def _load_run():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+    spec = importlib.util.spec_from_file_location("benchmarks_run", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_numpy_and_torch_epochs_do_the_same_work():
+    """The timed epochs are the same computation: equal weights after one epoch (float64)."""
+    pytest.importorskip("torch")
+    run = _load_run()
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3 * run.BATCH + 5, 1, 28, 28))  # the last batch is smaller
+    y = rng.integers(0, 10, len(x))
+    order = rng.permutation(len(x))
+    params = run.he_params(0, np.float64)
+    epoch = run.torch_epoch_fn(run.he_params(0, np.float64), x, y, order)
+    run.numpy_epoch_functions(params, x, y, order)
+    epoch()
+    model = epoch.model
+    pairs = [(params["w1"], model[0].weight), (params["b1"], model[0].bias),
+             (params["w2"], model[3].weight), (params["b2"], model[3].bias),
+             (params["w3"], model[7].weight.T), (params["b3"], model[7].bias)]
+    for mine, theirs in pairs:
+        np.testing.assert_allclose(mine, theirs.detach().numpy(), rtol=1e-9, atol=1e-11)
+    assert not np.allclose(params["w1"], run.he_params(0, np.float64)["w1"])  # the weights moved
+
+
+def test_check_targets_compares_with_the_issues_limits():
+    run = _load_run()
+
+    def row(case, impl, total_vs_torch, speedup=None):
+        return {"case": case, "impl": impl, "dtype": "float32", "total_vs_torch": total_vs_torch,
+                "speedup_vs_naive": speedup}
+
+    rows = [row("MNIST layer 1", "vectorized", 1.1, speedup=400.0),
+            row("MNIST layer 2", "vectorized", 1.3),
+            row("epoch 004 net, 4000 images", "vectorized", 1.4)]
+    met = {t["target"]: t["met"] for t in run.check_targets(rows)}
+    assert met["MNIST layer 1: vectorized / torch, fwd+bwd, float32 <= 1.2x"] is True
+    assert met["MNIST layer 2: vectorized / torch, fwd+bwd, float32 <= 1.2x"] is False
+    assert met["larger layer: vectorized / torch, fwd+bwd, float32 <= 2.0x"] is None  # not measured
+    assert met["MNIST layer 1: vectorized >= 300x faster than the loops, float32"] is True
+    assert met["training epoch (vectorized) / torch <= 1.5x"] is True
