@@ -278,7 +278,8 @@ def main(argv=None):
     parser.add_argument("--train-size", type=int, default=None,
                         help="use only the first N training digits (default: all 4000)")
     parser.add_argument("--save", metavar="FILE.npz", default=None, help="save the trained weights here")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, only the result")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar and no per-epoch lines: the settings and the result only")
     args = parser.parse_args(argv)
 
     x_train, y_train, x_test, y_test = load_mnist_prepared(dtype=np.dtype(args.dtype))
