@@ -220,6 +220,41 @@ def check_targets(rows):
     return out
 
 
+def markdown_summary(rows, env, targets):
+    """A compact Markdown table: one line per case and dtype, fwd+bwd medians and ratios."""
+    def ms(v):
+        return "-" if v is None else (f"{v:.2f} s" if v >= 1 else f"{v * 1e3:.2f} ms")
+
+    def ratio(v):
+        return "-" if v is None else f"{v:.2f}x"
+
+    lines = [f"numpy {env['numpy']} ({env['numpy_blas']}), torch {env.get('torch')}, "
+             f"{env['threads_requested']} thread(s) each, {env.get('cpu')} ({env['cpu_count']} CPUs); "
+             f"medians of forward + backward (an epoch: its wall time)", "",
+             "| case | dtype | loops | im2row | PyTorch | im2row / PyTorch | loops / im2row |",
+             "|---|---|---|---|---|---|---|"]
+    keys = list(dict.fromkeys((r["case"], r["dtype"]) for r in rows))
+    for case, dtype in keys:
+        by = {r["impl"]: r for r in rows if r["case"] == case and r["dtype"] == dtype}
+        vec, naive, tor = by.get("vectorized"), by.get("naive"), by.get("torch")
+        naive_t = None if naive is None else naive["total_s"]
+        speed = None if vec is None or naive_t is None else naive_t / vec["total_s"]
+        scaled = " (scaled)" if naive is not None and naive["note"].startswith("timed on") else ""
+        lines.append(f"| {case} | {dtype} | {ms(naive_t)}{scaled} | {ms(vec and vec['total_s'])} | "
+                     f"{ms(tor and tor['total_s'])} | {ratio(vec and vec['total_vs_torch'])} | "
+                     f"{'-' if speed is None else f'{speed:,.0f}x'} |")
+        if "network" in by:
+            net = by["network"]
+            lines.append(f"| {case}, cnnlib.network + train | {dtype} | - | {ms(net['total_s'])} | "
+                         f"{ms(tor and tor['total_s'])} | {ratio(net['total_vs_torch'])} | - |")
+    lines.append("")
+    for t in targets:
+        mark = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+        value = "-" if t["value"] is None else f"{t['value']:.2f}x"
+        lines.append(f"- {t['target']}: {value} ({mark})")
+    return "\n".join(lines) + "\n"
+
+
 # ------------------------------------------------------------------- main
 
 def main(argv=None):
@@ -286,7 +321,9 @@ def main(argv=None):
               "seconds": round(seconds, 1), "repeat": repeat, "rounds": rounds, "environment": env,
               "targets": targets, "rows": rows}
     path.write_text(json.dumps(record, indent=1) + "\n")
-    print(f"wrote {path}")
+    summary = markdown_summary(rows, env, targets)
+    path.with_suffix(".md").write_text(summary)
+    print(f"\n{summary}\nwrote {path} and {path.with_suffix('.md').name}")
 
 
 if __name__ == "__main__":
