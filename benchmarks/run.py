@@ -265,7 +265,7 @@ def main(argv=None):
                         help="threads for numpy's BLAS and for torch, the same for both (default 1)")
     parser.add_argument("--repeat", type=int, default=None, help="samples per median (default 7)")
     parser.add_argument("--rounds", type=int, default=None,
-                        help="repeat every comparison this many times (default 3, --quick 1)")
+                        help="repeat every comparison this many times (default 5, --quick 1)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--name", default=None, help="results/<name>.json (default: latest or quick)")
     args = parser.parse_args(argv)
@@ -276,7 +276,7 @@ def main(argv=None):
     bm.set_threads(threads)
     with_torch = bm.torch_available() and not args.no_torch
     repeat = args.repeat or (3 if args.quick else 5)
-    rounds = args.rounds or (1 if args.quick else 3)
+    rounds = args.rounds or (1 if args.quick else 5)
     dtypes = ("float32",) if args.quick else ("float32", "float64")
     impls = tuple(i for i in bm.IMPLS if not (i == "naive" and args.quick) and not (i == "torch" and not with_torch))
     env = bm.environment()
