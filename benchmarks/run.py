@@ -198,7 +198,8 @@ def compare_epoch(repeat, with_torch, rounds=1, seed=0):
 def check_targets(rows):
     """The issue's targets, each as a dict with the measured value and whether it was met."""
     def find(case, impl, dtype="float32"):
-        return next((r for r in rows if r["case"] == case and r["impl"] == impl and r["dtype"] == dtype), None)
+        return next((r for r in rows
+                     if r["case"] == case and r["impl"] == impl and r["dtype"] == dtype), None)
 
     out = []
     for case, limit in TARGETS.items():
@@ -278,7 +279,8 @@ def main(argv=None):
     repeat = args.repeat or (3 if args.quick else 5)
     rounds = args.rounds or (1 if args.quick else 5)
     dtypes = ("float32",) if args.quick else ("float32", "float64")
-    impls = tuple(i for i in bm.IMPLS if not (i == "naive" and args.quick) and not (i == "torch" and not with_torch))
+    impls = tuple(i for i in bm.IMPLS
+                  if not (i == "naive" and args.quick) and not (i == "torch" and not with_torch))
     env = bm.environment()
     env["threads_requested"] = threads
     env["load_average_start"] = [round(v, 2) for v in os.getloadavg()]

@@ -286,12 +286,12 @@ def _compare(case, desc, dtype, impls, fast_fns, naive_fns, n_images, per_image,
         note = "" if rounds == 1 else f"median of {rounds} rounds"
         rows.append(_row(case, desc, dtype, impl, fwd, bwd, note))
         if "torch" in times:
-            ref = times["torch"]
+            mine, ref = times[impl], times["torch"]
             round_ratios[impl] = {
-                "forward": [a / b for a, b in zip(times[impl]["forward"], ref["forward"])],
-                "backward": [a / b for a, b in zip(times[impl]["backward"], ref["backward"])],
-                "total": [(a + c) / (b + d) for a, c, b, d in zip(times[impl]["forward"], times[impl]["backward"],
-                                                                  ref["forward"], ref["backward"])]}
+                "forward": [a / b for a, b in zip(mine["forward"], ref["forward"])],
+                "backward": [a / b for a, b in zip(mine["backward"], ref["backward"])],
+                "total": [(a + c) / (b + d) for a, c, b, d in
+                          zip(mine["forward"], mine["backward"], ref["forward"], ref["backward"])]}
     return _add_ratios(rows, round_ratios if rounds > 1 else None)
 
 

@@ -146,12 +146,15 @@ def conv2d_forward(x, w, b, stride=1, pad=0):
     # im2row(x) without checking x a second time
     rows = _im2row(x, kh, kw, *stride, *pad, h_out, w_out)  # (N*H_out*W_out, C*KH*KW)
     w_mat = w.reshape(n_filt, -1)  # (F, C*KH*KW): one filter per row
-    # The same product, transposed: out.T = w_mat @ rows.T. rows.T is the
-    # contiguous array im2row filled, and the result comes out filter-first.
-    out_t = w_mat @ rows.T  # (F, N*H_out*W_out)
-    out = out_t.reshape(n_filt, n_img, h_out, w_out).transpose(1, 0, 2, 3)  # (N, F, H_out, W_out), a view
-    out = np.add(out, b[:, None, None], order="C")  # + b[f], copied into (N, F, H_out, W_out) order
-    return out, ConvCache(x, w, b, stride, pad, rows)
+    # The same product, transposed and image by image: with rows_n the rows of
+    # image n, out[n] = (rows_n @ w_mat.T).T = w_mat @ rows_n.T. rows.T is the
+    # contiguous array im2row filled; each image's block of it is read in place,
+    # and each product lands directly in out[n], in (F, H_out*W_out) order: no copy.
+    rows_t = rows.T.reshape(rows.shape[1], n_img, h_out * w_out)  # (C*KH*KW, N, H_out*W_out), a view
+    rows_t = rows_t.transpose(1, 0, 2)  # (N, C*KH*KW, H_out*W_out), a view
+    out = np.matmul(w_mat, rows_t)  # (N, F, H_out*W_out): one matrix product per image
+    out += b[:, None]  # + b[f]
+    return out.reshape(n_img, n_filt, h_out, w_out), ConvCache(x, w, b, stride, pad, rows)
 
 
 def conv2d_backward(dout, cache, need_dx=True):
