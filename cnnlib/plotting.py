@@ -173,8 +173,11 @@ def grid_figure(shapes, fig=None, cell=0.3, min_width=1.1, height=None, max_widt
 
     shapes : list of ``(rows, cols)``, one per axes; each axes gets a width
              proportional to its number of columns (at least ``min_width`` inches).
-    fig    : a ``matplotlib.figure.Figure`` to clear and reuse (the explorers
-             reuse one figure); default: a new pyplot figure.
+    fig    : a ``matplotlib.figure.Figure`` to reuse (the explorers reuse one
+             figure); default: a new pyplot figure. If ``fig`` was last laid out by
+             this function for the same shapes, its axes are kept and only emptied
+             of their images, texts, patches and lines (their ticks survive): that
+             makes a redraw about twice as fast as building new axes.
     cell   : inches per grid cell, shrunk if the row would be wider than ``max_width``.
     Returns ``(fig, axes)``.
     """
@@ -190,14 +193,23 @@ def grid_figure(shapes, fig=None, cell=0.3, min_width=1.1, height=None, max_widt
     rows = max(r for r, _ in shapes)
     if height is None:
         height = min(3.5, max(1.7, rows * cell + 0.75))
+    key = (tuple(shapes), round(total, 3), round(height, 3))
     if fig is None:
         fig = plt.figure(figsize=(total, height))
+    elif getattr(fig, "_grid_figure_key", None) == key and list(fig.axes) == fig._grid_figure_axes:
+        for ax in fig.axes:
+            for artist in [*ax.images, *ax.texts, *ax.patches, *ax.lines, *ax.collections]:
+                artist.remove()
+            ax.set_title("")
+            ax.set_axis_on()
+        return fig, list(fig.axes)
     else:
         fig.clear()
         fig.set_size_inches(total, height)
     gs = fig.add_gridspec(1, len(shapes), width_ratios=widths, left=0.03, right=0.99,
                           bottom=0.06, top=0.86, wspace=0.35 / max(np.mean(widths), 0.1))
     axes = [fig.add_subplot(gs[0, k]) for k in range(len(shapes))]
+    fig._grid_figure_key, fig._grid_figure_axes = key, list(axes)
     return fig, axes
 
 
@@ -225,6 +237,49 @@ def outline_cells(ax, cells, color=SECOND, lw=2.5):
     for r, c in cells:
         outline_window(ax, r, c, color=color, lw=lw)
     return ax
+
+
+def grid_panel(shape, fig=None, cell=0.3, height=None, min_width=0.0, left=0.32, top=0.32,
+               bottom=0.25):
+    """A figure holding one axes whose grid cells are exactly ``cell`` inches wide.
+
+    shape  : ``(rows, cols)`` of the grid to be drawn.
+    height : figure height in inches (default: just enough for the grid); the
+             grid hangs below a ``top`` margin for the title, so panels of one
+             height put side by side line up at the top.
+    min_width : figure width at least this (e.g. room for a long title).
+    fig    : a ``matplotlib.figure.Figure`` to reuse; if it already holds the
+             axes of the same geometry, that axes is emptied of its images, texts,
+             patches and lines and kept (its ticks survive, which is faster).
+    Returns ``(fig, ax)``. The explorers draw each panel this way and put the
+    pictures side by side.
+    """
+    rows, cols = (int(v) for v in shape)
+    if rows < 1 or cols < 1:
+        raise ValueError(f"grid_panel: expected a (rows, cols) shape >= 1, got {shape}")
+    width = max(min_width, left + cols * cell + 0.12)
+    if height is None:
+        height = top + rows * cell + bottom
+    if height < top + rows * cell + bottom - 1e-9:
+        raise ValueError(f"grid_panel: height {height} in is too small for {rows} rows of {cell} in")
+    key = ("grid_panel", rows, cols, round(cell, 4), round(width, 4), round(height, 4))
+    if fig is None:
+        fig = plt.figure(figsize=(width, height))
+    elif getattr(fig, "_grid_figure_key", None) == key and len(fig.axes) == 1:
+        ax = fig.axes[0]
+        for artist in [*ax.images, *ax.texts, *ax.patches, *ax.lines, *ax.collections]:
+            artist.remove()
+        ax.set_title("")
+        ax.set_axis_on()
+        return fig, ax
+    else:
+        fig.clear()
+        fig.set_size_inches(width, height)
+    x0 = left + (width - left - 0.12 - cols * cell) / 2
+    ax = fig.add_axes([x0 / width, 1 - (top + rows * cell) / height, cols * cell / width,
+                       rows * cell / height])
+    fig._grid_figure_key = key
+    return fig, ax
 
 
 # ------------------------------------------- one step of a cross-correlation, the flip (01, 02)

@@ -26,10 +26,14 @@ explorer object (``.state``, the controls, ``.update()``).
 """
 import html
 import io
+from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import ipywidgets as widgets
 import numpy as np
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import plotting
@@ -53,19 +57,54 @@ def _num(v):
     return f"({s})" if float(v) < 0 else s
 
 
+def _freeze(value):
+    """A hashable key for the arguments of a plotting call (arrays by their bytes)."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.shape, value.dtype.str, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    return value
+
+
+def _panel(shape, *calls):
+    """One picture of an explorer: a grid ``shape`` and the plotting calls that draw it.
+
+    Each call is ``(function, kwargs)``; the function is called as
+    ``function(ax=ax, **kwargs)`` (the plotting functions' ``ax`` argument).
+    """
+    return tuple(int(v) for v in shape), tuple(calls)
+
+
 class _Explorer:
-    """Common machinery: controls -> pure state function -> plotting -> PNG in an Image."""
+    """Common machinery: controls -> pure state function -> plotting -> PNG in an Image.
+
+    A picture is a row of panels, each drawn by ``cnnlib.plotting`` functions on
+    its own small ``Figure`` (no pyplot) and rendered with Agg; the rendered
+    panels are kept in a small cache keyed by the arguments of their plotting
+    calls, so a panel that did not change (the kernel, an input whose window
+    went back to a place seen before) is not drawn again. Measured: text and
+    tick rendering is most of the cost of a matplotlib redraw here.
+    """
 
     dpi = 80
+    max_width = 9.0          # inches, all panels together
+    max_height = 3.4
+    cache_bytes = 24 * 2**20
 
     def __init__(self, rows, controls):
-        self.fig = Figure()
         self.image = widgets.Image(format="png")
         self.readout = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
         self.widget = widgets.VBox(rows + [self.readout, self.image])
         self.widget.explorer = self
         self.state = None
+        self.panels = []
+        self._figs = []
+        self._cache = OrderedDict()
+        self._cached_bytes = 0
         self._syncing = False
+        self.renders = 0     # panels drawn by matplotlib so far (the rest came from the cache)
         for control in controls:
             control.observe(self._changed, names="value")
 
@@ -73,26 +112,155 @@ class _Explorer:
         if not self._syncing:
             self.update()
 
+    @contextmanager
+    def hold(self):
+        """Change several controls, update once: ``with ex.hold(): ex.a.value = 1; ex.b.value = 2``."""
+        syncing, self._syncing = self._syncing, True
+        try:
+            yield self
+        finally:
+            self._syncing = syncing
+        if not syncing:
+            self.update()
+
     def _set_max(self, slider, maximum):
         """Change a slider's range without triggering an update for each change."""
-        self._syncing = True
+        syncing, self._syncing = self._syncing, True
         try:
             slider.max = maximum
             slider.value = min(slider.value, maximum)
         finally:
-            self._syncing = False
+            self._syncing = syncing
 
     def update(self):
         """Recompute the state from the controls and redraw."""
         self._sync_ranges()
         self.state = self.compute()
-        self.draw()
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=self.dpi)
-        self.image.value = buf.getvalue()
+        self.panels = self.draw()
+        self.image.value = self.render(self.panels)
 
     def _sync_ranges(self):
         pass
+
+    def _layout(self, panels):
+        """Cell size (inches), figure height and per-panel widths so the row fits ``max_width``."""
+        def widths(cell):
+            out = []
+            for (_, cols), calls in panels:
+                title = max((len(str(kw.get("title") or "")) for _, kw in calls), default=0)
+                out.append(max(0.32 + cols * cell + 0.12, 0.075 * title + 0.55))
+            return out
+        rows = max(r for (r, _), _ in panels)
+        cell = min(0.3, (self.max_height - 0.57) / rows)
+        for _ in range(4):
+            total = sum(widths(cell))
+            if total <= self.max_width:
+                break
+            grid = sum(cols for (_, cols), _ in panels) * cell
+            cell *= max(0.5, 1 - (total - self.max_width) / grid)
+        return cell, 0.32 + rows * cell + 0.25, widths(cell)
+
+    def _remember(self, key, value, nbytes):
+        self._cache[key] = (value, nbytes)
+        self._cached_bytes += nbytes
+        while self._cached_bytes > self.cache_bytes and len(self._cache) > 1:
+            self._cached_bytes -= self._cache.popitem(last=False)[1][1]
+
+    def _recall(self, key):
+        hit = self._cache.get(key)
+        if hit is None:
+            return None
+        self._cache.move_to_end(key)
+        return hit[0]
+
+    def render(self, panels):
+        """PNG bytes of the panels side by side.
+
+        Per panel, two levels of cache: the finished picture (same calls: nothing
+        is drawn), and the background without the coloured outlines (same
+        numbers, outline moved: the background is restored and only the outlines
+        are drawn on it, matplotlib's "blitting"). Only new numbers cost a full draw.
+        """
+        cell, height, widths = self._layout(panels)
+        while len(self._figs) < len(panels):
+            fig = Figure(dpi=self.dpi)
+            FigureCanvasAgg(fig)
+            self._figs.append(fig)
+        pictures = []
+        for slot, ((shape, calls), width) in enumerate(zip(panels, widths)):
+            base, over = _split_outlines(calls)
+            geometry = (shape, round(cell, 4), round(height, 4), round(width, 4))
+            base_key = ("background", geometry, _freeze([(f.__name__, kw) for f, kw in base]))
+            key = ("picture", base_key, _freeze([(f.__name__, kw) for f, kw in over]))
+            picture = self._recall(key)
+            if picture is None:
+                fig, ax = plotting.grid_panel(shape, fig=self._figs[slot], cell=cell,
+                                              height=height, min_width=width)
+                background = self._recall(base_key)
+                if background is None:
+                    size = max(5, min(8, round(cell * 72 * 0.4)))  # numbers fit their cells
+                    for function, kwargs in base:
+                        if function in (plotting.plot_grid, plotting.plot_padded_grid):
+                            kwargs = {"fontsize": size, **kwargs}
+                        function(ax=ax, **kwargs)
+                    fig.canvas.draw()
+                    background = fig.canvas.copy_from_bbox(fig.bbox)
+                    self._remember(base_key, background, 4 * int(fig.bbox.width * fig.bbox.height))
+                    self.renders += 1
+                else:
+                    ax.set_xlim(-0.5, shape[1] - 0.5)
+                    ax.set_ylim(shape[0] - 0.5, -0.5)
+                    fig.canvas.restore_region(background)
+                before = set(ax.patches) | set(ax.lines)
+                for function, kwargs in over:
+                    function(ax=ax, **kwargs)
+                added = [a for a in [*ax.patches, *ax.lines] if a not in before]
+                for artist in added:
+                    ax.draw_artist(artist)
+                picture = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()  # (h, w, RGB)
+                for artist in added:
+                    artist.remove()
+                self._remember(key, picture, picture.nbytes)
+            pictures.append(picture)
+        rows = max(p.shape[0] for p in pictures)
+        pictures = [np.pad(p, ((0, rows - p.shape[0]), (0, 0), (0, 0)), constant_values=255)
+                    for p in pictures]
+        buf = io.BytesIO()
+        PIL.Image.fromarray(np.concatenate(pictures, axis=1)).save(buf, format="png",
+                                                                    compress_level=1)
+        return buf.getvalue()
+
+
+def _split_outlines(calls):
+    """Split a panel's plotting calls into (background calls, outline calls).
+
+    ``plot_grid(..., highlight=H, highlight_color=C)`` draws what ``plot_grid``
+    without ``highlight`` draws, then an ``outline_window`` per window of H (or
+    an ``outline_cells`` for a boolean mask H) in colour C: the outlines are
+    separated so that they can be drawn on a cached background. Explicit
+    ``outline_window`` / ``outline_cells`` calls are outlines too, except dashed
+    frames (with a ``linestyle``), which belong to the background.
+    """
+    base, over = [], []
+    for function, kwargs in calls:
+        if function in (plotting.outline_window, plotting.outline_cells) and "linestyle" not in kwargs:
+            over.append((function, kwargs))
+            continue
+        kwargs = dict(kwargs)
+        highlight = kwargs.pop("highlight", None)
+        color = kwargs.pop("highlight_color", plotting.HIGHLIGHT)
+        base.append((function, kwargs))
+        if highlight is None:
+            continue
+        highlight = np.asarray(highlight)
+        if highlight.dtype == bool:
+            cells = [(int(r), int(c)) for r, c in zip(*np.nonzero(highlight))]
+            over.append((plotting.outline_cells, dict(cells=cells, color=color)))
+        else:
+            for r, c, h, w in np.atleast_2d(highlight):
+                over.append((plotting.outline_window, dict(row=int(r), col=int(c), height=int(h),
+                                                           width=int(w), color=color)))
+    return base, over
 
 
 def _show(widget, visible):
@@ -356,92 +524,102 @@ class GradientFlowExplorer(_Explorer):
         s, view = self.state, self.view.value
         c, pad, k = s.channel, s.pad, s.kernel_size
         ch = f"[{c}]" if s.x.shape[0] > 1 else ""
-        hp, wp = s.x_pad.shape[1:]
-        pp, pq = s.pixel[0] + pad, s.pixel[1] + pad
+        xp_shape = s.x_pad.shape[1:]
+        pixel = [(s.pixel[0] + pad, s.pixel[1] + pad, 1, 1)]
+        grid, padded, outline, green = (plotting.plot_grid, plotting.plot_padded_grid,
+                                        plotting.outline_window, plotting.SECOND)
         if view == "output":
             i, j = s.out_pos
-            _, axes = plotting.grid_figure([(hp, wp), (k, k), s.dout.shape, (hp, wp), (k, k)],
-                                           fig=self.fig)
-            plotting.plot_padded_grid(s.x_pad[c], pad, ax=axes[0], title=f"input x{ch}",
-                                      highlight=[s.window], mark=s.unread_pad)
-            plotting.plot_grid(s.w[c], ax=axes[1], title=f"kernel w{ch}", signed=True)
-            plotting.plot_grid(s.dout, ax=axes[2], title="deltas δ", signed=True,
-                               highlight=[(i, j, 1, 1)])
-            plotting.plot_padded_grid(s.contrib_dx_pad[c], pad, ax=axes[3], signed=True,
-                                      title=f"δ[{i},{j}]·w → dX{ch}", highlight=[s.window])
-            plotting.plot_grid(s.contrib_dw[c], ax=axes[4], signed=True,
-                               title=f"δ[{i},{j}]·window → dW{ch}")
             r0, c0 = s.window[:2]
             self.readout.value = (
                 f"Output ({i}, {j}) read the window rows {r0 - pad}..{r0 - pad + k - 1}, "
                 f"cols {c0 - pad}..{c0 - pad + k - 1} of x. Its delta δ[{i},{j}] = "
-                f"<b>{_num(s.dout[i, j])}</b> adds δ·w to that window of dX and δ·window to dW "
-                f"(dW = Σ over all outputs; here dW{ch}[0,0] = {_num(s.dw[c, 0, 0])}).")
-        elif view == "pixel":
-            _, axes = plotting.grid_figure([(hp, wp), (k, k), s.dout.shape, (hp, wp)], fig=self.fig)
-            plotting.plot_padded_grid(s.x_pad[c], pad, ax=axes[0], title=f"input x{ch}",
-                                      highlight=[(pp, pq, 1, 1)], highlight_color=plotting.SECOND,
-                                      mark=s.unread_pad)
+                f"<b>{_num(s.dout[i, j])}</b> adds δ·w to that window of dX and δ·window to dW; "
+                f"dX and dW are the sums of these shares over all {s.dout.size} outputs.")
+            return [
+                _panel(xp_shape, (padded, dict(values=s.x_pad[c], pad=pad, title=f"input x{ch}",
+                                               highlight=[s.window], mark=s.unread_pad))),
+                _panel((k, k), (grid, dict(values=s.w[c], title=f"kernel w{ch}", signed=True))),
+                _panel(s.dout.shape, (grid, dict(values=s.dout, title="deltas δ", signed=True,
+                                                 highlight=[(i, j, 1, 1)]))),
+                _panel(xp_shape, (padded, dict(values=s.contrib_dx_pad[c], pad=pad, signed=True,
+                                               title=f"δ[{i},{j}]·w → dX{ch}",
+                                               highlight=[s.window]))),
+                _panel((k, k), (grid, dict(values=s.contrib_dw[c], signed=True,
+                                           title=f"δ[{i},{j}]·window → dW{ch}"))),
+            ]
+        if view == "pixel":
             used = np.zeros((k, k), dtype=bool)
             for t in s.terms:
                 used[t.kernel_pos] = True
-            plotting.plot_grid(s.w[c], ax=axes[1], title=f"kernel w{ch}", signed=True,
-                               highlight=used, highlight_color=plotting.SECOND)
-            plotting.plot_grid(s.dout, ax=axes[2], title="deltas δ", signed=True,
-                               highlight=s.reached, highlight_color=plotting.SECOND)
-            plotting.plot_padded_grid(s.dx_pad[c], pad, ax=axes[3], signed=True,
-                                      title=f"dX{ch} = ∂E/∂x", highlight=[(pp, pq, 1, 1)],
-                                      highlight_color=plotting.SECOND, mark=s.unread_pad)
             self.readout.value = _terms_text(s)
-        elif view == "steps":
-            lim = max(float(np.abs(s.dx_pad[c]).max()), 1e-12)
-            _, axes = plotting.grid_figure([s.dout.shape, (hp, wp), (hp, wp)], fig=self.fig)
-            plotting.plot_grid(s.dout, ax=axes[0], title="deltas δ (added: grey)", signed=True,
-                               highlight=s.done, highlight_color="0.45")
+            return [
+                _panel(xp_shape, (padded, dict(values=s.x_pad[c], pad=pad, title=f"input x{ch}",
+                                               highlight=pixel, highlight_color=green,
+                                               mark=s.unread_pad))),
+                _panel((k, k), (grid, dict(values=s.w[c], title=f"kernel w{ch}", signed=True,
+                                           highlight=used, highlight_color=green))),
+                _panel(s.dout.shape, (grid, dict(values=s.dout, title="deltas δ", signed=True,
+                                                 highlight=s.reached, highlight_color=green))),
+                _panel(xp_shape, (padded, dict(values=s.dx_pad[c], pad=pad, signed=True,
+                                               title=f"dX{ch} = ∂E/∂x", highlight=pixel,
+                                               highlight_color=green, mark=s.unread_pad))),
+            ]
+        if view == "steps":
+            lim = max(float(np.abs(s.dx_pad[c]).max()), 1e-12)  # one colour scale for all steps
             n = s.meta["n_steps"]
-            if s.current is not None:
-                i, j = s.current
-                win = (s.stride * i, s.stride * j, k, k)
-                plotting.outline_window(axes[0], i, j)
-                plotting.plot_padded_grid(s.step_dx_pad[c], pad, ax=axes[1], signed=True,
-                                          title=f"step {s.step}: δ[{i},{j}]·w", highlight=[win])
-                plotting.plot_padded_grid(s.partial_dx_pad[c], pad, ax=axes[2], signed=True,
-                                          vmax=lim, title=f"dX{ch} after {s.step} of {n}",
-                                          highlight=[win])
-                self.readout.value = (
-                    f"Step {s.step} of {n}: output ({i}, {j}) adds δ[{i},{j}]·w = "
-                    f"{_num(s.dout[i, j])}·w onto its window; where windows overlap the "
-                    f"contributions add up (scatter-add). After step {n} this is dX.")
-            else:
-                plotting.plot_padded_grid(s.step_dx_pad[c], pad, ax=axes[1], signed=True,
-                                          title="nothing added yet")
-                plotting.plot_padded_grid(s.partial_dx_pad[c], pad, ax=axes[2], signed=True,
-                                          vmax=lim, title=f"dX{ch} after 0 of {n}")
+            deltas = [(grid, dict(values=s.dout, title="deltas δ (added: grey)", signed=True,
+                                  highlight=s.done, highlight_color="0.45"))]
+            if s.current is None:
                 self.readout.value = ("dX starts at zero. Move the slider (or press play): each "
                                       "step adds one output's δ·w onto its window.")
-        else:  # full
-            km1 = k - 1
-            dh, dw_ = s.dilated.shape
-            _, axes = plotting.grid_figure([s.dilated_padded.shape, (k, k), (hp, wp)], fig=self.fig)
-            plotting.plot_grid(s.dilated_padded, ax=axes[0], signed=True, origin=(-km1, -km1),
-                               title=f"δ dilated (S={s.stride}), padded by K-1={km1}",
-                               highlight=[(pp, pq, k, k)], highlight_color=plotting.SECOND)
-            plotting.outline_window(axes[0], km1, km1, dh, dw_, color=plotting.FRAME, lw=1.2,
-                                    linestyle="--")
-            plotting.plot_grid(s.rot_w[c], ax=axes[1], signed=True, title=f"rot180(w{ch})")
-            plotting.plot_padded_grid(s.dx_full_pad[c], pad, ax=axes[2], signed=True,
-                                      title=f"dX{ch} by full correlation",
-                                      highlight=[(pp, pq, 1, 1)], highlight_color=plotting.SECOND,
-                                      mark=s.unread_pad)
-            same = np.array_equal(s.dx_full, s.dx)
-            extra = s.meta["extra"]
-            note = (f" The last {extra[0]} row(s)/col(s) are zero: no window reads them."
-                    if max(extra) else "")
+                return [
+                    _panel(s.dout.shape, *deltas),
+                    _panel(xp_shape, (padded, dict(values=s.step_dx_pad[c], pad=pad, signed=True,
+                                                   title="nothing added yet"))),
+                    _panel(xp_shape, (padded, dict(values=s.partial_dx_pad[c], pad=pad,
+                                                   signed=True, vmax=lim,
+                                                   title=f"dX{ch} after 0 of {n}"))),
+                ]
+            i, j = s.current
+            win = [(s.stride * i, s.stride * j, k, k)]
             self.readout.value = (
-                f"dX = full cross-correlation of the dilated deltas with rot180(w) "
-                f"(a 'full convolution' with w){' , cropped by P' if pad else ''}. "
-                f"Same as the scatter-add: <b>{'yes' if same else 'NO'}</b>.{note}<br>"
-                + _terms_text(s))
+                f"Step {s.step} of {n}: output ({i}, {j}) adds δ[{i},{j}]·w = "
+                f"{_num(s.dout[i, j])}·w onto its window; where windows overlap the "
+                f"contributions add up (scatter-add). After step {n} this is dX.")
+            return [
+                _panel(s.dout.shape, *deltas, (outline, dict(row=i, col=j))),
+                _panel(xp_shape, (padded, dict(values=s.step_dx_pad[c], pad=pad, signed=True,
+                                               title=f"step {s.step}: δ[{i},{j}]·w",
+                                               highlight=win))),
+                _panel(xp_shape, (padded, dict(values=s.partial_dx_pad[c], pad=pad, signed=True,
+                                               vmax=lim, title=f"dX{ch} after {s.step} of {n}",
+                                               highlight=win))),
+            ]
+        # the full-convolution view
+        km1 = k - 1
+        extra = s.meta["extra"]
+        same = np.array_equal(s.dx_full, s.dx)
+        note = (f" Its last {extra[0]} row(s) and column(s) are zero: no window reads them."
+                if max(extra) else "")
+        self.readout.value = (
+            f"dX = full cross-correlation of the dilated deltas with rot180(w), i.e. a 'full "
+            f"convolution' with w{', then cropped by P' if pad else ''}. The same as the "
+            f"scatter-add: <b>{'yes' if same else 'NO'}</b>.{note}<br>" + _terms_text(s))
+        return [
+            _panel(s.dilated_padded.shape,
+                   (grid, dict(values=s.dilated_padded, signed=True, origin=(-km1, -km1),
+                               title=f"δ dilated (S={s.stride}), padded by K-1={km1}",
+                               highlight=[(pixel[0][0], pixel[0][1], k, k)],
+                               highlight_color=green)),
+                   (outline, dict(row=km1, col=km1, height=s.dilated.shape[0],
+                                  width=s.dilated.shape[1], color=plotting.FRAME, lw=1.2,
+                                  linestyle="--"))),
+            _panel((k, k), (grid, dict(values=s.rot_w[c], signed=True, title=f"rot180(w{ch})"))),
+            _panel(xp_shape, (padded, dict(values=s.dx_full_pad[c], pad=pad, signed=True,
+                                           title=f"dX{ch} by full correlation", highlight=pixel,
+                                           highlight_color=green, mark=s.unread_pad))),
+        ]
 
 
 def gradient_flow_explorer(channels=1, seed=0):
@@ -552,19 +730,16 @@ class ConvArithmeticExplorer(_Explorer):
 
     def draw(self):
         s = self.state
-        n = max(s.out_size, 1)
-        _, axes = plotting.grid_figure([(s.padded, s.padded), (n, n)], fig=self.fig)
-        plotting.plot_padded_grid(s.coverage_pad, s.pad, ax=axes[0], signed=False,
-                                  title="windows reading each pixel",
-                                  highlight=[s.window] if s.window else None, mark=s.unread)
-        if s.error:
-            axes[1].set_axis_off()
-            axes[1].set_title("no output", fontsize=9)
-        else:
-            index = np.arange(s.out_size * s.out_size).reshape(s.out_size, s.out_size)
-            plotting.plot_grid(index, ax=axes[1], signed=False, title="output (window no.)",
-                               highlight=[(s.out_pos[0], s.out_pos[1], 1, 1)], vmax=4 * index.max() + 1)
         self.readout.value = f"{html.escape(s.formula)}<br>{html.escape(s.reason)}"
+        panels = [_panel((s.padded, s.padded), (plotting.plot_padded_grid, dict(
+            values=s.coverage_pad, pad=s.pad, signed=False, title="windows reading each pixel",
+            highlight=[s.window] if s.window else None, mark=s.unread)))]
+        if not s.error:
+            index = np.arange(s.out_size * s.out_size).reshape(s.out_size, s.out_size)
+            panels.append(_panel(index.shape, (plotting.plot_grid, dict(
+                values=index, signed=False, title="output (window no.)",
+                highlight=[(s.out_pos[0], s.out_pos[1], 1, 1)], vmax=4 * index.max() + 1))))
+        return panels
 
 
 def conv_arithmetic_explorer():
@@ -668,35 +843,37 @@ class PoolingExplorer(_Explorer):
     def draw(self):
         s = self.state
         i, j = s.out_pos
-        h, w = s.x.shape
-        _, axes = plotting.grid_figure([(h, w), s.out.shape, s.dout.shape, (h, w)], fig=self.fig)
-        plotting.plot_grid(s.x, ax=axes[0], title="input x", signed=False, highlight=[s.window],
-                           mark=s.unread)
-        if s.winner:
-            plotting.outline_cells(axes[0], [s.winner])
-        name = "max" if s.mode == "max" else "mean"
-        plotting.plot_grid(s.out, ax=axes[1], signed=False, title=f"output ({name})",
-                           highlight=[(i, j, 1, 1)])
-        plotting.plot_grid(s.dout, ax=axes[2], signed=True, title="deltas δ",
-                           highlight=[(i, j, 1, 1)])
-        plotting.plot_grid(s.dx, ax=axes[3], signed=True, title="dX (all deltas)",
-                           highlight=[s.window], mark=s.unread)
-        plotting.outline_cells(axes[3], s.receivers)
+        grid = plotting.plot_grid
         d = _num(s.dout[i, j])
-        overlap = s.stride < s.size
         if s.mode == "max":
             r, c = s.winner
             text = (f"Window ({i}, {j}): its maximum {_num(s.out[i, j])} sits at x[{r},{c}] "
                     f"(ties: the first in row-major order wins), so all of δ[{i},{j}] = {d} goes "
                     f"there and nothing to the other cells.")
         else:
-            text = (f"Window ({i}, {j}): every one of its {s.size * s.size} cells gets "
-                    f"δ/{s.size * s.size} = {d}/{s.size * s.size} = {_num(s.route[s.window[0], s.window[1]])}.")
-        if overlap:
+            n = s.size * s.size
+            text = (f"Window ({i}, {j}): every one of its {n} cells gets "
+                    f"δ/{n} = {d}/{n} = {_num(s.route[s.window[0], s.window[1]])}.")
+        if s.stride < s.size:
             text += " Windows overlap: a cell in several windows adds up their shares."
         if s.unread.any():
             text += " Crossed cells are in no window: their gradient is 0."
         self.readout.value = text
+        x_calls = [(grid, dict(values=s.x, title="input x", signed=False, highlight=[s.window],
+                               mark=s.unread))]
+        if s.winner:
+            x_calls.append((plotting.outline_cells, dict(cells=[s.winner])))
+        name = "max" if s.mode == "max" else "mean"
+        return [
+            _panel(s.x.shape, *x_calls),
+            _panel(s.out.shape, (grid, dict(values=s.out, signed=False, title=f"output ({name})",
+                                            highlight=[(i, j, 1, 1)]))),
+            _panel(s.dout.shape, (grid, dict(values=s.dout, signed=True, title="deltas δ",
+                                             highlight=[(i, j, 1, 1)]))),
+            _panel(s.x.shape, (grid, dict(values=s.dx, signed=True, title="dX (all deltas)",
+                                          highlight=[s.window], mark=s.unread)),
+                   (plotting.outline_cells, dict(cells=s.receivers))),
+        ]
 
 
 def pooling_explorer(seed=0):
@@ -804,37 +981,41 @@ class Im2rowExplorer(_Explorer):
         s = self.state
         k, pad, r = s.kernel_size, s.pad, s.row
         i, j = s.out_pos
-        hp, wp = s.x_pad.shape
         lo, hi = self._band(s.rows.shape[0])
-        band_note = "" if (lo, hi) == (0, s.rows.shape[0]) else f", rows {lo}..{hi - 1}"
+        band = "" if (lo, hi) == (0, s.rows.shape[0]) else f", rows {lo}..{hi - 1}"
+        row_box = [(r - lo, 0, 1, k * k)]
+        grid, padded = plotting.plot_grid, plotting.plot_padded_grid
         if self.mode.value == "forward":
-            _, axes = plotting.grid_figure([(hp, wp), (hi - lo, k * k), s.out.shape], fig=self.fig)
-            plotting.plot_padded_grid(s.x_pad, pad, ax=axes[0], title="input x", signed=False,
-                                      highlight=[s.window])
-            plotting.plot_grid(s.rows[lo:hi], ax=axes[1], signed=False, origin=(lo, 0),
-                               title=f"im2row(x) {s.rows.shape[0]}×{k * k}{band_note}",
-                               highlight=[(r - lo, 0, 1, k * k)])
-            plotting.plot_grid(s.out, ax=axes[2], title="rows @ w", highlight=[(i, j, 1, 1)])
             self.readout.value = (
-                f"Output ({i}, {j}) is row r = i·W_out + j = {i}·{s.out.shape[1]} + {j} = <b>{r}</b>: "
-                f"its window read row by row (column (m, n) is m·{k} + n). "
-                f"out[{i},{j}] = row {r} · w = {_num(s.out[i, j])}.")
-        else:
-            _, axes = plotting.grid_figure([s.dout.shape, (hi - lo, k * k), (hp, wp), (hp, wp)],
-                                           fig=self.fig)
-            plotting.plot_grid(s.dout, ax=axes[0], signed=True, title="deltas δ",
-                               highlight=[(i, j, 1, 1)])
-            plotting.plot_grid(s.d_rows[lo:hi], ax=axes[1], signed=True, origin=(lo, 0),
-                               title=f"dY @ w: row r = δ_r·w{band_note}",
-                               highlight=[(r - lo, 0, 1, k * k)])
-            plotting.plot_padded_grid(s.scatter_row_pad, pad, ax=axes[2], signed=True,
-                                      title=f"row2im of row {r} alone", highlight=[s.window])
-            plotting.plot_padded_grid(s.dx_pad, pad, ax=axes[3], signed=True,
-                                      title="row2im of all rows = dX", highlight=[s.window])
-            self.readout.value = (
-                f"Backward: row {r} of dY·w is δ[{i},{j}]·w = {_num(s.dout[i, j])}·w; row2im "
-                f"sends each entry back to the pixel it was copied from and adds where windows "
-                f"overlap{'; the padding frame is then cropped' if pad else ''}.")
+                f"Output ({i}, {j}) is row r = i·W_out + j = {i}·{s.out.shape[1]} + {j} = <b>{r}</b>"
+                f" of im2row(x): its window read row by row (column m·{k} + n holds entry (m, n))."
+                f" out[{i},{j}] = row {r} · w = {_num(s.out[i, j])}.")
+            return [
+                _panel(s.x_pad.shape, (padded, dict(values=s.x_pad, pad=pad, title="input x",
+                                                    signed=False, highlight=[s.window]))),
+                _panel((hi - lo, k * k), (grid, dict(
+                    values=s.rows[lo:hi], signed=False, origin=(lo, 0), highlight=row_box,
+                    title=f"im2row(x): {s.rows.shape[0]}×{k * k}{band}"))),
+                _panel(s.out.shape, (grid, dict(values=s.out, title="rows @ w",
+                                                highlight=[(i, j, 1, 1)]))),
+            ]
+        self.readout.value = (
+            f"Backward: row {r} of dY·w is δ[{i},{j}]·w = {_num(s.dout[i, j])}·w. row2im sends "
+            f"each entry back to the pixel it was copied from and adds where windows overlap"
+            f"{'; then the padding frame is cropped' if pad else ''}.")
+        return [
+            _panel(s.dout.shape, (grid, dict(values=s.dout, signed=True, title="deltas δ",
+                                             highlight=[(i, j, 1, 1)]))),
+            _panel((hi - lo, k * k), (grid, dict(values=s.d_rows[lo:hi], signed=True,
+                                                  origin=(lo, 0), highlight=row_box,
+                                                  title=f"dY·w: row r is δ_r·w{band}"))),
+            _panel(s.x_pad.shape, (padded, dict(values=s.scatter_row_pad, pad=pad, signed=True,
+                                                title=f"row2im(row {r} alone)",
+                                                highlight=[s.window]))),
+            _panel(s.x_pad.shape, (padded, dict(values=s.dx_pad, pad=pad, signed=True,
+                                                title="row2im(all rows) = dX",
+                                                highlight=[s.window]))),
+        ]
 
 
 def im2row_explorer(seed=0):

@@ -1,0 +1,366 @@
+"""The explorers: the numbers behind every picture, checked against cnnlib by other routes.
+
+Each explorer is driven the way a learner drives it (setting its controls'
+``.value``) and its ``state`` is compared with an independent computation: the
+loop (naive) backward functions, a direct loop over outputs written here, or
+brute-force window membership. Rendering runs on the Agg backend.
+"""
+import itertools
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+pytest.importorskip("ipywidgets")
+
+from cnnlib import widgets as W  # noqa: E402
+from cnnlib.conv import conv2d_backward_naive, conv2d_coverage, conv2d_forward_naive  # noqa: E402
+from cnnlib.correlate import convolve2d, dilate, pad2d  # noqa: E402
+from cnnlib.data import teaching_example  # noqa: E402
+from cnnlib.im2row import im2row  # noqa: E402
+from cnnlib.pool import (avgpool2d_backward, avgpool2d_backward_naive, avgpool2d_forward,  # noqa: E402
+                         avgpool2d_forward_naive, maxpool2d_backward, maxpool2d_backward_naive,
+                         maxpool2d_forward, maxpool2d_forward_naive)
+
+GEOMETRIES = list(itertools.product((1, 2, 3), (0, 1, 2), (2, 3, 4)))  # stride, pad, kernel
+
+
+def _naive_layer(channels, stride, pad, k, seed=0):
+    """The explorer's layer, run through the loop (reference) backward."""
+    x, w, b, dout = W.gradient_flow_layer(channels, seed, k, stride, pad)
+    _, cache = conv2d_forward_naive(x, w, b, stride, pad)
+    dx, dw, db = conv2d_backward_naive(dout, cache)
+    return x, w, dout, dx, dw, db
+
+
+def _scatter_by_hand(x_pad, w, dout, stride, outputs):
+    """dX_pad accumulated over the listed outputs: each adds δ[i, j]·w onto its window."""
+    k = w.shape[-1]
+    acc = np.zeros_like(x_pad)
+    for (i, j) in outputs:
+        acc[:, stride * i:stride * i + k, stride * j:stride * j + k] += dout[i, j] * w
+    return acc
+
+
+# ------------------------------------------------------------------ gradient flow
+
+def test_gradient_flow_default_is_the_teaching_example():
+    ex = teaching_example(channels=1, seed=0)
+    x, w, b, dout = W.gradient_flow_layer(1, 0, 3, 2, 0)
+    for got, want in ((x, ex.x), (w, ex.w), (b, ex.b), (dout, ex.dout)):
+        np.testing.assert_array_equal(got, want)
+    s = W.gradient_flow_explorer().explorer.state
+    assert (s.stride, s.pad, s.kernel_size, s.dout.shape) == (2, 0, 3, (3, 3))
+    _, _, _, dx, dw, db = _naive_layer(1, 2, 0, 3)
+    np.testing.assert_allclose(s.dx, dx[0])
+    np.testing.assert_allclose(s.dw, dw[0])
+    assert s.db == pytest.approx(db[0])
+    # 7 = 2*3 + 1: the stride tiles, every pixel is read
+    assert not s.unread.any()
+
+
+@pytest.mark.parametrize("stride,pad,k", GEOMETRIES)
+def test_gradient_flow_state_matches_the_loops(stride, pad, k):
+    s = W.gradient_flow_state(channels=1, stride=stride, pad=pad, kernel_size=k)
+    x, w, dout, dx, dw, db = _naive_layer(1, stride, pad, k)
+    np.testing.assert_allclose(s.dx, dx[0], atol=1e-12)
+    np.testing.assert_allclose(s.dw, dw[0], atol=1e-12)
+    # dX before the crop: its inner part is dX; the scatter by hand gives all of it
+    h = x.shape[2]
+    np.testing.assert_allclose(s.dx_pad[:, pad:pad + h, pad:pad + h], s.dx, atol=1e-12)
+    h_out, w_out = dout.shape[2:]
+    all_outputs = list(np.ndindex(h_out, w_out))
+    np.testing.assert_allclose(s.dx_pad, _scatter_by_hand(s.x_pad, s.w, s.dout, stride, all_outputs),
+                               atol=1e-12)
+    # the full-convolution toggle shows the same dX, also by the convolution route (no flip)
+    np.testing.assert_allclose(s.dx_full, s.dx, atol=1e-12)
+    full_conv = convolve2d(dilate(s.dout, stride), s.w[0], mode="full")
+    np.testing.assert_allclose(s.full[0], full_conv, atol=1e-12)
+    # pixels marked as unread are exactly those no window covers, and their gradient is 0
+    coverage = conv2d_coverage((h, h), k, stride, pad)
+    np.testing.assert_array_equal(s.unread, coverage == 0)
+    np.testing.assert_array_equal(s.unread_pad[pad:pad + h, pad:pad + h], coverage == 0)
+    assert not s.unread_pad.sum() - s.unread.sum()
+    assert np.all(s.dx[:, s.unread] == 0)
+
+
+@pytest.mark.parametrize("stride,pad,k", [(2, 0, 3), (1, 1, 3), (3, 2, 4), (2, 1, 2)])
+def test_one_output_window_and_contributions(stride, pad, k):
+    ex = W.GradientFlowExplorer()
+    ex.stride.value, ex.pad.value, ex.kernel_size.value = stride, pad, k
+    h_out = ex.state.dout.shape[0]
+    assert ex.out_i.max == h_out - 1 and ex.out_j.max == h_out - 1
+    for i, j in [(0, 0), (h_out - 1, 0), (h_out - 1, h_out - 1), (h_out // 2, h_out - 1)]:
+        ex.out_i.value, ex.out_j.value = i, j
+        s = ex.state
+        assert s.out_pos == (i, j)
+        assert s.window == (stride * i, stride * j, k, k)
+        r0, c0 = s.window[:2]
+        delta = s.dout[i, j]
+        want = np.zeros_like(s.x_pad)
+        want[:, r0:r0 + k, c0:c0 + k] = delta * s.w
+        np.testing.assert_allclose(s.contrib_dx_pad, want, atol=1e-12)
+        np.testing.assert_allclose(s.contrib_dw, delta * s.x_pad[:, r0:r0 + k, c0:c0 + k], atol=1e-12)
+    # the shares of all outputs add up to dX and dW
+    tot_dx, tot_dw = 0, 0
+    for i, j in np.ndindex(h_out, h_out):
+        s = W.gradient_flow_state(stride=stride, pad=pad, kernel_size=k, out_pos=(i, j))
+        tot_dx, tot_dw = tot_dx + s.contrib_dx_pad, tot_dw + s.contrib_dw
+    np.testing.assert_allclose(tot_dx, s.dx_pad, atol=1e-12)
+    np.testing.assert_allclose(tot_dw, s.dw, atol=1e-12)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("stride,pad,k", [(2, 0, 3), (1, 0, 3), (3, 0, 3), (2, 2, 4), (3, 1, 2)])
+def test_pixel_terms_sum_to_dx(channels, stride, pad, k):
+    for c in range(channels):
+        for p, q in np.ndindex(7, 7):
+            s = W.gradient_flow_state(channels=channels, stride=stride, pad=pad, kernel_size=k,
+                                      pixel=(p, q), channel=c)
+            # reached outputs: brute force over windows in padded coordinates
+            h_out, w_out = s.dout.shape
+            brute = np.zeros((h_out, w_out), dtype=bool)
+            for i, j in np.ndindex(h_out, w_out):
+                brute[i, j] = (stride * i <= p + pad < stride * i + k
+                               and stride * j <= q + pad < stride * j + k)
+            np.testing.assert_array_equal(s.reached, brute)
+            assert {t.out_pos for t in s.terms} == set(zip(*np.nonzero(brute)))
+            for t in s.terms:
+                i, j = t.out_pos
+                assert t.kernel_pos == (p + pad - stride * i, q + pad - stride * j)
+                assert t.delta == s.dout[i, j] and t.weight == s.w[c][t.kernel_pos]
+            assert sum(t.value for t in s.terms) == pytest.approx(s.dx[c, p, q], abs=1e-12)
+            assert s.dx_at_pixel == s.dx[c, p, q]
+            assert (len(s.terms) == 0) == bool(s.unread[p, q])
+
+
+def test_pixel_readout_lists_the_terms():
+    ex = W.GradientFlowExplorer()
+    ex.view.value = "pixel"
+    ex.pix_r.value, ex.pix_c.value = 2, 2
+    s = ex.state
+    assert len(s.terms) == 4  # pixel (2, 2) lies in four stride-2 windows
+    text = ex.readout.value
+    for t in s.terms:
+        assert f"δ[{t.out_pos[0]},{t.out_pos[1]}]·w[{t.kernel_pos[0]},{t.kernel_pos[1]}]" in text
+    assert f"<b>{W.plotting._format(s.dx[0, 2, 2], None)}</b>" in text
+    # an unread pixel says so
+    ex.stride.value, ex.kernel_size.value = 3, 3  # (7 - 3) / 3 is not whole: row and col 6 unread
+    ex.pix_r.value = 6
+    assert ex.state.unread[6, 2] and ex.state.terms == []
+    assert "no window reads this pixel" in ex.readout.value
+
+
+@pytest.mark.parametrize("stride,pad,k", [(2, 0, 3), (1, 1, 3), (3, 2, 4)])
+def test_scatter_steps_are_partial_sums(stride, pad, k):
+    ex = W.GradientFlowExplorer()
+    ex.view.value = "steps"
+    ex.stride.value, ex.pad.value, ex.kernel_size.value = stride, pad, k
+    h_out, w_out = ex.state.dout.shape
+    n = h_out * w_out
+    assert ex.step.max == n
+    order = list(np.ndindex(h_out, w_out))  # row-major
+    for step in range(n + 1):
+        ex.step.value = step
+        s = ex.state
+        assert s.step == step and s.done.sum() == step
+        want = _scatter_by_hand(s.x_pad, s.w, s.dout, stride, order[:step])
+        np.testing.assert_allclose(s.partial_dx_pad, want, atol=1e-12)
+        if step:
+            assert s.current == order[step - 1]
+            np.testing.assert_allclose(
+                s.step_dx_pad, _scatter_by_hand(s.x_pad, s.w, s.dout, stride, [order[step - 1]]),
+                atol=1e-12)
+        else:
+            assert s.current is None and not s.step_dx_pad.any()
+    # the last step is dX, and equals the full-convolution route
+    np.testing.assert_allclose(s.partial_dx_pad, s.dx_pad, atol=1e-12)
+    np.testing.assert_allclose(s.partial_dx_pad, s.dx_full_pad, atol=1e-12)
+
+
+def test_full_view_dilated_padded_window_gives_the_pixel():
+    """In the full view, the outlined window of the padded dilated deltas times rot180(w) is dX there."""
+    for stride, pad, k in [(2, 0, 3), (3, 2, 4), (1, 1, 2)]:
+        for p, q in [(0, 0), (3, 4), (6, 6)]:
+            s = W.gradient_flow_state(stride=stride, pad=pad, kernel_size=k, pixel=(p, q))
+            win = s.dilated_padded[p + pad:p + pad + k, q + pad:q + pad + k]
+            assert np.sum(win * s.rot_w[0]) == pytest.approx(s.dx[0, p, q], abs=1e-12)
+
+
+def test_three_channels():
+    ex = W.GradientFlowExplorer(channels=3)
+    assert ex.state.x.shape == (3, 7, 7) and ex.state.w.shape == (3, 3, 3)
+    _, _, _, dx, dw, _ = _naive_layer(3, 2, 0, 3)
+    np.testing.assert_allclose(ex.state.dx, dx[0])
+    np.testing.assert_allclose(ex.state.dw, dw[0])
+    ex.view.value = "pixel"
+    ex.channel.value = 2
+    assert ex.state.channel == 2
+    assert "∂E/∂x[2, 2, 2]" in ex.readout.value
+    with pytest.raises(ValueError, match="channels"):
+        W.gradient_flow_explorer(channels=2)
+
+
+def test_controls_resize_and_redraw():
+    ex = W.GradientFlowExplorer()
+    before_png, before_text = ex.image.value, ex.readout.value
+    assert before_png[:8] == b"\x89PNG\r\n\x1a\n"
+    ex.out_j.value = 2
+    assert ex.image.value != before_png and ex.readout.value != before_text
+    # stride 1: a 5x5 output, the sliders grow; back to stride 3: they shrink and clip
+    ex.stride.value = 1
+    assert ex.state.dout.shape == (5, 5) and ex.out_i.max == 4 and ex.step.max == 25
+    ex.out_i.value = 4
+    ex.stride.value = 3
+    assert ex.state.dout.shape == (2, 2) and ex.out_i.value == 1 and ex.state.out_pos == (1, 2 - 1)
+    # the controls of other views are hidden
+    assert ex.step.layout.display == "none" and ex.out_i.layout.display is None
+    ex.view.value = "steps"
+    assert ex.step.layout.display is None and ex.out_i.layout.display == "none"
+
+
+def test_explorers_leave_pyplot_alone():
+    before = plt.get_fignums()
+    for make in (W.gradient_flow_explorer, W.conv_arithmetic_explorer, W.pooling_explorer,
+                 W.im2row_explorer):
+        widget = make()
+        assert widget.explorer.widget is widget
+        assert widget.explorer.image.value[:4] == b"\x89PNG"
+    assert plt.get_fignums() == before
+
+
+@pytest.mark.parametrize("view", ["output", "pixel", "steps", "full"])
+def test_every_view_draws_at_the_extremes(view):
+    ex = W.GradientFlowExplorer(channels=3)
+    ex.view.value = view
+    for stride, pad, k in [(1, 2, 2), (3, 2, 4), (3, 0, 2), (1, 0, 4)]:
+        ex.stride.value, ex.pad.value, ex.kernel_size.value = stride, pad, k
+        ex.step.value = ex.step.max
+        ex.pix_r.value = 6
+        assert ex.image.value[:4] == b"\x89PNG" and ex.readout.value
+
+
+# ------------------------------------------------------------------ conv arithmetic
+
+@pytest.mark.parametrize("size,k,stride,pad", [(7, 3, 2, 0), (7, 3, 3, 0), (8, 3, 2, 1), (5, 5, 1, 0),
+                                               (12, 2, 4, 3), (6, 4, 3, 1), (3, 1, 4, 0)])
+def test_conv_arithmetic(size, k, stride, pad):
+    ex = W.ConvArithmeticExplorer()
+    ex.size.value, ex.kernel_size.value, ex.stride.value, ex.pad.value = size, k, stride, pad
+    s = ex.state
+    padded = size + 2 * pad
+    assert s.out_size == (padded - k) // stride + 1
+    assert s.remainder == (padded - k) % stride
+    assert s.tiles == ((padded - k) % stride == 0)
+    assert ex.out_i.max == s.out_size - 1
+    assert str(s.out_size) in ex.readout.value
+    assert ("does not tile" in ex.readout.value) == (not s.tiles)
+    np.testing.assert_array_equal(s.coverage_pad, conv2d_coverage((padded, padded), k, stride, 0))
+    cov = conv2d_coverage((size, size), k, stride, pad)
+    np.testing.assert_array_equal(s.unread[pad:pad + size, pad:pad + size], cov == 0)
+    ex.out_i.value = ex.out_i.max
+    ex.out_j.value = 0
+    assert ex.state.window == (stride * ex.out_i.max, 0, k, k)
+    # the last window ends inside the padded input, and the remainder is what is left over
+    assert stride * (s.out_size - 1) + k == padded - s.remainder
+
+
+def test_conv_arithmetic_kernel_too_large():
+    ex = W.ConvArithmeticExplorer()
+    ex.size.value, ex.pad.value, ex.kernel_size.value = 3, 0, 5
+    s = ex.state
+    assert s.error and s.out_size == 0 and s.window is None
+    assert "larger than the padded input" in ex.readout.value
+    ex.pad.value = 1  # 3 + 2 = 5: fits again
+    assert ex.state.out_size == 1 and ex.state.error is None
+
+
+# ------------------------------------------------------------------ pooling
+
+@pytest.mark.parametrize("mode", ["max", "avg"])
+@pytest.mark.parametrize("size,stride", [(2, 2), (3, 2), (2, 1), (3, 3), (4, 1), (2, 3)])
+def test_pooling_routes(mode, size, stride):
+    ex = W.PoolingExplorer()
+    ex.mode.value, ex.size.value, ex.stride.value = mode, size, stride
+    s = ex.state
+    x, dout = W.pooling_layer(0, size, stride)
+    forward, backward, fwd_naive, bwd_naive = {
+        "max": (maxpool2d_forward, maxpool2d_backward, maxpool2d_forward_naive, maxpool2d_backward_naive),
+        "avg": (avgpool2d_forward, avgpool2d_backward, avgpool2d_forward_naive, avgpool2d_backward_naive),
+    }[mode]
+    out, cache = forward(x, size, stride)
+    np.testing.assert_allclose(s.dx, backward(dout, cache)[0, 0])
+    _, cache_naive = fwd_naive(x, size, stride)
+    np.testing.assert_allclose(s.dx, bwd_naive(dout, cache_naive)[0, 0], atol=1e-12)
+    np.testing.assert_allclose(s.out, out[0, 0])
+    h_out = out.shape[2]
+    assert ex.out_i.max == h_out - 1
+    total = np.zeros_like(s.dx)
+    for i, j in np.ndindex(h_out, h_out):
+        ex.out_i.value, ex.out_j.value = i, j
+        s = ex.state
+        r0, c0 = stride * i, stride * j
+        assert s.window == (r0, c0, size, size)
+        delta = s.dout[i, j]
+        assert delta != 0
+        window = s.x[r0:r0 + size, c0:c0 + size]
+        inside = np.zeros(s.x.shape, dtype=bool)
+        inside[r0:r0 + size, c0:c0 + size] = True
+        assert not s.route[~inside].any()          # nothing leaves the window
+        assert s.route.sum() == pytest.approx(delta)  # and all of the delta arrives
+        if mode == "max":
+            m, n = np.unravel_index(np.argmax(window), window.shape)  # first maximum
+            assert s.winner == (r0 + m, c0 + n)
+            assert s.receivers == [s.winner] and s.route[s.winner] == delta
+        else:
+            np.testing.assert_allclose(s.route[inside], delta / size ** 2)
+            assert len(s.receivers) == size * size
+        total += s.route
+    np.testing.assert_allclose(total, s.dx, atol=1e-12)  # overlapping shares add up
+    np.testing.assert_array_equal(s.unread, conv2d_coverage((7, 7), size, stride, 0) == 0)
+    assert np.all(s.dx[s.unread] == 0)
+
+
+# ------------------------------------------------------------------ im2row
+
+@pytest.mark.parametrize("k,stride,pad", [(3, 2, 0), (3, 1, 0), (2, 1, 1), (4, 3, 1), (2, 2, 0)])
+def test_im2row_rows_and_scatter(k, stride, pad):
+    ex = W.Im2rowExplorer()
+    ex.kernel_size.value, ex.stride.value, ex.pad.value = k, stride, pad
+    x, w, b, dout = W.gradient_flow_layer(1, 0, k, stride, pad)
+    rows = im2row(x, k, k, stride, pad)
+    np.testing.assert_array_equal(ex.state.rows, rows)
+    h_out, w_out = dout.shape[2:]
+    _, cache = conv2d_forward_naive(x, w, b, stride, pad)
+    dx, _, _ = conv2d_backward_naive(dout, cache)
+    x_pad = pad2d(x, pad)[0, 0]
+    for mode in ("forward", "backward"):
+        ex.mode.value = mode
+        for i, j in [(0, 0), (h_out - 1, w_out - 1), (h_out // 2, 0)]:
+            ex.out_i.value, ex.out_j.value = i, j
+            s = ex.state
+            r = i * w_out + j
+            assert s.row == r and s.window == (stride * i, stride * j, k, k)
+            np.testing.assert_array_equal(s.rows[r], rows[r])
+            np.testing.assert_array_equal(
+                s.rows[r], x_pad[stride * i:stride * i + k, stride * j:stride * j + k].ravel())
+            assert s.out[i, j] == pytest.approx(rows[r] @ w.ravel() + 0.0)
+            np.testing.assert_allclose(s.d_rows[r], dout[0, 0, i, j] * w.ravel())
+            want = np.zeros_like(x_pad)
+            want[stride * i:stride * i + k, stride * j:stride * j + k] = dout[0, 0, i, j] * w[0, 0]
+            np.testing.assert_allclose(s.scatter_row_pad, want, atol=1e-12)
+            assert ex.image.value[:4] == b"\x89PNG"
+    np.testing.assert_allclose(s.dx, dx[0, 0], atol=1e-12)
+    np.testing.assert_allclose(s.dx_pad[pad:pad + 7, pad:pad + 7], dx[0, 0], atol=1e-12)
+
+
+def test_im2row_band_follows_the_row():
+    ex = W.Im2rowExplorer()
+    ex.stride.value, ex.kernel_size.value = 1, 3  # 25 rows: only a band is drawn
+    ex.out_i.value, ex.out_j.value = 4, 4
+    lo, hi = ex._band(ex.state.rows.shape[0])
+    assert hi - lo == ex.max_rows_shown and lo <= ex.state.row < hi and hi == 25
