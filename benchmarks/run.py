@@ -256,6 +256,20 @@ def markdown_summary(rows, env, targets):
     return "\n".join(lines) + "\n"
 
 
+def git_commit():
+    """The commit of the code measured (with ``+changes`` if the work tree differs), or None."""
+    import subprocess
+    root = Path(__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "cnnlib"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return sha + ("+changes in cnnlib/" if dirty else "")
+
+
 # ------------------------------------------------------------------- main
 
 def main(argv=None):
@@ -318,7 +332,8 @@ def main(argv=None):
     RESULTS.mkdir(exist_ok=True)
     name = args.name or ("quick" if args.quick else "latest")
     path = RESULTS / f"{name}.json"
-    record = {"command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+    record = {"command": ("python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)).strip(),
+              "git_commit": git_commit(),
               "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "seconds": round(seconds, 1), "repeat": repeat, "rounds": rounds, "environment": env,
               "targets": targets, "rows": rows}
