@@ -26,7 +26,7 @@ import numpy as np
 
 from ._validate import as_float_array, as_pair, check_shape, output_size
 from .correlate import pad2d
-from .im2row import _im2row, _row2im_batch_last
+from .im2row import _im2row, _row2im, _row2im_batch_last
 
 
 class ConvCache(NamedTuple):
@@ -157,6 +157,10 @@ def conv2d_forward(x, w, b, stride=1, pad=0):
     return out.reshape(n_img, n_filt, h_out, w_out), ConvCache(x, w, b, stride, pad, rows)
 
 
+# Output rows shorter than this are scattered with the image index last (see conv2d_backward).
+_SHORT_ROW = 16
+
+
 def conv2d_backward(dout, cache, need_dx=True):
     """Convolution layer backward through im2row.
 
@@ -169,10 +173,13 @@ def conv2d_backward(dout, cache, need_dx=True):
 
     The code computes the transposes, ``dW.T = rows.T @ dY`` and
     ``(dY @ w_mat).T``, the orientations in which the arrays are already
-    stored; for ``dx`` the rows of ``dY`` are taken in another order (image
-    index last), which lets the scatter of ``row2im`` move long runs of
-    numbers (see ``im2row._row2im_batch_last``). Row order does not change
-    a product: each row of ``dY @ w_mat`` depends on its own row of ``dY`` only.
+    stored. The scatter of ``row2im`` copies runs of ``W_out`` numbers; when
+    output rows are short (``W_out < 16``, e.g. 10 on MNIST layer 2) the
+    rows of ``dY`` are taken in another order, image index last, so that the
+    runs are ``W_out*N`` long (see ``im2row._row2im_batch_last``): 2x faster
+    there, though it costs two transposed copies, which do not pay off on
+    longer rows. Row order does not change the product: each row of
+    ``dY @ w_mat`` depends on its own row of ``dY`` only.
 
     ``need_dx=False`` skips ``dx`` (returned as None): the first layer of a
     network never needs the gradient of its input, and ``dx`` costs about
@@ -190,9 +197,13 @@ def conv2d_backward(dout, cache, need_dx=True):
     if not need_dx:
         return None, dw, db
     w_mat = w.reshape(n_filt, -1)  # (F, C*KH*KW)
-    d_y_last = dout.transpose(1, 2, 3, 0).reshape(n_filt, -1)  # (F, H_out*W_out*N): dY.T, image index last
-    d_rows_t = w_mat.T @ d_y_last  # (C*KH*KW, H_out*W_out*N): (dY @ w_mat).T, image index last
-    dx = _row2im_batch_last(d_rows_t, x.shape, kh, kw, sh, sw, ph, pw, h_out, w_out)  # (N, C, H, W)
+    if w_out >= _SHORT_ROW:
+        d_rows_t = w_mat.T @ d_y_t  # (C*KH*KW, N*H_out*W_out): (dY @ w_mat).T
+        dx = _row2im(d_rows_t.T, x.shape, kh, kw, sh, sw, ph, pw, h_out, w_out)  # (N, C, H, W)
+    else:
+        d_y_last = dout.transpose(1, 2, 3, 0).reshape(n_filt, -1)  # (F, H_out*W_out*N): image index last
+        d_rows_t = w_mat.T @ d_y_last  # (C*KH*KW, H_out*W_out*N): (dY @ w_mat).T, image index last
+        dx = _row2im_batch_last(d_rows_t, x.shape, kh, kw, sh, sw, ph, pw, h_out, w_out)  # (N, C, H, W)
     return dx, dw, db
 
 

@@ -84,7 +84,10 @@ def im2row(x, KH, KW, stride=1, pad=0):
 
 
 def _row2im(rows, x_shape, kh, kw, sh, sw, ph, pw, h_out, w_out):
-    """``row2im`` without the input checks (the callers in cnnlib have checked ``rows``)."""
+    """``row2im`` without the input checks (the callers in cnnlib have checked ``rows``).
+
+    Returns ``(N, C, H, W)``, a view of the padded array when there is padding.
+    """
     n, c, h, w = x_shape
     cols = rows.T.reshape(c, kh, kw, n, h_out, w_out)  # (C, KH, KW, N, H_out, W_out), a view
     out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=rows.dtype)  # (N, C, H+2P_h, W+2P_w)
