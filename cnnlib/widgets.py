@@ -46,7 +46,7 @@ from .pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, max
 _STYLE = {"description_width": "initial"}
 
 
-def _slider(value, lo, hi, description, width="210px"):
+def _slider(value, lo, hi, description, width="270px"):
     return widgets.IntSlider(value=value, min=lo, max=hi, description=description,
                              style=_STYLE, layout=widgets.Layout(width=width))
 
@@ -88,13 +88,16 @@ class _Explorer:
     tick rendering is most of the cost of a matplotlib redraw here.
     """
 
-    dpi = 80
-    max_width = 9.0          # inches, all panels together
-    max_height = 3.4
+    dpi = 100
+    max_width = 8.6          # inches, all panels together
+    max_height = 3.4         # inches per row of panels
+    min_cell = 0.24          # inches: below this, the panels go on two rows
     cache_bytes = 24 * 2**20
 
     def __init__(self, rows, controls):
-        self.image = widgets.Image(format="png")
+        # natural size (1 image pixel = 1 CSS pixel), never stretched to the cell's width
+        self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start",
+                                                                      max_width="100%"))
         self.readout = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
         self.widget = widgets.VBox(rows + [self.readout, self.image])
         self.widget.explorer = self
@@ -142,16 +145,17 @@ class _Explorer:
     def _sync_ranges(self):
         pass
 
-    def _layout(self, panels):
-        """Cell size (inches), figure height and per-panel widths so the row fits ``max_width``."""
+    def _layout(self, panels, cell=0.3):
+        """Cell size (inches, at most ``cell``), height and per-panel widths of one row that
+        fits ``max_width`` x ``max_height``."""
         def widths(cell):
             out = []
             for (_, cols), calls in panels:
                 title = max((len(str(kw.get("title") or "")) for _, kw in calls), default=0)
-                out.append(max(0.32 + cols * cell + 0.12, 0.075 * title + 0.55))
+                out.append(max(0.32 + cols * cell + 0.12, 0.075 * title + 0.6))
             return out
         rows = max(r for (r, _), _ in panels)
-        cell = min(0.3, (self.max_height - 0.57) / rows)
+        cell = min(cell, (self.max_height - 0.57) / rows)
         for _ in range(4):
             total = sum(widths(cell))
             if total <= self.max_width:
@@ -159,6 +163,20 @@ class _Explorer:
             grid = sum(cols for (_, cols), _ in panels) * cell
             cell *= max(0.5, 1 - (total - self.max_width) / grid)
         return cell, 0.32 + rows * cell + 0.25, widths(cell)
+
+    def _arrange(self, panels):
+        """Split the panels into rows: one row, or two when one row would make cells smaller
+        than ``min_cell`` inches (numbers too small to read). Returns ``[(panels, layout)]``."""
+        cell = self._layout(panels)[0]
+        if cell >= self.min_cell or len(panels) < 3:
+            return [(panels, self._layout(panels))]
+        def score(k):  # larger cells first, then rows of similar widths
+            first, second = self._layout(panels[:k]), self._layout(panels[k:])
+            return (-round(min(first[0], second[0]), 2), abs(sum(first[2]) - sum(second[2])))
+        best = min(range(1, len(panels)), key=score)
+        parts = [panels[:best], panels[best:]]
+        cell = min(self._layout(part)[0] for part in parts)
+        return [(part, self._layout(part, cell)) for part in parts]
 
     def _remember(self, key, value, nbytes):
         self._cache[key] = (value, nbytes)
@@ -174,61 +192,71 @@ class _Explorer:
         return hit[0]
 
     def render(self, panels):
-        """PNG bytes of the panels side by side.
+        """PNG bytes of the panels side by side (on two rows if one row would be too narrow).
 
         Per panel, two levels of cache: the finished picture (same calls: nothing
         is drawn), and the background without the coloured outlines (same
         numbers, outline moved: the background is restored and only the outlines
         are drawn on it, matplotlib's "blitting"). Only new numbers cost a full draw.
         """
-        cell, height, widths = self._layout(panels)
+        arrangement = self._arrange(panels)
         while len(self._figs) < len(panels):
             fig = Figure(dpi=self.dpi)
             FigureCanvasAgg(fig)
             self._figs.append(fig)
-        pictures = []
-        for slot, ((shape, calls), width) in enumerate(zip(panels, widths)):
-            base, over = _split_outlines(calls)
-            geometry = (shape, round(cell, 4), round(height, 4), round(width, 4))
-            base_key = ("background", geometry, _freeze([(f.__name__, kw) for f, kw in base]))
-            key = ("picture", base_key, _freeze([(f.__name__, kw) for f, kw in over]))
-            picture = self._recall(key)
-            if picture is None:
-                fig, ax = plotting.grid_panel(shape, fig=self._figs[slot], cell=cell,
-                                              height=height, min_width=width)
-                background = self._recall(base_key)
-                if background is None:
-                    size = max(5, min(8, round(cell * 72 * 0.4)))  # numbers fit their cells
-                    for function, kwargs in base:
-                        if function in (plotting.plot_grid, plotting.plot_padded_grid):
-                            kwargs = {"fontsize": size, **kwargs}
-                        function(ax=ax, **kwargs)
-                    fig.canvas.draw()
-                    background = fig.canvas.copy_from_bbox(fig.bbox)
-                    self._remember(base_key, background, 4 * int(fig.bbox.width * fig.bbox.height))
-                    self.renders += 1
-                else:
-                    ax.set_xlim(-0.5, shape[1] - 0.5)
-                    ax.set_ylim(shape[0] - 0.5, -0.5)
-                    fig.canvas.restore_region(background)
-                before = set(ax.patches) | set(ax.lines)
-                for function, kwargs in over:
-                    function(ax=ax, **kwargs)
-                added = [a for a in [*ax.patches, *ax.lines] if a not in before]
-                for artist in added:
-                    ax.draw_artist(artist)
-                picture = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()  # (h, w, RGB)
-                for artist in added:
-                    artist.remove()
-                self._remember(key, picture, picture.nbytes)
-            pictures.append(picture)
-        rows = max(p.shape[0] for p in pictures)
-        pictures = [np.pad(p, ((0, rows - p.shape[0]), (0, 0), (0, 0)), constant_values=255)
-                    for p in pictures]
+        slot, rows = 0, []
+        for row_panels, (cell, height, widths) in arrangement:
+            pictures = []
+            for (shape, calls), width in zip(row_panels, widths):
+                pictures.append(self._picture(slot, shape, calls, cell, height, width))
+                slot += 1
+            tallest = max(p.shape[0] for p in pictures)
+            rows.append(np.concatenate([np.pad(p, ((0, tallest - p.shape[0]), (0, 0), (0, 0)),
+                                               constant_values=255) for p in pictures], axis=1))
+        widest = max(r.shape[1] for r in rows)
+        picture = np.concatenate([np.pad(r, ((0, 0), (0, widest - r.shape[1]), (0, 0)),
+                                         constant_values=255) for r in rows], axis=0)
         buf = io.BytesIO()
-        PIL.Image.fromarray(np.concatenate(pictures, axis=1)).save(buf, format="png",
-                                                                    compress_level=1)
+        PIL.Image.fromarray(picture).save(buf, format="png", compress_level=1)
         return buf.getvalue()
+
+    def _picture(self, slot, shape, calls, cell, height, width):
+        """The RGB picture of one panel, from the cache, or blitted, or drawn."""
+        base, over = _split_outlines(calls)
+        geometry = (shape, round(cell, 4), round(height, 4), round(width, 4))
+        base_key = ("background", geometry, _freeze([(f.__name__, kw) for f, kw in base]))
+        key = ("picture", base_key, _freeze([(f.__name__, kw) for f, kw in over]))
+        picture = self._recall(key)
+        if picture is not None:
+            return picture
+        fig, ax = plotting.grid_panel(shape, fig=self._figs[slot], cell=cell, height=height,
+                                      min_width=width)
+        background = self._recall(base_key)
+        if background is None:
+            size = max(5, min(8, round(cell * 72 * 0.4)))  # numbers fit their cells
+            for function, kwargs in base:
+                if function in (plotting.plot_grid, plotting.plot_padded_grid):
+                    kwargs = {"fontsize": size, **kwargs}
+                function(ax=ax, **kwargs)
+            fig.canvas.draw()
+            background = fig.canvas.copy_from_bbox(fig.bbox)
+            self._remember(base_key, background, 4 * int(fig.bbox.width * fig.bbox.height))
+            self.renders += 1
+        else:
+            ax.set_xlim(-0.5, shape[1] - 0.5)
+            ax.set_ylim(shape[0] - 0.5, -0.5)
+            fig.canvas.restore_region(background)
+        before = set(ax.patches) | set(ax.lines)
+        for function, kwargs in over:
+            function(ax=ax, **kwargs)
+        added = [a for a in [*ax.patches, *ax.lines] if a not in before]
+        for artist in added:
+            ax.draw_artist(artist)
+        picture = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()  # (h, w, RGB)
+        for artist in added:
+            artist.remove()
+        self._remember(key, picture, picture.nbytes)
+        return picture
 
 
 def _split_outlines(calls):
@@ -485,7 +513,7 @@ class GradientFlowExplorer(_Explorer):
         self.out_j = _slider(0, 0, 2, "output col j")
         self.pix_r = _slider(2, 0, 6, "input row p")
         self.pix_c = _slider(2, 0, 6, "input col q")
-        self.step = _slider(0, 0, 9, "outputs added", width="300px")
+        self.step = _slider(0, 0, 9, "outputs added", width="360px")
         self.play = widgets.Play(value=0, min=0, max=9, interval=900, description="play")
         widgets.jslink((self.play, "value"), (self.step, "value"))
         _show(self.channel, channels > 1)
@@ -569,7 +597,7 @@ class GradientFlowExplorer(_Explorer):
             lim = max(float(np.abs(s.dx_pad[c]).max()), 1e-12)  # one colour scale for all steps
             n = s.meta["n_steps"]
             deltas = [(grid, dict(values=s.dout, title="deltas δ (added: grey)", signed=True,
-                                  highlight=s.done, highlight_color="0.45"))]
+                                  highlight=s.done, highlight_color="0.3"))]
             if s.current is None:
                 self.readout.value = ("dX starts at zero. Move the slider (or press play): each "
                                       "step adds one output's δ·w onto its window.")
@@ -733,6 +761,7 @@ class ConvArithmeticExplorer(_Explorer):
         self.readout.value = f"{html.escape(s.formula)}<br>{html.escape(s.reason)}"
         panels = [_panel((s.padded, s.padded), (plotting.plot_padded_grid, dict(
             values=s.coverage_pad, pad=s.pad, signed=False, title="windows reading each pixel",
+            vmax=2 * max(int(s.coverage_pad.max()), 1),  # counts in light greys
             highlight=[s.window] if s.window else None, mark=s.unread)))]
         if not s.error:
             index = np.arange(s.out_size * s.out_size).reshape(s.out_size, s.out_size)

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pytest
 
+from cnnlib.widgets import _Explorer
+
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_NOTEBOOK = ROOT / "notebooks" / "00_start_here.ipynb"
@@ -230,9 +232,12 @@ def test_course_notebook_gradient_flow_slider(lab, page):
     before, after = move_slider(page, box, "output col j")
     assert after[1].startswith("Output (0, 1) read the window") and "cols 2..4" in after[1], after[1]
     assert slider(box, "output col j").query_selector(".widget-readout").inner_text().strip() == "1"
-    # the picture is a PNG of a sensible size (at most 9 x 3.4 inches at 80 dpi)
-    size = box.query_selector("img.widget-image").evaluate("i => [i.naturalWidth, i.naturalHeight]")
-    assert 300 < size[0] <= 9 * 80 + 10 and 100 < size[1] <= 3.4 * 80 + 10, size
+    # the picture is a PNG of a sensible size (at most 8.6 x 3.4 inches)
+    size = box.query_selector("img.widget-image").evaluate(
+        "i => [i.naturalWidth, i.naturalHeight, i.clientWidth]")
+    assert size[2] == size[0], f"the picture is scaled to {size[2]} px from {size[0]} px"
+    dpi, max_w, max_h = _Explorer.dpi, _Explorer.max_width, _Explorer.max_height
+    assert 300 < size[0] <= max_w * dpi + 10 and 100 < size[1] <= max_h * dpi + 10, size
     OUTPUT.mkdir(exist_ok=True)
     box.screenshot(path=str(OUTPUT / "browser_gradient_flow.png"))
     page.screenshot(path=str(OUTPUT / "browser_00_start_here.png"))

@@ -91,11 +91,13 @@ def test_gradient_flow_state_matches_the_loops(stride, pad, k):
 @pytest.mark.parametrize("stride,pad,k", [(2, 0, 3), (1, 1, 3), (3, 2, 4), (2, 1, 2)])
 def test_one_output_window_and_contributions(stride, pad, k):
     ex = W.GradientFlowExplorer()
-    ex.stride.value, ex.pad.value, ex.kernel_size.value = stride, pad, k
+    with ex.hold():
+        ex.stride.value, ex.pad.value, ex.kernel_size.value = stride, pad, k
     h_out = ex.state.dout.shape[0]
     assert ex.out_i.max == h_out - 1 and ex.out_j.max == h_out - 1
     for i, j in [(0, 0), (h_out - 1, 0), (h_out - 1, h_out - 1), (h_out // 2, h_out - 1)]:
-        ex.out_i.value, ex.out_j.value = i, j
+        with ex.hold():
+            ex.out_i.value, ex.out_j.value = i, j
         s = ex.state
         assert s.out_pos == (i, j)
         assert s.window == (stride * i, stride * j, k, k)
@@ -157,16 +159,10 @@ def test_pixel_readout_lists_the_terms():
 
 @pytest.mark.parametrize("stride,pad,k", [(2, 0, 3), (1, 1, 3), (3, 2, 4)])
 def test_scatter_steps_are_partial_sums(stride, pad, k):
-    ex = W.GradientFlowExplorer()
-    ex.view.value = "steps"
-    ex.stride.value, ex.pad.value, ex.kernel_size.value = stride, pad, k
-    h_out, w_out = ex.state.dout.shape
-    n = h_out * w_out
-    assert ex.step.max == n
-    order = list(np.ndindex(h_out, w_out))  # row-major
+    order = list(np.ndindex(*W.gradient_flow_state(stride=stride, pad=pad, kernel_size=k).dout.shape))
+    n = len(order)  # outputs, added in row-major order
     for step in range(n + 1):
-        ex.step.value = step
-        s = ex.state
+        s = W.gradient_flow_state(stride=stride, pad=pad, kernel_size=k, step=step)
         assert s.step == step and s.done.sum() == step
         want = _scatter_by_hand(s.x_pad, s.w, s.dout, stride, order[:step])
         np.testing.assert_allclose(s.partial_dx_pad, want, atol=1e-12)
@@ -180,6 +176,17 @@ def test_scatter_steps_are_partial_sums(stride, pad, k):
     # the last step is dX, and equals the full-convolution route
     np.testing.assert_allclose(s.partial_dx_pad, s.dx_pad, atol=1e-12)
     np.testing.assert_allclose(s.partial_dx_pad, s.dx_full_pad, atol=1e-12)
+    # the step slider of the explorer shows these states
+    ex = W.GradientFlowExplorer()
+    with ex.hold():
+        ex.view.value = "steps"
+        ex.stride.value, ex.pad.value, ex.kernel_size.value = stride, pad, k
+    assert ex.step.max == n and ex.play.max == n
+    for step in (1, n // 2, n, 0):
+        ex.step.value = step
+        want = W.gradient_flow_state(stride=stride, pad=pad, kernel_size=k, step=step)
+        np.testing.assert_array_equal(ex.state.partial_dx_pad, want.partial_dx_pad)
+        assert ex.readout.value.startswith(f"Step {step} of {n}" if step else "dX starts at zero")
 
 
 def test_full_view_dilated_padded_window_gives_the_pixel():
@@ -238,9 +245,10 @@ def test_every_view_draws_at_the_extremes(view):
     ex = W.GradientFlowExplorer(channels=3)
     ex.view.value = view
     for stride, pad, k in [(1, 2, 2), (3, 2, 4), (3, 0, 2), (1, 0, 4)]:
-        ex.stride.value, ex.pad.value, ex.kernel_size.value = stride, pad, k
+        with ex.hold():
+            ex.stride.value, ex.pad.value, ex.kernel_size.value = stride, pad, k
+            ex.pix_r.value = 6
         ex.step.value = ex.step.max
-        ex.pix_r.value = 6
         assert ex.image.value[:4] == b"\x89PNG" and ex.readout.value
 
 
@@ -250,7 +258,8 @@ def test_every_view_draws_at_the_extremes(view):
                                                (12, 2, 4, 3), (6, 4, 3, 1), (3, 1, 4, 0)])
 def test_conv_arithmetic(size, k, stride, pad):
     ex = W.ConvArithmeticExplorer()
-    ex.size.value, ex.kernel_size.value, ex.stride.value, ex.pad.value = size, k, stride, pad
+    with ex.hold():
+        ex.size.value, ex.kernel_size.value, ex.stride.value, ex.pad.value = size, k, stride, pad
     s = ex.state
     padded = size + 2 * pad
     assert s.out_size == (padded - k) // stride + 1
@@ -285,7 +294,8 @@ def test_conv_arithmetic_kernel_too_large():
 @pytest.mark.parametrize("size,stride", [(2, 2), (3, 2), (2, 1), (3, 3), (4, 1), (2, 3)])
 def test_pooling_routes(mode, size, stride):
     ex = W.PoolingExplorer()
-    ex.mode.value, ex.size.value, ex.stride.value = mode, size, stride
+    with ex.hold():
+        ex.mode.value, ex.size.value, ex.stride.value = mode, size, stride
     s = ex.state
     x, dout = W.pooling_layer(0, size, stride)
     forward, backward, fwd_naive, bwd_naive = {
@@ -330,7 +340,8 @@ def test_pooling_routes(mode, size, stride):
 @pytest.mark.parametrize("k,stride,pad", [(3, 2, 0), (3, 1, 0), (2, 1, 1), (4, 3, 1), (2, 2, 0)])
 def test_im2row_rows_and_scatter(k, stride, pad):
     ex = W.Im2rowExplorer()
-    ex.kernel_size.value, ex.stride.value, ex.pad.value = k, stride, pad
+    with ex.hold():
+        ex.kernel_size.value, ex.stride.value, ex.pad.value = k, stride, pad
     x, w, b, dout = W.gradient_flow_layer(1, 0, k, stride, pad)
     rows = im2row(x, k, k, stride, pad)
     np.testing.assert_array_equal(ex.state.rows, rows)
@@ -341,7 +352,8 @@ def test_im2row_rows_and_scatter(k, stride, pad):
     for mode in ("forward", "backward"):
         ex.mode.value = mode
         for i, j in [(0, 0), (h_out - 1, w_out - 1), (h_out // 2, 0)]:
-            ex.out_i.value, ex.out_j.value = i, j
+            with ex.hold():
+                ex.out_i.value, ex.out_j.value = i, j
             s = ex.state
             r = i * w_out + j
             assert s.row == r and s.window == (stride * i, stride * j, k, k)
@@ -364,3 +376,30 @@ def test_im2row_band_follows_the_row():
     ex.out_i.value, ex.out_j.value = 4, 4
     lo, hi = ex._band(ex.state.rows.shape[0])
     assert hi - lo == ex.max_rows_shown and lo <= ex.state.row < hi and hi == 25
+
+
+def test_hold_updates_once():
+    ex = W.GradientFlowExplorer()
+    renders = ex.renders
+    with ex.hold():
+        ex.stride.value, ex.pad.value = 1, 1
+        assert ex.state.stride == 2  # nothing recomputed inside the block
+    assert (ex.state.stride, ex.state.pad) == (1, 1)
+    assert ex.renders - renders == 5  # one new picture: its five panels, drawn once
+
+
+def test_blitted_outlines_look_like_plot_grid_outlines():
+    """A panel whose outline was drawn on a cached background equals the panel drawn at once."""
+    ex = W.GradientFlowExplorer()
+    ex.out_j.value = 1  # (0, 1): new outlines on the cached input picture
+    blitted = ex.image.value
+    fresh = W.GradientFlowExplorer()
+    fresh._cache.clear()
+    fresh.out_j.value = 1
+    import io
+
+    import PIL.Image
+    a = np.asarray(PIL.Image.open(io.BytesIO(blitted)).convert("RGB"), dtype=int)
+    b = np.asarray(PIL.Image.open(io.BytesIO(fresh.image.value)).convert("RGB"), dtype=int)
+    assert a.shape == b.shape
+    assert np.mean(np.abs(a - b) > 40) < 0.002  # the same picture, up to antialiasing
