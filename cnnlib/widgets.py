@@ -91,7 +91,7 @@ class _Explorer:
     dpi = 100
     max_width = 8.6          # inches, all panels together
     max_height = 3.4         # inches per row of panels
-    min_cell = 0.24          # inches: below this, the panels go on two rows
+    min_cell = 0.21          # inches: below this, the panels go on two rows
     cache_bytes = 24 * 2**20
 
     def __init__(self, rows, controls):

@@ -295,3 +295,109 @@ def test_timings_without_torch_and_bad_input():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["naive", "vectorized"]
     with pytest.raises(ValueError, match="at least one row"):
         plot_timings([])
+
+
+# ------------------------------------------------------------ plot_grid and the explorers' blocks
+
+from matplotlib.figure import Figure  # noqa: E402
+
+from cnnlib.plotting import (FRAME, HIGHLIGHT, SECOND, grid_figure, grid_panel,  # noqa: E402
+                             outline_cells, outline_window, plot_grid, plot_grids,
+                             plot_padded_grid)
+
+
+def test_plot_grid_writes_every_value_and_centres_signed_colours():
+    a = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -0.25]])
+    ax = plot_grid(a, title="deltas")
+    assert _texts(ax) == ["1", "-2", "0.5", "0", "3", "-0.25"]
+    im = ax.images[0]
+    assert im.norm.vmin == -3 and im.norm.vmax == 3  # diverging, centred on zero
+    assert im.get_cmap().name == "RdBu_r" and ax.get_title() == "deltas"
+    # the text on the darkest cell (3: dark red) is white, on a pale one (0) black
+    colours = {t.get_text(): t.get_color() for t in ax.texts}
+    assert colours["3"] == "white" and colours["0"] == "black"
+
+
+def test_plot_grid_unsigned_labels_highlights_and_marks():
+    a = np.arange(12.0).reshape(3, 4)
+    given = plt.subplots()[1]
+    mask = np.zeros((3, 4), dtype=bool)
+    mask[2, 3] = mask[0, 1] = True
+    ax = plot_grid(a, ax=given, highlight=[(1, 1, 2, 3)], mark=mask, origin=(-1, 5))
+    assert ax is given and ax.images[0].get_cmap().name == "Greys"
+    assert ax.images[0].norm.vmin == 0 and ax.images[0].norm.vmax == 11
+    assert _rects(ax) == [(1, 1, 2, 3)]
+    assert len(ax.lines) == 2 * mask.sum()  # a cross per marked cell
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["-1", "0", "1"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["5", "6", "7", "8"]
+    ax = plot_grid(a, highlight=mask, annotate=False)
+    assert sorted(_rects(ax)) == [(0, 1, 1, 1), (2, 3, 1, 1)] and not ax.texts
+    with pytest.raises(ValueError, match="2-D"):
+        plot_grid(np.zeros((2, 2, 2)))
+
+
+def test_plot_grids_and_outline_window():
+    axes = plot_grids([np.ones((2, 2)), -np.ones((3, 1))], titles=["a", "b"])
+    assert [ax.get_title() for ax in axes] == ["a", "b"]
+    assert [ax.images[0].get_array().shape for ax in axes] == [(2, 2), (3, 1)]
+    ax = outline_window(axes[0], 1, 0, 1, 2, color=SECOND)
+    assert ax is axes[0] and _rects(ax) == [(1, 0, 1, 2)]
+
+
+def test_grid_figure_widths_follow_the_grids_and_axes_are_reused():
+    fig = Figure()
+    fig, axes = grid_figure([(7, 7), (3, 3), (7, 7)], fig=fig)
+    widths = [ax.get_position().width for ax in axes]
+    assert len(axes) == 3 and widths[0] == pytest.approx(widths[2]) and widths[1] < widths[0]
+    assert fig.get_size_inches()[0] <= 9.0 and fig.get_size_inches()[1] <= 3.5
+    plot_grid(np.ones((7, 7)), ax=axes[0], title="x", highlight=[(0, 0, 3, 3)])
+    again, axes2 = grid_figure([(7, 7), (3, 3), (7, 7)], fig=fig)
+    assert again is fig and axes2 == axes  # same layout: the same axes, emptied
+    assert not axes[0].texts and not axes[0].patches and not axes[0].images
+    assert axes[0].get_title() == ""
+    _, axes3 = grid_figure([(5, 5)], fig=fig)
+    assert len(fig.axes) == 1 and axes3[0] not in axes
+    with pytest.raises(ValueError, match="rows, cols"):
+        grid_figure([(0, 3)])
+
+
+def test_grid_panel_cells_are_exactly_cell_inches():
+    fig, ax = grid_panel((4, 6), cell=0.25, min_width=3.0)
+    w_in, h_in = fig.get_size_inches()
+    box = ax.get_position()
+    assert box.width * w_in == pytest.approx(6 * 0.25) and box.height * h_in == pytest.approx(4 * 0.25)
+    assert w_in == pytest.approx(3.0)  # min_width wins over 0.32 + 1.5 + 0.12
+    plot_grid(np.ones((4, 6)), ax=ax)
+    fig2, ax2 = grid_panel((4, 6), fig=fig, cell=0.25, min_width=3.0)
+    assert (fig2, ax2) == (fig, ax) and not ax.texts and not ax.images
+    # a taller figure keeps the grid hanging from the same top margin
+    fig3, ax3 = grid_panel((2, 2), fig=Figure(), cell=0.3, height=2.0)
+    top = (1 - ax3.get_position().y1) * 2.0
+    assert top == pytest.approx(0.32)
+    with pytest.raises(ValueError, match="too small"):
+        grid_panel((10, 2), cell=0.3, height=1.0)
+    with pytest.raises(ValueError, match="rows, cols"):
+        grid_panel((0, 2))
+
+
+def test_plot_padded_grid_labels_from_minus_pad_and_frames_the_image():
+    x = np.pad(np.arange(9.0).reshape(3, 3), 2)  # (7, 7), the real image at 2..4
+    ax = plot_padded_grid(x, pad=2, highlight=[(0, 0, 3, 3)])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["-2", "-1", "0", "1", "2", "3", "4"]
+    frames = [p for p in ax.patches if p.get_linestyle() == "--"]
+    assert len(frames) == 1
+    x0, y0 = frames[0].get_xy()
+    assert (y0 + 0.5, x0 + 0.5, frames[0].get_height(), frames[0].get_width()) == (2, 2, 3, 3)
+    assert matplotlib.colors.same_color(frames[0].get_edgecolor(), FRAME)
+    assert (0, 0, 3, 3) in _rects(ax)
+    ax = plot_padded_grid(np.ones((3, 3)), pad=0)
+    assert not ax.patches  # no padding, no frame
+
+
+def test_outline_cells_outlines_each_cell():
+    ax = plot_grid(np.zeros((3, 3)))
+    assert outline_cells(ax, [(0, 2), (1, 1)]) is ax
+    assert sorted(_rects(ax)) == [(0, 2, 1, 1), (1, 1, 1, 1)]
+    assert all(matplotlib.colors.same_color(p.get_edgecolor(), SECOND) for p in ax.patches)
+    outline_cells(ax, [(2, 2)], color=HIGHLIGHT)
+    assert matplotlib.colors.same_color(ax.patches[-1].get_edgecolor(), HIGHLIGHT)
