@@ -18,11 +18,15 @@ is computed by a pure function of the control values (``gradient_flow_state``,
 ``conv_arithmetic_state``, ``pooling_state``, ``im2row_state``), and every number
 in it comes from a cnnlib function (``conv2d_backward``, ``conv2d_coverage``,
 ``im2row``/``row2im``, the pooling backward functions, ``dilate``, ``rot180``,
-``cross_correlate2d``); nothing is recomputed here by hand. The drawing is done
-by ``cnnlib.plotting`` functions on one reused matplotlib ``Figure`` (no pyplot,
-so nothing leaks into the notebook), rendered to PNG in an ``ipywidgets.Image``.
+``cross_correlate2d``); nothing is recomputed here by hand. A picture is a row
+(or two) of panels, each a list of ``cnnlib.plotting`` calls; each panel is drawn
+on its own small matplotlib ``Figure`` (no pyplot, so nothing leaks into the
+notebook) and the row is shown as one PNG in an ``ipywidgets.Image``. Drawn
+panels are cached, and a panel whose numbers did not change but whose outline
+moved only gets the outline drawn on its cached background (matplotlib
+blitting): most slider moves then take about 10 ms instead of 100-200 ms.
 Each function returns an ``ipywidgets.VBox`` whose ``.explorer`` attribute is the
-explorer object (``.state``, the controls, ``.update()``).
+explorer object (``.state``, the controls, ``.update()``, ``.hold()``).
 """
 import html
 import io
@@ -633,7 +637,9 @@ class GradientFlowExplorer(_Explorer):
         self.readout.value = (
             f"dX = full cross-correlation of the dilated deltas with rot180(w), i.e. a 'full "
             f"convolution' with w{', then cropped by P' if pad else ''}. The same as the "
-            f"scatter-add: <b>{'yes' if same else 'NO'}</b>.{note}<br>" + _terms_text(s))
+            f"scatter-add: <b>{'yes' if same else 'NO'}</b>.{note} The window times "
+            f"rot180(w) gives the sum below (rot180(w)[m,n] = w[{k - 1}-m,{k - 1}-n]).<br>"
+            + _terms_text(s))
         return [
             _panel(s.dilated_padded.shape,
                    (grid, dict(values=s.dilated_padded, signed=True, origin=(-km1, -km1),

@@ -241,6 +241,19 @@ def test_course_notebook_gradient_flow_slider(lab, page):
     OUTPUT.mkdir(exist_ok=True)
     box.screenshot(path=str(OUTPUT / "browser_gradient_flow.png"))
     page.screenshot(path=str(OUTPUT / "browser_00_start_here.png"))
+    # the other views answer too: a click on a view button, then a slider of that view
+    for view, label, then in [("one input pixel", "input col q", "∂E/∂x[2, 3] = "),
+                              ("scatter-add, step by step", "outputs added", "Step 1 of 9"),
+                              ("full convolution", "input row p", "dX = full cross-correlation")]:
+        before = shown(box)
+        box.query_selector(f"button:text-is('{view}')").click()
+        page.wait_for_function("([el, src]) => el.querySelector('img.widget-image').src !== src",
+                               arg=[box, before[0]])
+        _, after = move_slider(page, box, label)
+        assert then in after[1], after[1]
+        name = view.split(",")[0].replace(" ", "_")
+        box.screenshot(path=str(OUTPUT / f"browser_gradient_flow_{name}.png"))
+    assert "∂E/∂x[3, 3] = " in after[1]  # the pixel (2, 3) moved down by one row
 
 
 ALL_EXPLORERS = [
