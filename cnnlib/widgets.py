@@ -607,23 +607,24 @@ class GradientFlowExplorer(_Explorer):
                                       "step adds one output's δ·w onto its window.")
                 return [
                     _panel(s.dout.shape, *deltas),
-                    _panel(xp_shape, (padded, dict(values=s.step_dx_pad[c], pad=pad, signed=True,
-                                                   title="nothing added yet"))),
+                    _panel((k, k), (grid, dict(values=np.zeros((k, k)), signed=True,
+                                               title="nothing added yet"))),
                     _panel(xp_shape, (padded, dict(values=s.partial_dx_pad[c], pad=pad,
                                                    signed=True, vmax=lim,
                                                    title=f"dX{ch} after 0 of {n}"))),
                 ]
             i, j = s.current
-            win = [(s.stride * i, s.stride * j, k, k)]
+            r0, c0 = s.stride * i, s.stride * j
+            win = [(r0, c0, k, k)]
             self.readout.value = (
                 f"Step {s.step} of {n}: output ({i}, {j}) adds δ[{i},{j}]·w = "
-                f"{_num(s.dout[i, j])}·w onto its window; where windows overlap the "
+                f"{_num(s.dout[i, j])}·w onto its window (outlined in dX); where windows overlap the "
                 f"contributions add up (scatter-add). After step {n} this is dX.")
             return [
                 _panel(s.dout.shape, *deltas, (outline, dict(row=i, col=j))),
-                _panel(xp_shape, (padded, dict(values=s.step_dx_pad[c], pad=pad, signed=True,
-                                               title=f"step {s.step}: δ[{i},{j}]·w",
-                                               highlight=win))),
+                # what this step adds, lifted out of dX: δ[i, j]·w, the size of the kernel
+                _panel((k, k), (grid, dict(values=s.step_dx_pad[c][r0:r0 + k, c0:c0 + k],
+                                           signed=True, title=f"step {s.step}: δ[{i},{j}]·w"))),
                 _panel(xp_shape, (padded, dict(values=s.partial_dx_pad[c], pad=pad, signed=True,
                                                vmax=lim, title=f"dX{ch} after {s.step} of {n}",
                                                highlight=win))),
