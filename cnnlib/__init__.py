@@ -8,8 +8,14 @@ vectorized version with the same signature:
 - ``im2row``: im2row and its adjoint row2im
 - ``pool``: max and average pooling
 - ``activations``, ``dense``, ``losses``: ReLU, affine/flatten, softmax CE and squared error
+- ``routes``: the same gradients built only from the one-channel primitives
+- ``jacobian``: explicit Jacobians of a conv layer, and a numerical one
 - ``gradcheck``: numerical gradients, rel_error, check_close
-- ``data``: the 7x7 stride-2 teaching example
+- ``data``: the 7x7 stride-2 teaching example and the MNIST subset in data/
+- ``network``, ``train``: layer objects, the seeds' networks, SGD training
+- ``plotting``, ``widgets``: the figures and the explorers (import them by name:
+  they need matplotlib and ipywidgets)
+- ``exercises``: the "check yourself" checkers; ``benchmark``: timing helpers
 
 Importing cnnlib changes no global state.
 """
