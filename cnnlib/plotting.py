@@ -45,7 +45,7 @@ def outline_window(ax, row, col, height=1, width=1, color=HIGHLIGHT, lw=3, **kwa
 
 def plot_grid(values, ax=None, title=None, signed=None, cmap=None, annotate=True, fmt=None,
               vmin=None, vmax=None, highlight=None, highlight_color=HIGHLIGHT, mark=None,
-              fontsize=None, origin=(0, 0)):
+              fontsize=None, origin=(0, 0), blank_zeros=False):
     """Draw a 2-D array as a grid of coloured cells with their values written in.
 
     values    : (H, W) array.
@@ -54,6 +54,9 @@ def plot_grid(values, ax=None, title=None, signed=None, cmap=None, annotate=True
                 boolean (H, W) mask of cells to outline one by one.
     mark      : a boolean (H, W) mask of cells to cross out (e.g. pixels no window reads).
     origin    : index labels start here (e.g. ``(-1, -1)`` for a padded image).
+    blank_zeros : write nothing in cells equal to 0 (a sparse grid, e.g. what one
+                delta adds to dX: the nonzero window stands out, and fewer texts
+                draw faster).
     Returns the axes.
     """
     a = np.asarray(values, dtype=float)
@@ -86,6 +89,8 @@ def plot_grid(values, ax=None, title=None, signed=None, cmap=None, annotate=True
         size = fontsize or (8 if max(h, w) <= 8 else 6)
         for i in range(h):
             for j in range(w):
+                if blank_zeros and a[i, j] == 0:
+                    continue
                 rgba = im.cmap(im.norm(a[i, j]))
                 light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
                 ax.text(j, i, _format(a[i, j], fmt), ha="center", va="center", fontsize=size,

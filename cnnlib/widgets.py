@@ -96,7 +96,7 @@ class _Explorer:
     max_width = 8.6          # inches, all panels together
     max_height = 3.4         # inches per row of panels
     min_cell = 0.21          # inches: below this, the panels go on two rows
-    cache_bytes = 24 * 2**20
+    cache_bytes = 48 * 2**20  # pictures and backgrounds of the panels seen last
 
     def __init__(self, rows, controls):
         # natural size (1 image pixel = 1 CSS pixel), never stretched to the cell's width
@@ -575,7 +575,7 @@ class GradientFlowExplorer(_Explorer):
                 _panel(s.dout.shape, (grid, dict(values=s.dout, title="deltas δ", signed=True,
                                                  highlight=[(i, j, 1, 1)]))),
                 _panel(xp_shape, (padded, dict(values=s.contrib_dx_pad[c], pad=pad, signed=True,
-                                               title=f"δ[{i},{j}]·w → dX{ch}",
+                                               title=f"δ[{i},{j}]·w → dX{ch}", blank_zeros=True,
                                                highlight=[s.window]))),
                 _panel((k, k), (grid, dict(values=s.contrib_dw[c], signed=True,
                                            title=f"δ[{i},{j}]·window → dW{ch}"))),
@@ -1046,7 +1046,7 @@ class Im2rowExplorer(_Explorer):
                                                   origin=(lo, 0), highlight=row_box,
                                                   title=f"dY·w: row r is δ_r·w{band}"))),
             _panel(s.x_pad.shape, (padded, dict(values=s.scatter_row_pad, pad=pad, signed=True,
-                                                title=f"row2im(row {r} alone)",
+                                                title=f"row2im(row {r} alone)", blank_zeros=True,
                                                 highlight=[s.window]))),
             _panel(s.x_pad.shape, (padded, dict(values=s.dx_pad, pad=pad, signed=True,
                                                 title="row2im(all rows) = dX",

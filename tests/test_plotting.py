@@ -401,3 +401,9 @@ def test_outline_cells_outlines_each_cell():
     assert all(matplotlib.colors.same_color(p.get_edgecolor(), SECOND) for p in ax.patches)
     outline_cells(ax, [(2, 2)], color=HIGHLIGHT)
     assert matplotlib.colors.same_color(ax.patches[-1].get_edgecolor(), HIGHLIGHT)
+
+
+def test_plot_grid_blank_zeros_writes_only_nonzero_values():
+    a = np.array([[0.0, 2.0], [-1.0, 0.0]])
+    assert _texts(plot_grid(a, blank_zeros=True)) == ["2", "-1"]
+    assert _texts(plot_grid(a)) == ["0", "2", "-1", "0"]
