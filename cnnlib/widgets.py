@@ -55,6 +55,11 @@ def _slider(value, lo, hi, description, width="270px"):
                              style=_STYLE, layout=widgets.Layout(width=width))
 
 
+def _plain(v):
+    """A number as a learner writes it: 3, -1.5, 0.25."""
+    return plotting._format(float(v), None)
+
+
 def _num(v):
     """A number as a learner writes it: 3, -1.5, 0.25 (negative numbers in parentheses)."""
     s = plotting._format(float(v), None)
@@ -121,7 +126,10 @@ class _Explorer:
 
     @contextmanager
     def hold(self):
-        """Change several controls, update once: ``with ex.hold(): ex.a.value = 1; ex.b.value = 2``."""
+        """Change several controls, update once.
+
+        ``with ex.hold(): ex.stride.value = 1; ex.pad.value = 2`` draws one picture, not two.
+        """
         syncing, self._syncing = self._syncing, True
         try:
             yield self
@@ -275,7 +283,8 @@ def _split_outlines(calls):
     """
     base, over = [], []
     for function, kwargs in calls:
-        if function in (plotting.outline_window, plotting.outline_cells) and "linestyle" not in kwargs:
+        outline = function in (plotting.outline_window, plotting.outline_cells)
+        if outline and "linestyle" not in kwargs:
             over.append((function, kwargs))
             continue
         kwargs = dict(kwargs)
@@ -457,7 +466,8 @@ def gradient_flow_state(channels=1, seed=0, stride=2, pad=0, kernel_size=3, out_
     for r, col in zip(*np.nonzero(jac)):
         oi, oj = divmod(int(r), w_out)
         _, m, n = np.unravel_index(int(col), (n_ch, k, k))
-        terms.append(Term((oi, oj), (int(m), int(n)), float(d4[0, 0, oi, oj]), float(w4[0, c, m, n])))
+        terms.append(Term((oi, oj), (int(m), int(n)), float(d4[0, 0, oi, oj]),
+                          float(w4[0, c, m, n])))
 
     # the same dX by the full correlation of the dilated deltas with the rotated kernel
     dilated = dilate(d4[0, 0], stride)  # (S(H_out-1)+1, S(W_out-1)+1)
@@ -489,10 +499,11 @@ def _terms_text(state):
         return (f"{name} = <b>0</b>: no window reads this pixel "
                 f"(the stride does not tile the input), so no delta reaches it.")
     wname = f"w[{c}," if state.x.shape[0] > 1 else "w["
-    symbols = " + ".join(f"δ[{t.out_pos[0]},{t.out_pos[1]}]·{wname}{t.kernel_pos[0]},{t.kernel_pos[1]}]"
-                         for t in state.terms)
-    numbers = " + ".join(f"{_num(t.delta)}·{_num(t.weight)}" for t in state.terms)
-    return (f"{name} = {symbols}<br>&nbsp;&nbsp;&nbsp;= {numbers} = <b>{plotting._format(state.dx_at_pixel, None)}</b>"
+    symbols = " + ".join(f"δ[{t.out_pos[0]},{t.out_pos[1]}]·{wname}{t.kernel_pos[0]},"
+                         f"{t.kernel_pos[1]}]" for t in state.terms)
+    numbers = " + ".join(f"{_num(t.delta)}·{_num(t.weight)}" for t in state.terms)  # (-1)·2
+    return (f"{name} = {symbols}<br>&nbsp;&nbsp;&nbsp;= {numbers} = "
+            f"<b>{_plain(state.dx_at_pixel)}</b>"
             f" &nbsp;({len(state.terms)} output(s) read this pixel)")
 
 
@@ -566,7 +577,7 @@ class GradientFlowExplorer(_Explorer):
             self.readout.value = (
                 f"Output ({i}, {j}) read the window rows {r0 - pad}..{r0 - pad + k - 1}, "
                 f"cols {c0 - pad}..{c0 - pad + k - 1} of x. Its delta δ[{i},{j}] = "
-                f"<b>{_num(s.dout[i, j])}</b> adds δ·w to that window of dX and δ·window to dW; "
+                f"<b>{_plain(s.dout[i, j])}</b> adds δ·w to that window of dX and δ·window to dW; "
                 f"dX and dW are the sums of these shares over all {s.dout.size} outputs.")
             return [
                 _panel(xp_shape, (padded, dict(values=s.x_pad[c], pad=pad, title=f"input x{ch}",
@@ -618,8 +629,8 @@ class GradientFlowExplorer(_Explorer):
             win = [(r0, c0, k, k)]
             self.readout.value = (
                 f"Step {s.step} of {n}: output ({i}, {j}) adds δ[{i},{j}]·w = "
-                f"{_num(s.dout[i, j])}·w onto its window (outlined in dX); where windows overlap the "
-                f"contributions add up (scatter-add). After step {n} this is dX.")
+                f"{_num(s.dout[i, j])}·w onto its window (outlined in dX); where windows "
+                f"overlap the contributions add up (scatter-add). After step {n} this is dX.")
             return [
                 _panel(s.dout.shape, *deltas, (outline, dict(row=i, col=j))),
                 # what this step adds, lifted out of dX: δ[i, j]·w, the size of the kernel
@@ -725,7 +736,8 @@ def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)
             reason = (f"The stride tiles: {span} is a multiple of {stride}, the last window ends "
                       f"exactly at the last padded row, every pixel is read.")
         else:
-            reason = (f"The stride does not tile: {span} = {span // stride}·{stride} + {remainder}, "
+            reason = (f"The stride does not tile: {span} = {span // stride}·{stride} + "
+                      f"{remainder}, "
                       f"so after the last window (it ends at padded row {padded - remainder - 1}) "
                       f"{remainder} row(s) and column(s) are left over. The division is floored: "
                       f"those pixels are never read (crossed out) and their gradient is always 0.")
@@ -804,7 +816,7 @@ class PoolingState:
     out_pos: tuple
     window: tuple              # (row, col, size, size)
     route: np.ndarray          # (H, W) where δ[i, j] alone goes (backward of that delta only)
-    receivers: list            # [(r, c)] cells with a nonzero share of δ[i, j] (or all window cells)
+    receivers: list            # [(r, c)] cells with a nonzero share of δ[i, j]
     winner: object             # (r, c) of the max (max mode) or None
     coverage: np.ndarray       # (H, W) windows holding each pixel
     unread: np.ndarray         # (H, W) bool
@@ -854,7 +866,8 @@ class PoolingExplorer(_Explorer):
 
     def __init__(self, seed=0):
         self.seed = seed
-        self.mode = widgets.ToggleButtons(options=[("max pooling", "max"), ("average pooling", "avg")],
+        self.mode = widgets.ToggleButtons(options=[("max pooling", "max"),
+                                                   ("average pooling", "avg")],
                                           value="max", style={"button_width": "auto"})
         self.size = _slider(2, 2, 4, "size")
         self.stride = _slider(2, 1, 4, "stride")
@@ -883,13 +896,14 @@ class PoolingExplorer(_Explorer):
         d = _num(s.dout[i, j])
         if s.mode == "max":
             r, c = s.winner
-            text = (f"Window ({i}, {j}): its maximum {_num(s.out[i, j])} sits at x[{r},{c}] "
-                    f"(ties: the first in row-major order wins), so all of δ[{i},{j}] = {d} goes "
+            text = (f"Window ({i}, {j}): its maximum {_plain(s.out[i, j])} sits at x[{r},{c}] "
+                    f"(ties: the first in row-major order wins), so all of δ[{i},{j}] = "
+                    f"{_plain(s.dout[i, j])} goes "
                     f"there and nothing to the other cells.")
         else:
             n = s.size * s.size
             text = (f"Window ({i}, {j}): every one of its {n} cells gets "
-                    f"δ/{n} = {d}/{n} = {_num(s.route[s.window[0], s.window[1]])}.")
+                    f"δ/{n} = {d}/{n} = {_plain(s.route[s.window[0], s.window[1]])}.")
         if s.stride < s.size:
             text += " Windows overlap: a cell in several windows adds up their shares."
         if s.unread.any():
@@ -1023,9 +1037,10 @@ class Im2rowExplorer(_Explorer):
         grid, padded = plotting.plot_grid, plotting.plot_padded_grid
         if self.mode.value == "forward":
             self.readout.value = (
-                f"Output ({i}, {j}) is row r = i·W_out + j = {i}·{s.out.shape[1]} + {j} = <b>{r}</b>"
+                f"Output ({i}, {j}) is row r = i·W_out + j = {i}·{s.out.shape[1]} + {j} = "
+                f"<b>{r}</b>"
                 f" of im2row(x): its window read row by row (column m·{k} + n holds entry (m, n))."
-                f" out[{i},{j}] = row {r} · w = {_num(s.out[i, j])}.")
+                f" out[{i},{j}] = row {r} · w = {_plain(s.out[i, j])}.")
             return [
                 _panel(s.x_pad.shape, (padded, dict(values=s.x_pad, pad=pad, title="input x",
                                                     signed=False, highlight=[s.window]))),

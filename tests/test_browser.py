@@ -95,7 +95,8 @@ class Lab:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {self.proc.returncode}:\n{self.tail()}")
+                raise RuntimeError(f"jupyter lab exited with {self.proc.returncode}:\n"
+                                   f"{self.tail()}")
             try:
                 self.api("status")
                 return
@@ -109,7 +110,8 @@ class Lab:
         while time.monotonic() < deadline:
             for session in self.api("sessions"):
                 kernel = session.get("kernel") or {}
-                if (session.get("path", "").endswith(name) and kernel.get("execution_state") == "idle"
+                if (session.get("path", "").endswith(name)
+                        and kernel.get("execution_state") == "idle"
                         and kernel.get("connections", 0) >= 1):
                     return
             time.sleep(0.3)
@@ -166,7 +168,7 @@ def page(browser):
 
 
 def open_and_run_all(lab, page, name):
-    """Open notebook ``name`` in Lab, wait for its kernel, Run All, wait for every cell to finish."""
+    """Open notebook ``name`` in Lab, wait for its kernel, Run All, wait for all cells to end."""
     page.goto(lab.url(f"lab/workspaces/t{secrets.token_hex(4)}/tree/{name}"))  # a fresh workspace
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
     lab.wait_kernel_idle(name)
@@ -230,7 +232,8 @@ def test_course_notebook_gradient_flow_slider(lab, page):
     assert src, "the explorer shows no picture"
     assert len(box.query_selector_all(".widget-hslider")) >= 5  # stride, padding, kernel, i, j
     before, after = move_slider(page, box, "output col j")
-    assert after[1].startswith("Output (0, 1) read the window") and "cols 2..4" in after[1], after[1]
+    assert after[1].startswith("Output (0, 1) read the window"), after[1]
+    assert "cols 2..4" in after[1], after[1]
     assert slider(box, "output col j").query_selector(".widget-readout").inner_text().strip() == "1"
     # the picture is a PNG of a sensible size (at most 8.6 x 3.4 inches)
     size = box.query_selector("img.widget-image").evaluate(
@@ -276,7 +279,8 @@ def test_all_four_explorers(lab, page):
         "from cnnlib.widgets import (conv_arithmetic_explorer, gradient_flow_explorer, "
         "im2row_explorer, pooling_explorer)")]
     nb.cells += [nbformat.v4.new_code_cell(code) for code, *_ in ALL_EXPLORERS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
     nbformat.write(nb, str(lab.notebooks / "explorers.ipynb"))
     open_and_run_all(lab, page, "explorers.ipynb")
     OUTPUT.mkdir(exist_ok=True)

@@ -22,9 +22,9 @@ from cnnlib.conv import conv2d_backward_naive, conv2d_coverage, conv2d_forward_n
 from cnnlib.correlate import convolve2d, dilate, pad2d  # noqa: E402
 from cnnlib.data import teaching_example  # noqa: E402
 from cnnlib.im2row import im2row  # noqa: E402
-from cnnlib.pool import (avgpool2d_backward, avgpool2d_backward_naive, avgpool2d_forward,  # noqa: E402
-                         avgpool2d_forward_naive, maxpool2d_backward, maxpool2d_backward_naive,
-                         maxpool2d_forward, maxpool2d_forward_naive)
+from cnnlib.pool import (avgpool2d_backward, avgpool2d_backward_naive,  # noqa: E402
+                         avgpool2d_forward, avgpool2d_forward_naive, maxpool2d_backward,
+                         maxpool2d_backward_naive, maxpool2d_forward, maxpool2d_forward_naive)
 
 GEOMETRIES = list(itertools.product((1, 2, 3), (0, 1, 2), (2, 3, 4)))  # stride, pad, kernel
 
@@ -74,8 +74,8 @@ def test_gradient_flow_state_matches_the_loops(stride, pad, k):
     np.testing.assert_allclose(s.dx_pad[:, pad:pad + h, pad:pad + h], s.dx, atol=1e-12)
     h_out, w_out = dout.shape[2:]
     all_outputs = list(np.ndindex(h_out, w_out))
-    np.testing.assert_allclose(s.dx_pad, _scatter_by_hand(s.x_pad, s.w, s.dout, stride, all_outputs),
-                               atol=1e-12)
+    by_hand = _scatter_by_hand(s.x_pad, s.w, s.dout, stride, all_outputs)
+    np.testing.assert_allclose(s.dx_pad, by_hand, atol=1e-12)
     # the full-convolution toggle shows the same dX, also by the convolution route (no flip)
     np.testing.assert_allclose(s.dx_full, s.dx, atol=1e-12)
     full_conv = convolve2d(dilate(s.dout, stride), s.w[0], mode="full")
@@ -106,7 +106,8 @@ def test_one_output_window_and_contributions(stride, pad, k):
         want = np.zeros_like(s.x_pad)
         want[:, r0:r0 + k, c0:c0 + k] = delta * s.w
         np.testing.assert_allclose(s.contrib_dx_pad, want, atol=1e-12)
-        np.testing.assert_allclose(s.contrib_dw, delta * s.x_pad[:, r0:r0 + k, c0:c0 + k], atol=1e-12)
+        window = s.x_pad[:, r0:r0 + k, c0:c0 + k]
+        np.testing.assert_allclose(s.contrib_dw, delta * window, atol=1e-12)
     # the shares of all outputs add up to dX and dW
     tot_dx, tot_dw = 0, 0
     for i, j in np.ndindex(h_out, h_out):
@@ -159,7 +160,8 @@ def test_pixel_readout_lists_the_terms():
 
 @pytest.mark.parametrize("stride,pad,k", [(2, 0, 3), (1, 1, 3), (3, 2, 4)])
 def test_scatter_steps_are_partial_sums(stride, pad, k):
-    order = list(np.ndindex(*W.gradient_flow_state(stride=stride, pad=pad, kernel_size=k).dout.shape))
+    shape = W.gradient_flow_state(stride=stride, pad=pad, kernel_size=k).dout.shape
+    order = list(np.ndindex(*shape))
     n = len(order)  # outputs, added in row-major order
     for step in range(n + 1):
         s = W.gradient_flow_state(stride=stride, pad=pad, kernel_size=k, step=step)
@@ -190,7 +192,7 @@ def test_scatter_steps_are_partial_sums(stride, pad, k):
 
 
 def test_full_view_dilated_padded_window_gives_the_pixel():
-    """In the full view, the outlined window of the padded dilated deltas times rot180(w) is dX there."""
+    """Full view: the outlined window of the padded dilated deltas times rot180(w) is dX there."""
     for stride, pad, k in [(2, 0, 3), (3, 2, 4), (1, 1, 2)]:
         for p, q in [(0, 0), (3, 4), (6, 6)]:
             s = W.gradient_flow_state(stride=stride, pad=pad, kernel_size=k, pixel=(p, q))
@@ -254,8 +256,9 @@ def test_every_view_draws_at_the_extremes(view):
 
 # ------------------------------------------------------------------ conv arithmetic
 
-@pytest.mark.parametrize("size,k,stride,pad", [(7, 3, 2, 0), (7, 3, 3, 0), (8, 3, 2, 1), (5, 5, 1, 0),
-                                               (12, 2, 4, 3), (6, 4, 3, 1), (3, 1, 4, 0)])
+@pytest.mark.parametrize("size,k,stride,pad", [(7, 3, 2, 0), (7, 3, 3, 0), (8, 3, 2, 1),
+                                               (5, 5, 1, 0), (12, 2, 4, 3), (6, 4, 3, 1),
+                                               (3, 1, 4, 0)])
 def test_conv_arithmetic(size, k, stride, pad):
     ex = W.ConvArithmeticExplorer()
     with ex.hold():
@@ -299,8 +302,10 @@ def test_pooling_routes(mode, size, stride):
     s = ex.state
     x, dout = W.pooling_layer(0, size, stride)
     forward, backward, fwd_naive, bwd_naive = {
-        "max": (maxpool2d_forward, maxpool2d_backward, maxpool2d_forward_naive, maxpool2d_backward_naive),
-        "avg": (avgpool2d_forward, avgpool2d_backward, avgpool2d_forward_naive, avgpool2d_backward_naive),
+        "max": (maxpool2d_forward, maxpool2d_backward, maxpool2d_forward_naive,
+                maxpool2d_backward_naive),
+        "avg": (avgpool2d_forward, avgpool2d_backward, avgpool2d_forward_naive,
+                avgpool2d_backward_naive),
     }[mode]
     out, cache = forward(x, size, stride)
     np.testing.assert_allclose(s.dx, backward(dout, cache)[0, 0])
