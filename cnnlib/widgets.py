@@ -352,7 +352,7 @@ class GradientFlowState:
     """Everything the gradient-flow explorer shows, for one setting of its controls.
 
     Arrays with a leading C are per input channel; "_pad" arrays are in padded
-    coordinates ``(H + 2P, W + 2P)`` (the real pixel (p, q) sits at (p + P, q + P)).
+    coordinates ``(H + 2P, W + 2P)`` (the real pixel (a, b) sits at (a + P, b + P)).
     """
     stride: int
     pad: int
@@ -375,10 +375,10 @@ class GradientFlowState:
     contrib_dx_pad: np.ndarray  # (C, Hp, Wp) what δ[i, j] alone adds to dX
     contrib_dw: np.ndarray     # (C, K, K)   what δ[i, j] alone adds to dW
     # one input pixel
-    pixel: tuple               # (p, q), unpadded
+    pixel: tuple               # (a, b), unpadded
     reached: np.ndarray        # (H_out, W_out) bool, outputs whose window holds the pixel
     terms: list                # [Term], one per reached output (channel ``channel``)
-    dx_at_pixel: float         # dx[channel, p, q]
+    dx_at_pixel: float         # dx[channel, a, b]
     # scatter-add, output by output (row-major order)
     step: int                  # how many outputs have been added (0 .. H_out*W_out)
     done: np.ndarray           # (H_out, W_out) bool, the first ``step`` outputs
@@ -407,8 +407,8 @@ def gradient_flow_state(channels=1, seed=0, stride=2, pad=0, kernel_size=3, out_
     - one output's share: ``conv2d_backward`` of the deltas with all but
       ``δ[i, j]`` set to zero; the scatter-add after k steps: the same with the
       first k deltas kept (row-major);
-    - the outputs that read pixel (p, q) and the kernel entry each used: the
-      nonzero entries of ``im2row`` of the one-hot image at (p, q) (one column of
+    - the outputs that read pixel (a, b) and the kernel entry each used: the
+      nonzero entries of ``im2row`` of the one-hot image at (a, b) (one column of
       the layer's Jacobian);
     - the full-convolution route, per channel c:
       ``cross_correlate2d(dilate(δ, S), rot180(w[c]), "full")``.
@@ -491,7 +491,7 @@ def gradient_flow_state(channels=1, seed=0, stride=2, pad=0, kernel_size=3, out_
 
 
 def _terms_text(state):
-    """'dE/dx[c, p, q] = δ[0,1]·w[2,1] + ... = (-1)·2 + ... = -2' as HTML."""
+    """'dE/dx[c, a, b] = δ[0,1]·w[2,1] + ... = (-1)·2 + ... = -2' as HTML."""
     p, q = state.pixel
     c = state.channel
     name = f"∂E/∂x[{c}, {p}, {q}]" if state.x.shape[0] > 1 else f"∂E/∂x[{p}, {q}]"
@@ -526,8 +526,8 @@ class GradientFlowExplorer(_Explorer):
                                              description="channel", style={"button_width": "32px"})
         self.out_i = _slider(0, 0, 2, "output row i")
         self.out_j = _slider(0, 0, 2, "output col j")
-        self.pix_r = _slider(2, 0, 6, "input row p")
-        self.pix_c = _slider(2, 0, 6, "input col q")
+        self.pix_r = _slider(2, 0, 6, "input row a")
+        self.pix_c = _slider(2, 0, 6, "input col b")
         self.step = _slider(0, 0, 9, "outputs added", width="360px")
         self.play = widgets.Play(value=0, min=0, max=9, interval=900, description="play")
         widgets.jslink((self.play, "value"), (self.step, "value"))

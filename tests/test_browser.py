@@ -245,9 +245,9 @@ def test_course_notebook_gradient_flow_slider(lab, page):
     box.screenshot(path=str(OUTPUT / "browser_gradient_flow.png"))
     page.screenshot(path=str(OUTPUT / "browser_00_start_here.png"))
     # the other views answer too: a click on a view button, then a slider of that view
-    for view, label, then in [("one input pixel", "input col q", "∂E/∂x[2, 3] = "),
+    for view, label, then in [("one input pixel", "input col b", "∂E/∂x[2, 3] = "),
                               ("scatter-add, step by step", "outputs added", "Step 1 of 9"),
-                              ("full convolution", "input row p", "dX = full cross-correlation")]:
+                              ("full convolution", "input row a", "dX = full cross-correlation")]:
         before = shown(box)
         box.query_selector(f"button:text-is('{view}')").click()
         page.wait_for_function("([el, src]) => el.querySelector('img.widget-image').src !== src",
