@@ -185,6 +185,8 @@ def conv2d_backward(dout, cache, need_dx=True):
     network never needs the gradient of its input, and ``dx`` costs about
     half of the backward.
     """
+    if not isinstance(need_dx, (bool, np.bool_)):
+        raise ValueError(f"need_dx: expected True or False, got {need_dx!r}")
     dout = _check_dout(dout, cache)
     x, w = cache.x, cache.w
     n_filt, _, kh, kw = w.shape

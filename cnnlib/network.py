@@ -113,8 +113,8 @@ class Conv2D(Layer):
         out, self.cache = conv2d_forward(x, self.params["w"], self.params["b"], self.stride, self.pad)
         return out
 
-    def backward(self, dout):
-        dx, self.grads["w"], self.grads["b"] = conv2d_backward(dout, self._need_cache())
+    def backward(self, dout, need_dx=True):
+        dx, self.grads["w"], self.grads["b"] = conv2d_backward(dout, self._need_cache(), need_dx)
         return dx
 
     def _args(self):
@@ -281,12 +281,21 @@ class Sequential:
             outs[layer.name] = out
         return outs
 
-    def backward(self, dout):
-        """Chain rule from the top: each layer turns ``∂E/∂out`` into ``∂E/∂in``."""
+    def backward(self, dout, need_dx=True):
+        """Chain rule from the top: each layer turns ``∂E/∂out`` into ``∂E/∂in``.
+
+        Returns ``∂E/∂x`` for the network's input, or None with ``need_dx=False``:
+        training never needs the gradient of the images, so a first conv layer
+        then skips its input-gradient scatter.
+        """
         d = np.asarray(dout).astype(self.dtype, copy=False)
-        for layer in reversed(self.layers):
+        first, *upper = self.layers
+        for layer in reversed(upper):
             d = layer.backward(d)
-        return d
+        if isinstance(first, Conv2D):
+            return first.backward(d, need_dx=need_dx)
+        d = first.backward(d)
+        return d if need_dx else None
 
     def loss(self, x, y):
         """Mean softmax cross-entropy of the network's scores on ``x`` against labels ``y``."""
@@ -297,7 +306,7 @@ class Sequential:
         """Forward, loss, and backward in one go: returns ``(loss, scores)``; fills ``grads``."""
         scores = self.forward(x)
         loss, cache = softmax_cross_entropy_forward(scores, y)
-        self.backward(softmax_cross_entropy_backward(1.0, cache))
+        self.backward(softmax_cross_entropy_backward(1.0, cache), need_dx=False)
         return loss, scores
 
     # -------------------------------------------------------------- parameters

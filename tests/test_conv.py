@@ -106,6 +106,8 @@ def test_backward_without_dx_gives_the_same_dw_and_db():
     none, dw2, db2 = conv2d_backward(dout, cache, need_dx=False)
     assert none is None
     assert np.array_equal(dw2, dw) and np.array_equal(db2, db)
+    with pytest.raises(ValueError, match=r"need_dx: expected True or False, got 'no'"):
+        conv2d_backward(dout, cache, need_dx="no")
 
 
 # ------------------------------------------------------ finite differences

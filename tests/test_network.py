@@ -87,6 +87,30 @@ def test_whole_two_conv_network_gradient_check():
     check_close("dE/dx", dx, numerical_gradient(lambda z: model.loss(z, y[:1]), x[:1]), tol=1e-6)
 
 
+@pytest.mark.parametrize("make", [two_conv_net, one_conv_net])
+def test_backward_without_dx_fills_the_same_gradients(make):
+    """``need_dx=False`` (what training uses) returns None and changes no weight gradient."""
+    model = make(seed=2, dtype=np.float64)
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(3, 1, 28, 28)), np.array([1, 2, 3])
+    _, cache = softmax_cross_entropy_forward(model.forward(x), y)
+    dscores = softmax_cross_entropy_backward(1.0, cache)
+    dx = model.backward(dscores)
+    assert dx.shape == x.shape
+    full = {k: v.copy() for k, v in model.gradients().items()}
+    assert model.backward(dscores, need_dx=False) is None
+    for k, v in model.gradients().items():
+        assert np.array_equal(v, full[k]), k
+    model.loss_and_gradients(x, y)                # uses need_dx=False
+    for k, v in model.gradients().items():
+        assert np.array_equal(v, full[k]), k
+    # a network whose first layer is not a conv layer: None too
+    dense_first = Sequential([Flatten(), Dense(4, 3)], input_shape=(1, 2, 2), dtype=np.float64)
+    dense_first.forward(np.ones((1, 1, 2, 2)))
+    assert dense_first.backward(np.ones((1, 3)), need_dx=False) is None
+    assert dense_first.backward(np.ones((1, 3))).shape == (1, 1, 2, 2)
+
+
 def test_one_conv_net_gradient_check_small_images():
     model = one_conv_net(seed=1, dtype=np.float64, filters=2, input_shape=(1, 8, 8))
     assert model.shapes[-1] == (10,) and model.shapes[3] == (2, 3, 3)
