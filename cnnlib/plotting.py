@@ -44,9 +44,29 @@ def outline_window(ax, row, col, height=1, width=1, color=HIGHLIGHT, lw=3, **kwa
     return ax
 
 
+INDEX_LABEL = "_index_label"  # the Artist label of plot_grid's row/column numbers
+
+
+def _index_labels(ax, xlabels, ylabels, fontsize=7):
+    """Write ``xlabels`` under the columns and ``ylabels`` left of the rows of a grid plot.
+
+    Plain texts (``label=INDEX_LABEL``, so they can be told from the numbers in
+    the cells) placed as matplotlib places tick labels, ``xtick.major.pad``
+    points from the axes whatever its size: this skips matplotlib's Tick
+    objects, which cost as much as the rest of a small grid picture.
+    """
+    trans, va, ha = ax.get_xaxis_text1_transform(plt.rcParams["xtick.major.pad"])  # data x, axes y
+    for j, text in enumerate(xlabels):
+        ax.text(j, 0, text, transform=trans, va=va, ha=ha, fontsize=fontsize, label=INDEX_LABEL)
+    trans, va, ha = ax.get_yaxis_text1_transform(plt.rcParams["ytick.major.pad"])  # axes x, data y
+    for i, text in enumerate(ylabels):
+        ax.text(0, i, text, transform=trans, va=va, ha=ha, fontsize=fontsize, label=INDEX_LABEL)
+    return ax
+
+
 def plot_grid(values, ax=None, title=None, signed=None, cmap=None, annotate=True, fmt=None,
               vmin=None, vmax=None, highlight=None, highlight_color=HIGHLIGHT, mark=None,
-              fontsize=None, origin=(0, 0), blank_zeros=False, gridlines=True):
+              fontsize=None, origin=(0, 0), blank_zeros=False, gridlines=True, labels=True):
     """Draw a 2-D array as a grid of coloured cells with their values written in.
 
     values    : (H, W) array.
@@ -59,6 +79,10 @@ def plot_grid(values, ax=None, title=None, signed=None, cmap=None, annotate=True
                 delta adds to dX: the nonzero window stands out, and fewer texts
                 draw faster).
     gridlines : thin lines between the cells.
+    labels    : write the row and column numbers under and left of the grid
+                where tick labels go (as plain texts labelled ``INDEX_LABEL``,
+                not ticks: faster); ``False`` leaves the axes without ticks or
+                numbers, for a caller that sets ticks of its own.
     Returns the axes.
     """
     a = np.asarray(values, dtype=float)
@@ -79,11 +103,14 @@ def plot_grid(values, ax=None, title=None, signed=None, cmap=None, annotate=True
             vmax = a.max() if a.size and a.max() > vmin else vmin + 1.0
     im = ax.imshow(a, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     h, w = a.shape
-    ax.set_xticks(np.arange(w))
-    ax.set_yticks(np.arange(h))
-    ax.set_xticklabels([str(j + origin[1]) for j in range(w)], fontsize=7)
-    ax.set_yticklabels([str(i + origin[0]) for i in range(h)], fontsize=7)
-    ax.tick_params(length=0)
+    ax.set_xlim(-0.5, w - 0.5)   # what imshow chose; fixed, so that reused axes agree
+    ax.set_ylim(h - 0.5, -0.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.tick_params(length=0)     # for a caller that sets ticks of its own
+    if labels:
+        _index_labels(ax, [str(j + origin[1]) for j in range(w)],
+                      [str(i + origin[0]) for i in range(h)])
     if gridlines:  # one collection, not a minor tick per line: much faster to build and draw
         edges_x, edges_y = np.arange(w + 1) - 0.5, np.arange(h + 1) - 0.5
         segments = ([[(e, -0.5), (e, h - 0.5)] for e in edges_x]
@@ -530,13 +557,13 @@ def plot_jacobian(jac, ax=None, title=None, annotate=None, row_label="output ent
         cell = 0.32 if annotate else min(0.32, 8.5 / max(p, 1))
         _, ax = plt.subplots(figsize=(min(9, max(2.0, p * cell + 1.0)), min(3.5, max(1.8, r * cell + 0.8))))
     ax = plot_grid(a, ax=ax, title=title, annotate=annotate, fmt=fmt,
-                   signed=bool((a < 0).any()) or None, gridlines=max(r, p) <= 30)
-    if not annotate:
-        step_r, step_p = max(1, r // 10), max(1, p // 12)
-        ax.set_xticks(np.arange(0, p, step_p))
-        ax.set_xticklabels([str(v) for v in range(0, p, step_p)], fontsize=7)
-        ax.set_yticks(np.arange(0, r, step_r))
-        ax.set_yticklabels([str(v) for v in range(0, r, step_r)], fontsize=7)
+                   signed=bool((a < 0).any()) or None, gridlines=max(r, p) <= 30, labels=False)
+    # real ticks here (not plot_grid's plain-text labels): the axis labels below sit under them
+    step_r, step_p = (1, 1) if annotate else (max(1, r // 10), max(1, p // 12))
+    ax.set_xticks(np.arange(0, p, step_p))
+    ax.set_xticklabels([str(v) for v in range(0, p, step_p)], fontsize=7)
+    ax.set_yticks(np.arange(0, r, step_r))
+    ax.set_yticklabels([str(v) for v in range(0, r, step_r)], fontsize=7)
     ax.set_xlabel(col_label, fontsize=8)
     ax.set_ylabel(row_label, fontsize=8)
     return ax
@@ -586,13 +613,16 @@ def plot_im2row(x, kernel_size, stride=1, pad=0, row=0, axes=None, fmt=None):
         plot_padded_grid(pad2d(a[k], (ph, pw)), (ph, pw), ax=axes[k], title=f"x, channel {k}",
                          highlight=window, fmt=fmt, signed=False)
     ax = plot_grid(rows, ax=axes[c], highlight=[(row, 0, 1, rows.shape[1])], fmt=fmt, signed=False,
-                   fontsize=7, title=f"im2row(x): row {row} = window ({i}, {j}), "
-                                     "columns (channel, kernel row, kernel column)")
+                   fontsize=7, labels=False,
+                   title=f"im2row(x): row {row} = window ({i}, {j}), "
+                         "columns (channel, kernel row, kernel column)")
     for k in range(1, c):
         ax.axvline(k * kh * kw - 0.5, color="black", linewidth=1.5)
     ax.set_xticks(np.arange(rows.shape[1]))
     ax.set_xticklabels([f"{k // (kh * kw)},{(k // kw) % kh},{k % kw}" for k in range(rows.shape[1])],
                        fontsize=5, rotation=90)
+    ax.set_yticks(np.arange(n_rows))
+    ax.set_yticklabels([str(v) for v in range(n_rows)], fontsize=7)
     return list(axes)
 
 

@@ -16,8 +16,8 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from cnnlib.conv import conv2d_coverage, conv2d_forward  # noqa: E402
 from cnnlib.correlate import rot180  # noqa: E402
 from cnnlib.data import teaching_example  # noqa: E402
-from cnnlib.plotting import (plot_conv_windows, plot_correlation_step, plot_flip,  # noqa: E402
-                             plot_maps)
+from cnnlib.plotting import (INDEX_LABEL, plot_conv_windows, plot_correlation_step,  # noqa: E402
+                             plot_flip, plot_maps)
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,15 @@ def _close_figures():
 
 
 def _texts(ax):
-    return [t.get_text() for t in ax.texts]
+    """The texts written on the axes, without plot_grid's row and column numbers."""
+    return [t.get_text() for t in ax.texts if t.get_label() != INDEX_LABEL]
+
+
+def _index_labels(ax):
+    """plot_grid's ``(column numbers, row numbers)``: texts under and left of the grid."""
+    labels = [t for t in ax.texts if t.get_label() == INDEX_LABEL]
+    return ([t.get_text() for t in labels if t.get_ha() == "center"],   # under the columns
+            [t.get_text() for t in labels if t.get_ha() == "right"])    # left of the rows
 
 
 def _rects(ax):
@@ -62,7 +70,7 @@ def test_correlation_step_shows_window_products_and_output():
 def test_correlation_step_with_padding_labels_and_window():
     image = np.arange(16.0).reshape(4, 4)
     axes = plot_correlation_step(image, np.ones((3, 3)), 0, 0, stride=1, pad=1)
-    assert [t.get_text() for t in axes[0].get_xticklabels()][0] == "-1"
+    assert _index_labels(axes[0])[0][0] == "-1"
     assert (0, 0, 3, 3) in _rects(axes[0])            # padded coordinates
     assert "sum = 10" in axes[2].get_title()          # 0 + 1 + 4 + 5 (the rest is padding)
 
@@ -120,7 +128,7 @@ def test_conv_windows_counts_outlines_and_crosses():
 
 def test_conv_windows_padding_frames_the_image():
     ax = plot_conv_windows((1, 1, 8, 8), 3, stride=2, pad=1)
-    assert len(ax.texts) == 10 * 10
+    assert len(_texts(ax)) == 10 * 10
     assert len(ax.lines) == 0                  # with P = 1 every real pixel is read
     assert (1, 1, 8, 8) in _rects(ax)          # the dashed frame around the real image
 
@@ -192,7 +200,7 @@ def test_full_correlation_draws_padded_deltas_window_and_rotated_weights():
     ax = plot_full_correlation(d, w, (1, 2))
     assert (1, 2, 2, 2) in _outlines(ax)
     assert [t for t in _texts(ax) if t.startswith("×")] == ["×4", "×3", "×2", "×1"]   # rot180(w), row-major
-    assert ax.get_xticklabels()[0].get_text() == "-1"                              # padded by KW - 1 = 1
+    assert _index_labels(ax)[0][0] == "-1"                                         # padded by KW - 1 = 1
     with pytest.raises(ValueError, match="pixel"):
         plot_full_correlation(d, w, (3, 0))
 
@@ -204,6 +212,11 @@ def test_jacobian_annotates_small_and_not_large_matrices():
     fig, given = plt.subplots()
     ax = plot_jacobian(np.ones((9, 49)), ax=given)
     assert ax is given and _texts(ax) == []
+    # ticks (the axis labels are placed under them), not plot_grid's index texts as well
+    assert _index_labels(ax) == ([], [])
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(v) for v in range(0, 49, 4)]
+    ax = plot_jacobian(-np.eye(2))
+    assert _index_labels(ax) == ([], []) and [t.get_text() for t in ax.get_yticklabels()] == ["0", "1"]
     with pytest.raises(ValueError, match="2-D"):
         plot_jacobian(np.ones(4))
 
@@ -252,6 +265,9 @@ def test_im2row_outlines_the_window_in_each_channel_and_its_row():
     rows = im2row(x[None], 3, 3, 2)                       # (9, 27)
     assert _texts(axes[3]) == [str(int(v)) for v in rows.ravel()]
     assert axes[3].get_xticklabels()[13].get_text() == "1,1,1"   # column 13: channel 1, centre
+    assert [t.get_text() for t in axes[3].get_yticklabels()] == [str(v) for v in range(9)]
+    assert _index_labels(axes[3]) == ([], [])                     # the ticks only, once
+    assert _index_labels(axes[0])[1] == [str(v) for v in range(7)]
 
 
 def test_im2row_padding_uses_given_axes_and_rejects_bad_input():
@@ -314,7 +330,7 @@ def test_plot_grid_writes_every_value_and_centres_signed_colours():
     assert im.norm.vmin == -3 and im.norm.vmax == 3  # diverging, centred on zero
     assert im.get_cmap().name == "RdBu_r" and ax.get_title() == "deltas"
     # the text on the darkest cell (3: dark red) is white, on a pale one (0) black
-    colours = {t.get_text(): t.get_color() for t in ax.texts}
+    colours = {t.get_text(): t.get_color() for t in ax.texts if t.get_label() != INDEX_LABEL}
     assert colours["3"] == "white" and colours["0"] == "black"
 
 
@@ -328,12 +344,34 @@ def test_plot_grid_unsigned_labels_highlights_and_marks():
     assert ax.images[0].norm.vmin == 0 and ax.images[0].norm.vmax == 11
     assert _rects(ax) == [(1, 1, 2, 3)]
     assert len(ax.lines) == 2 * mask.sum()  # a cross per marked cell
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["-1", "0", "1"]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["5", "6", "7", "8"]
+    assert _index_labels(ax) == (["5", "6", "7", "8"], ["-1", "0", "1"])
+    assert not ax.get_xticks().size and not ax.get_yticks().size  # texts, not ticks
     ax = plot_grid(a, highlight=mask, annotate=False)
-    assert sorted(_rects(ax)) == [(0, 1, 1, 1), (2, 3, 1, 1)] and not ax.texts
+    assert sorted(_rects(ax)) == [(0, 1, 1, 1), (2, 3, 1, 1)] and not _texts(ax)
+    assert _index_labels(plot_grid(a, labels=False)) == ([], [])
     with pytest.raises(ValueError, match="2-D"):
         plot_grid(np.zeros((2, 2, 2)))
+
+
+def test_plot_grid_index_labels_keep_a_fixed_gap_in_points_like_tick_labels():
+    for size in [(2, 2), (6, 5)]:
+        fig, ax = plt.subplots(figsize=size)
+        plot_grid(np.zeros((3, 4)), ax=ax, origin=(-1, -1))
+        fig.canvas.draw()                                  # the axes shrinks to square cells
+        renderer = fig.canvas.get_renderer()
+        box = ax.get_window_extent(renderer)
+        labels = [t for t in ax.texts if t.get_label() == INDEX_LABEL]
+        gap = 3.5 * fig.dpi / 72                           # xtick.major.pad, in pixels
+        for t in labels:
+            b = t.get_window_extent(renderer)
+            if t.get_ha() == "center":                     # under the grid, centred on column
+                assert box.y0 - b.y1 == pytest.approx(gap, abs=1)
+            else:                                          # left of the grid
+                assert box.x0 - b.x1 == pytest.approx(gap, abs=1)
+        centres = [(t.get_window_extent(renderer).x0 + t.get_window_extent(renderer).x1) / 2
+                   for t in labels if t.get_ha() == "center"]
+        cells = [box.x0 + (j + 0.5) * box.width / 4 for j in range(4)]
+        assert centres == pytest.approx(cells, abs=1)
 
 
 def test_plot_grids_and_outline_window():
@@ -383,7 +421,7 @@ def test_grid_panel_cells_are_exactly_cell_inches():
 def test_plot_padded_grid_labels_from_minus_pad_and_frames_the_image():
     x = np.pad(np.arange(9.0).reshape(3, 3), 2)  # (7, 7), the real image at 2..4
     ax = plot_padded_grid(x, pad=2, highlight=[(0, 0, 3, 3)])
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["-2", "-1", "0", "1", "2", "3", "4"]
+    assert _index_labels(ax)[0] == ["-2", "-1", "0", "1", "2", "3", "4"]
     frames = [p for p in ax.patches if p.get_linestyle() == "--"]
     assert len(frames) == 1
     x0, y0 = frames[0].get_xy()
