@@ -408,6 +408,20 @@ def test_grid_panel_cells_are_exactly_cell_inches():
     plot_grid(np.ones((4, 6)), ax=ax)
     fig2, ax2 = grid_panel((4, 6), fig=fig, cell=0.25, min_width=3.0)
     assert (fig2, ax2) == (fig, ax) and not ax.texts and not ax.images
+    # another shape: the same axes again, moved, cells still exactly cell inches
+    plot_grid(-np.ones((4, 6)), ax=ax, title="t")
+    ax.set_xlabel("x")
+    fig2, ax2 = grid_panel((2, 3), fig=fig, cell=0.4)
+    w_in, h_in = fig.get_size_inches()
+    box = ax2.get_position()
+    assert ax2 is ax and fig.axes == [ax] and (w_in, h_in) == pytest.approx((0.32 + 1.2 + 0.12, 0.32 + 0.8 + 0.25))
+    assert box.width * w_in == pytest.approx(3 * 0.4) and box.height * h_in == pytest.approx(2 * 0.4)
+    assert not ax.texts and not ax.collections and ax.get_title() == ax.get_xlabel() == ""
+    plot_grid(np.ones((2, 3)), ax=ax2)
+    assert ax.get_xlim() == (-0.5, 2.5) and ax.get_ylim() == (1.5, -0.5)
+    fig.add_subplot(2, 2, 1)  # someone else's axes: start afresh
+    _, ax3 = grid_panel((2, 3), fig=fig)
+    assert fig.axes == [ax3] and ax3 is not ax
     # a taller figure keeps the grid hanging from the same top margin
     fig3, ax3 = grid_panel((2, 2), fig=Figure(), cell=0.3, height=2.0)
     top = (1 - ax3.get_position().y1) * 2.0
