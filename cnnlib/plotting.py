@@ -701,6 +701,25 @@ def plot_timings(rows, ax=None, key="total_s", title=None):
 
 # ------------------------------------------- pictures without numbers: digits, feature maps (00)
 
+def _hide_ticks(ax):
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _map_image(ax, a, signed=None):
+    """Draw one 2-D map ``a`` as a picture (no numbers, no ticks) with its own colour scale:
+    the diverging ``SIGNED_CMAP`` centred on zero if ``signed`` (default: if ``a`` has a
+    negative value), else ``UNSIGNED_CMAP`` from 0 to its maximum. Returns the axes."""
+    if (a < 0).any() if signed is None else signed:
+        lim = max(float(np.abs(a).max()), 1e-12)
+        ax.imshow(a, cmap=SIGNED_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+    else:
+        ax.imshow(a, cmap=UNSIGNED_CMAP, vmin=0.0, vmax=max(float(a.max()), 1e-12),
+                  interpolation="nearest")
+    _hide_ticks(ax)
+    return ax
+
+
 def plot_maps(maps, titles=None, axes=None, height=2.0):
     """Several 2-D arrays side by side as pictures (no numbers, no ticks): digits, feature maps.
 
@@ -721,14 +740,7 @@ def plot_maps(maps, titles=None, axes=None, height=2.0):
         axes = list(axes[0])
     titles = titles or [None] * len(maps)
     for a, t, ax in zip(maps, titles, axes):
-        if (a < 0).any():
-            lim = max(float(np.abs(a).max()), 1e-12)
-            ax.imshow(a, cmap=SIGNED_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
-        else:
-            ax.imshow(a, cmap=UNSIGNED_CMAP, vmin=0.0, vmax=max(float(a.max()), 1e-12),
-                      interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
+        _map_image(ax, a)
         if t:
             ax.set_title(t, fontsize=8)
     return list(axes)
@@ -818,11 +830,6 @@ def plot_history(history, axes=None):
     return [ax_loss, ax_acc]
 
 
-def _hide_ticks(ax):
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
 def plot_filters(w, axes=None, title=None, size=0.7):
     """Convolution kernels ``w (F, C, KH, KW)`` as a grid: one row per input channel,
     one column per filter, on one diverging colour scale shared by all (so their
@@ -870,17 +877,11 @@ def plot_feature_maps(maps, ncols=None, axes=None, titles=None, size=0.9, signed
         axes = list(grid.ravel())
     axes = list(axes)
     for k, ax in enumerate(axes):
-        _hide_ticks(ax)
         if k >= n:
+            _hide_ticks(ax)
             ax.set_axis_off()
             continue
-        a = maps[k]
-        if (a < 0).any() if signed is None else signed:
-            lim = max(float(np.abs(a).max()), 1e-12)
-            ax.imshow(a, cmap=SIGNED_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
-        else:
-            ax.imshow(a, cmap=UNSIGNED_CMAP, vmin=0.0, vmax=max(float(a.max()), 1e-12),
-                      interpolation="nearest")
+        _map_image(ax, maps[k], signed)
         if titles is not None:
             ax.set_title(titles[k], fontsize=7)
     return axes

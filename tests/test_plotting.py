@@ -153,6 +153,20 @@ def test_maps_one_panel_each_no_ticks():
     assert im.get_clim() == (-2.0, 2.0)        # signed map: centred on zero
 
 
+def test_feature_maps_own_scale_each_signed_override_and_spare_axes_hidden():
+    from cnnlib.plotting import plot_feature_maps
+    maps = np.stack([np.full((3, 3), 2.0), np.array([[-1.0, 0.5, 0], [0, 0, 0], [0, 0, 0]])])
+    axes = plot_feature_maps(maps, ncols=3, titles=["a", "b"])
+    assert len(axes) == 3 and [ax.get_title() for ax in axes[:2]] == ["a", "b"]
+    assert axes[0].images[0].get_clim() == (0.0, 2.0) and axes[0].images[0].get_cmap().name == "Greys"
+    assert axes[1].images[0].get_clim() == (-1.0, 1.0) and axes[1].images[0].get_cmap().name == "RdBu_r"
+    assert not axes[2].images and not axes[2].axison and len(axes[0].get_xticks()) == 0
+    axes = plot_feature_maps(maps, signed=True)         # every map diverging, as asked
+    assert axes[0].images[0].get_clim() == (-2.0, 2.0)
+    with pytest.raises(ValueError, match="C, H, W"):
+        plot_feature_maps(np.zeros((2, 2)))
+
+
 def test_maps_rejects_bad_input():
     with pytest.raises(ValueError, match="2-D arrays"):
         plot_maps([np.zeros((2, 2, 2))])
