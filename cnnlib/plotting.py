@@ -298,6 +298,28 @@ def outline_cells(ax, cells, color=SECOND, lw=2.5):
     return ax
 
 
+def grid_panel_layout(shape, cell=0.3, height=None, min_width=0.0, left=0.32, top=0.32,
+                      bottom=0.25):
+    """Where ``grid_panel`` puts its grid: ``(width, height, box)``.
+
+    ``width`` and ``height`` are the figure's size in inches, ``box`` the axes'
+    ``[left, bottom, width, height]`` as fractions of the figure, the grid
+    centred horizontally and hanging ``top`` inches below the top edge. The
+    explorers use it to tell which cell of which panel a click landed on.
+    """
+    rows, cols = (int(v) for v in shape)
+    if rows < 1 or cols < 1:
+        raise ValueError(f"grid_panel: expected a (rows, cols) shape >= 1, got {shape}")
+    width = max(min_width, left + cols * cell + 0.12)
+    if height is None:
+        height = top + rows * cell + bottom
+    if height < top + rows * cell + bottom - 1e-9:
+        raise ValueError(f"grid_panel: height {height} in is too small for {rows} rows of {cell} in")
+    x0 = left + (width - left - 0.12 - cols * cell) / 2
+    box = [x0 / width, 1 - (top + rows * cell) / height, cols * cell / width, rows * cell / height]
+    return width, height, box
+
+
 def grid_panel(shape, fig=None, cell=0.3, height=None, min_width=0.0, left=0.32, top=0.32,
                bottom=0.25):
     """A figure holding one axes whose grid cells are exactly ``cell`` inches wide.
@@ -314,16 +336,7 @@ def grid_panel(shape, fig=None, cell=0.3, height=None, min_width=0.0, left=0.32,
     Returns ``(fig, ax)``. The explorers draw each panel this way and put the
     pictures side by side.
     """
-    rows, cols = (int(v) for v in shape)
-    if rows < 1 or cols < 1:
-        raise ValueError(f"grid_panel: expected a (rows, cols) shape >= 1, got {shape}")
-    width = max(min_width, left + cols * cell + 0.12)
-    if height is None:
-        height = top + rows * cell + bottom
-    if height < top + rows * cell + bottom - 1e-9:
-        raise ValueError(f"grid_panel: height {height} in is too small for {rows} rows of {cell} in")
-    x0 = left + (width - left - 0.12 - cols * cell) / 2
-    box = [x0 / width, 1 - (top + rows * cell) / height, cols * cell / width, rows * cell / height]
+    width, height, box = grid_panel_layout(shape, cell, height, min_width, left, top, bottom)
     if fig is None:
         fig = plt.figure(figsize=(width, height))
     ax = getattr(fig, "_grid_panel_axes", None)

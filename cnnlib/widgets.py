@@ -1,4 +1,4 @@
-"""The four explorers: move a slider, watch the numbers of a layer's backward pass move.
+"""The four explorers: move a slider or click a cell, watch a layer's backward pass move.
 
 - ``gradient_flow_explorer``   the 7x7 input, 3x3 kernel, stride-2 layer of the course:
   one output's window and its delta's share of dX and dW; one input pixel and the
@@ -27,6 +27,13 @@ moved only gets the outline drawn on its cached background (matplotlib
 blitting): most slider moves then take about 10 ms instead of 100-200 ms.
 Each function returns an ``ipywidgets.VBox`` whose ``.explorer`` attribute is the
 explorer object (``.state``, the controls, ``.update()``, ``.hold()``).
+
+Clicks: a panel may carry a ``pick(row, col)`` (e.g. a click on a delta picks
+that output, on a pixel of x that pixel). ``render`` records where each grid
+lies in the picture (``hits``, from ``plotting.grid_panel_layout``), and
+``click(x, y)`` maps a pixel of the picture to its panel and cell. The browser's
+clicks arrive through the ``ipyevents`` package, which reports them in pixels of
+the picture; without it the explorers work with their sliders alone.
 """
 import html
 import io
@@ -77,13 +84,23 @@ def _freeze(value):
     return value
 
 
-def _panel(shape, *calls):
+class _Panel(tuple):
+    """``(shape, calls)`` of one picture, and ``pick``: what a click on its cell does."""
+    pick = None
+
+
+def _panel(shape, *calls, pick=None):
     """One picture of an explorer: a grid ``shape`` and the plotting calls that draw it.
 
     Each call is ``(function, kwargs)``; the function is called as
     ``function(ax=ax, **kwargs)`` (the plotting functions' ``ax`` argument).
+    ``pick(row, col)``, if given, is called when the learner clicks the cell
+    ``(row, col)`` of this grid (the row and column of the array drawn, counted
+    from 0 at the top left).
     """
-    return tuple(int(v) for v in shape), tuple(calls)
+    panel = _Panel((tuple(int(v) for v in shape), tuple(calls)))
+    panel.pick = pick
+    return panel
 
 
 class _Explorer:
@@ -103,13 +120,18 @@ class _Explorer:
     max_height = 3.4         # inches per row of panels
     min_cell = 0.21          # inches: below this, the panels go on two rows
     cache_bytes = 48 * 2**20  # pictures and backgrounds of the panels seen last
+    click_tip = ""           # shown above the picture when clicks work
 
     def __init__(self, rows, controls):
         # natural size (1 image pixel = 1 CSS pixel), never stretched to the cell's width
         self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start",
                                                                       max_width="100%"))
         self.readout = widgets.HTML(layout=widgets.Layout(min_height="2.6em"))
-        self.widget = widgets.VBox(rows + [self.readout, self.image])
+        self.hits = []       # (left, top, cell width, cell height, shape, pick) per panel, pixels
+        self.clicks = _click_events(self.image, self._clicked)
+        self.readout.add_class("explorer-readout")  # for tests that read it in a browser
+        tip = [widgets.HTML(f"<i>{self.click_tip}</i>")] if self.clicks and self.click_tip else []
+        self.widget = widgets.VBox(rows + tip + [self.readout, self.image])
         self.widget.explorer = self
         self.state = None
         self.panels = []
@@ -217,13 +239,22 @@ class _Explorer:
             fig = Figure(dpi=self.dpi)
             FigureCanvasAgg(fig)
             self._figs.append(fig)
-        slot, rows = 0, []
+        slot, rows, top, hits = 0, [], 0, []
         for row_panels, (cell, height, widths) in arrangement:
-            pictures = []
-            for (shape, calls), width in zip(row_panels, widths):
-                pictures.append(self._picture(slot, shape, calls, cell, height, width))
+            pictures, left = [], 0
+            for panel, width in zip(row_panels, widths):
+                shape, calls = panel
+                picture = self._picture(slot, shape, calls, cell, height, width)
+                pictures.append(picture)
+                _, _, box = plotting.grid_panel_layout(shape, cell, height, width)
+                pic_h, pic_w = picture.shape[:2]
+                hits.append((left + box[0] * pic_w, top + (1 - box[1] - box[3]) * pic_h,
+                             box[2] * pic_w / shape[1], box[3] * pic_h / shape[0], shape,
+                             getattr(panel, "pick", None)))
+                left += pic_w
                 slot += 1
             tallest = max(p.shape[0] for p in pictures)
+            top += tallest
             rows.append(np.concatenate([np.pad(p, ((0, tallest - p.shape[0]), (0, 0), (0, 0)),
                                                constant_values=255) for p in pictures], axis=1))
         widest = max(r.shape[1] for r in rows)
@@ -231,7 +262,35 @@ class _Explorer:
                                          constant_values=255) for r in rows], axis=0)
         buf = io.BytesIO()
         PIL.Image.fromarray(picture).save(buf, format="png", compress_level=1)
+        self.hits = hits
         return buf.getvalue()
+
+    def cell_at(self, x, y):
+        """The panel and grid cell under pixel ``(x, y)`` of the picture (0, 0 at its top
+        left): ``(panel index, row, col)``, or None between the grids."""
+        for index, (left, top, cell_w, cell_h, (rows, cols), _) in enumerate(self.hits):
+            row, col = int(np.floor((y - top) / cell_h)), int(np.floor((x - left) / cell_w))
+            if 0 <= row < rows and 0 <= col < cols:
+                return index, row, col
+        return None
+
+    def click(self, x, y):
+        """What a click on pixel ``(x, y)`` of the picture does: the clicked panel's
+        ``pick(row, col)``. Returns the ``(panel index, row, col)`` hit, or None."""
+        hit = self.cell_at(x, y)
+        if hit is None or self.hits[hit[0]][5] is None:
+            return None
+        self.hits[hit[0]][5](hit[1], hit[2])
+        return hit
+
+    def pick_output(self, row, col):
+        """A click on an output-shaped grid: that output position (``out_i``, ``out_j``)."""
+        with self.hold():
+            self.out_i.value, self.out_j.value = row, col
+
+    def _clicked(self, event):
+        if "dataX" in event and "dataY" in event:  # pixels of the picture at its natural size
+            self.click(event["dataX"], event["dataY"])
 
     def _picture(self, slot, shape, calls, cell, height, width):
         """The RGB picture of one panel, from the cache, or blitted, or drawn."""
@@ -307,6 +366,19 @@ def _split_outlines(calls):
 
 def _show(widget, visible):
     widget.layout.display = None if visible else "none"
+
+
+def _click_events(image, handler):
+    """Send clicks on ``image`` to ``handler(event)`` (the ``ipyevents`` package: its
+    ``dataX``, ``dataY`` are pixels of the picture). Without ipyevents installed the
+    explorers work with their sliders only, and this returns None."""
+    try:
+        from ipyevents import Event
+    except ImportError:
+        return None
+    events = Event(source=image, watched_events=["click"], prevent_default_action=True)
+    events.on_dom_event(handler)
+    return events
 
 
 # ============================================================ 1. gradient flow
@@ -511,6 +583,9 @@ def _terms_text(state):
 class GradientFlowExplorer(_Explorer):
     """Controls and drawing of ``gradient_flow_explorer``; the numbers are in ``self.state``."""
 
+    click_tip = ("Click a delta δ to follow that output, or a pixel of x or dX to see where "
+                 "its gradient comes from.")
+
     VIEWS = (("one output", "output"), ("one input pixel", "pixel"),
              ("scatter-add, step by step", "steps"), ("full convolution", "full"))
 
@@ -564,8 +639,29 @@ class GradientFlowExplorer(_Explorer):
     def compute(self):
         return gradient_flow_state(**self.values())
 
+    def pick_output(self, row, col):
+        """A click on the deltas: that output's view (in the step view: add up to it)."""
+        if self.view.value == "steps":
+            self.step.value = row * self.state.dout.shape[1] + col + 1
+            return
+        with self.hold():
+            self.view.value = "output"
+            self.out_i.value, self.out_j.value = row, col
+
+    def pick_pixel(self, row, col):
+        """A click on the (padded) input or on dX: that input pixel; the padding is no pixel."""
+        a, b = row - self.state.pad, col - self.state.pad
+        h, w = self.state.x.shape[1:]
+        if not (0 <= a < h and 0 <= b < w):
+            return
+        with self.hold():
+            if self.view.value not in ("pixel", "full"):
+                self.view.value = "pixel"
+            self.pix_r.value, self.pix_c.value = a, b
+
     def draw(self):
         s, view = self.state, self.view.value
+        to_output, to_pixel = self.pick_output, self.pick_pixel
         c, pad, k = s.channel, s.pad, s.kernel_size
         ch = f"[{c}]" if s.x.shape[0] > 1 else ""
         xp_shape = s.x_pad.shape[1:]
@@ -582,13 +678,14 @@ class GradientFlowExplorer(_Explorer):
                 f"dX and dW are the sums of these shares over all {s.dout.size} outputs.")
             return [
                 _panel(xp_shape, (padded, dict(values=s.x_pad[c], pad=pad, title=f"input x{ch}",
-                                               highlight=[s.window], mark=s.unread_pad))),
+                                               highlight=[s.window], mark=s.unread_pad)),
+                       pick=to_pixel),
                 _panel((k, k), (grid, dict(values=s.w[c], title=f"kernel w{ch}", signed=True))),
                 _panel(s.dout.shape, (grid, dict(values=s.dout, title="deltas δ", signed=True,
-                                                 highlight=[(i, j, 1, 1)]))),
+                                                 highlight=[(i, j, 1, 1)])), pick=to_output),
                 _panel(xp_shape, (padded, dict(values=s.contrib_dx_pad[c], pad=pad, signed=True,
                                                title=f"δ[{i},{j}]·w → dX{ch}", blank_zeros=True,
-                                               highlight=[s.window]))),
+                                               highlight=[s.window])), pick=to_pixel),
                 _panel((k, k), (grid, dict(values=s.contrib_dw[c], signed=True,
                                            title=f"δ[{i},{j}]·window → dW{ch}"))),
             ]
@@ -600,14 +697,16 @@ class GradientFlowExplorer(_Explorer):
             return [
                 _panel(xp_shape, (padded, dict(values=s.x_pad[c], pad=pad, title=f"input x{ch}",
                                                highlight=pixel, highlight_color=green,
-                                               mark=s.unread_pad))),
+                                               mark=s.unread_pad)), pick=to_pixel),
                 _panel((k, k), (grid, dict(values=s.w[c], title=f"kernel w{ch}", signed=True,
                                            highlight=used, highlight_color=green))),
                 _panel(s.dout.shape, (grid, dict(values=s.dout, title="deltas δ", signed=True,
-                                                 highlight=s.reached, highlight_color=green))),
+                                                 highlight=s.reached, highlight_color=green)),
+                       pick=to_output),
                 _panel(xp_shape, (padded, dict(values=s.dx_pad[c], pad=pad, signed=True,
                                                title=f"dX{ch} = ∂E/∂x", highlight=pixel,
-                                               highlight_color=green, mark=s.unread_pad))),
+                                               highlight_color=green, mark=s.unread_pad)),
+                       pick=to_pixel),
             ]
         if view == "steps":
             lim = max(float(np.abs(s.dx_pad[c]).max()), 1e-12)  # one colour scale for all steps
@@ -618,7 +717,7 @@ class GradientFlowExplorer(_Explorer):
                 self.readout.value = ("dX starts at zero. Move the slider (or press play): each "
                                       "step adds one output's δ·w onto its window.")
                 return [
-                    _panel(s.dout.shape, *deltas),
+                    _panel(s.dout.shape, *deltas, pick=to_output),
                     _panel((k, k), (grid, dict(values=np.zeros((k, k)), signed=True,
                                                title="nothing added yet"))),
                     _panel(xp_shape, (padded, dict(values=s.partial_dx_pad[c], pad=pad,
@@ -633,7 +732,7 @@ class GradientFlowExplorer(_Explorer):
                 f"{_num(s.dout[i, j])}·w onto its window (outlined in dX); where windows "
                 f"overlap the contributions add up (scatter-add). After step {n} this is dX.")
             return [
-                _panel(s.dout.shape, *deltas, (outline, dict(row=i, col=j))),
+                _panel(s.dout.shape, *deltas, (outline, dict(row=i, col=j)), pick=to_output),
                 # what this step adds, lifted out of dX: δ[i, j]·w, the size of the kernel
                 _panel((k, k), (grid, dict(values=s.step_dx_pad[c][r0:r0 + k, c0:c0 + k],
                                            signed=True, title=f"step {s.step}: δ[{i},{j}]·w"))),
@@ -665,7 +764,8 @@ class GradientFlowExplorer(_Explorer):
             _panel((k, k), (grid, dict(values=s.rot_w[c], signed=True, title=f"rot180(w{ch})"))),
             _panel(xp_shape, (padded, dict(values=s.dx_full_pad[c], pad=pad, signed=True,
                                            title=f"dX{ch} by full correlation", highlight=pixel,
-                                           highlight_color=green, mark=s.unread_pad))),
+                                           highlight_color=green, mark=s.unread_pad)),
+                   pick=to_pixel),
         ]
 
 
@@ -677,6 +777,8 @@ def gradient_flow_explorer(channels=1, seed=0):
     scatter-add step by step; dX as the full correlation of the dilated deltas
     with the rotated kernel. Stride 1-3, padding 0-2 and kernel size 2-4 can be
     changed; pixels that no output reads are crossed out. ``channels`` is 1 or 3.
+    Clicks: a delta picks that output (in the step view: adds up to it), a pixel
+    of x or dX picks that pixel.
     The returned ``VBox`` has ``.explorer`` (a ``GradientFlowExplorer``) whose
     ``.state`` is a ``GradientFlowState``.
     """
@@ -752,6 +854,8 @@ def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)
 class ConvArithmeticExplorer(_Explorer):
     """Controls and drawing of ``conv_arithmetic_explorer``."""
 
+    click_tip = "Click an output to outline its window."
+
     def __init__(self):
         self.size = _slider(7, 3, 12, "input H")
         self.kernel_size = _slider(3, 1, 5, "kernel K")
@@ -787,7 +891,8 @@ class ConvArithmeticExplorer(_Explorer):
             index = np.arange(s.out_size * s.out_size).reshape(s.out_size, s.out_size)
             panels.append(_panel(index.shape, (plotting.plot_grid, dict(
                 values=index, signed=False, title="output (window no.)",
-                highlight=[(s.out_pos[0], s.out_pos[1], 1, 1)], vmax=4 * index.max() + 1))))
+                highlight=[(s.out_pos[0], s.out_pos[1], 1, 1)], vmax=4 * index.max() + 1)),
+                pick=self.pick_output))
         return panels
 
 
@@ -865,6 +970,8 @@ def pooling_state(mode="max", size=2, stride=2, out_pos=(0, 0), seed=0):
 class PoolingExplorer(_Explorer):
     """Controls and drawing of ``pooling_explorer``."""
 
+    click_tip = "Click an output or a delta to pick its window, or a cell of x or dX: its first window."
+
     def __init__(self, seed=0):
         self.seed = seed
         self.mode = widgets.ToggleButtons(options=[("max pooling", "max"),
@@ -889,6 +996,14 @@ class PoolingExplorer(_Explorer):
 
     def compute(self):
         return pooling_state(**self.values())
+
+    def pick_cell(self, row, col):
+        """A click on x or dX: the first window (row-major) that holds that cell, if any."""
+        size, stride = self.size.value, self.stride.value
+        first = [-(-max(v - size + 1, 0) // stride) for v in (row, col)]  # ceil((v-size+1)/S)
+        if all(f * stride <= v < f * stride + size and f <= m for f, v, m in
+               zip(first, (row, col), (self.out_i.max, self.out_j.max))):
+            self.pick_output(*first)
 
     def draw(self):
         s = self.state
@@ -916,14 +1031,14 @@ class PoolingExplorer(_Explorer):
             x_calls.append((plotting.outline_cells, dict(cells=[s.winner])))
         name = "max" if s.mode == "max" else "mean"
         return [
-            _panel(s.x.shape, *x_calls),
+            _panel(s.x.shape, *x_calls, pick=self.pick_cell),
             _panel(s.out.shape, (grid, dict(values=s.out, signed=False, title=f"output ({name})",
-                                            highlight=[(i, j, 1, 1)]))),
+                                            highlight=[(i, j, 1, 1)])), pick=self.pick_output),
             _panel(s.dout.shape, (grid, dict(values=s.dout, signed=True, title="deltas δ",
-                                             highlight=[(i, j, 1, 1)]))),
+                                             highlight=[(i, j, 1, 1)])), pick=self.pick_output),
             _panel(s.x.shape, (grid, dict(values=s.dx, signed=True, title="dX (all deltas)",
                                           highlight=[s.window], mark=s.unread)),
-                   (plotting.outline_cells, dict(cells=s.receivers))),
+                   (plotting.outline_cells, dict(cells=s.receivers)), pick=self.pick_cell),
         ]
 
 
@@ -990,6 +1105,8 @@ def im2row_state(kernel_size=3, stride=2, pad=0, out_pos=(0, 0), seed=0):
 class Im2rowExplorer(_Explorer):
     """Controls and drawing of ``im2row_explorer``."""
 
+    click_tip = "Click an output, a delta or a row of the matrix to pick that output position."
+
     max_rows_shown = 9
 
     def __init__(self, seed=0):
@@ -1028,6 +1145,11 @@ class Im2rowExplorer(_Explorer):
         start = int(np.clip(r - shown // 2, 0, max(n_rows - shown, 0)))
         return start, min(n_rows, start + shown)
 
+    def pick_row(self, row, col):
+        """A click on the matrix shown (rows ``lo..hi-1``): the output of that row."""
+        lo, _ = self._band(self.state.rows.shape[0])
+        self.pick_output(*divmod(lo + row, self.state.out.shape[1]))
+
     def draw(self):
         s = self.state
         k, pad, r = s.kernel_size, s.pad, s.row
@@ -1047,9 +1169,9 @@ class Im2rowExplorer(_Explorer):
                                                     signed=False, highlight=[s.window]))),
                 _panel((hi - lo, k * k), (grid, dict(
                     values=s.rows[lo:hi], signed=False, origin=(lo, 0), highlight=row_box,
-                    title=f"im2row(x): {s.rows.shape[0]}×{k * k}{band}"))),
+                    title=f"im2row(x): {s.rows.shape[0]}×{k * k}{band}")), pick=self.pick_row),
                 _panel(s.out.shape, (grid, dict(values=s.out, title="rows @ w",
-                                                highlight=[(i, j, 1, 1)]))),
+                                                highlight=[(i, j, 1, 1)])), pick=self.pick_output),
             ]
         self.readout.value = (
             f"Backward: row {r} of dY·w is δ[{i},{j}]·w = {_num(s.dout[i, j])}·w. row2im sends "
@@ -1057,10 +1179,11 @@ class Im2rowExplorer(_Explorer):
             f"{'; then the padding frame is cropped' if pad else ''}.")
         return [
             _panel(s.dout.shape, (grid, dict(values=s.dout, signed=True, title="deltas δ",
-                                             highlight=[(i, j, 1, 1)]))),
+                                             highlight=[(i, j, 1, 1)])), pick=self.pick_output),
             _panel((hi - lo, k * k), (grid, dict(values=s.d_rows[lo:hi], signed=True,
                                                   origin=(lo, 0), highlight=row_box,
-                                                  title=f"dY·w: row r is δ_r·w{band}"))),
+                                                  title=f"dY·w: row r is δ_r·w{band}")),
+                   pick=self.pick_row),
             _panel(s.x_pad.shape, (padded, dict(values=s.scatter_row_pad, pad=pad, signed=True,
                                                 title=f"row2im(row {r} alone)", blank_zeros=True,
                                                 highlight=[s.window]))),

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnlib.widgets import _Explorer
+from cnnlib.widgets import GradientFlowExplorer, _Explorer
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,7 +189,7 @@ def open_and_run_all(lab, page, name):
 def explorer(page, readout_start):
     """The widget box (a VBox) of the explorer whose readout starts with ``readout_start``,
     as an element handle (it stays the same element when the readout text changes)."""
-    box = page.locator(".widget-vbox", has=page.locator(".widget-html-content",
+    box = page.locator(".widget-vbox", has=page.locator(".explorer-readout .widget-html-content",
                                                         has_text=readout_start)).first
     box.scroll_into_view_if_needed()
     return box.element_handle()
@@ -198,7 +198,7 @@ def explorer(page, readout_start):
 def shown(box):
     """(image src, readout text) of an explorer box."""
     return (box.query_selector("img.widget-image").get_attribute("src"),
-            box.query_selector(".widget-html-content").inner_text())
+            box.query_selector(".explorer-readout .widget-html-content").inner_text())
 
 
 def slider(box, label):
@@ -217,7 +217,7 @@ def move_slider(page, box, label, key="ArrowRight"):
     page.wait_for_function(
         """([el, src, text]) => {
             const img = el.querySelector('img.widget-image');
-            const html = el.querySelector('.widget-html-content');
+            const html = el.querySelector('.explorer-readout .widget-html-content');
             return img && img.src !== src && html && html.innerText !== text;
         }""", arg=[box, before[0], before[1]], timeout=15_000)
     return before, shown(box)
@@ -257,6 +257,31 @@ def test_course_notebook_gradient_flow_slider(lab, page):
         name = view.split(",")[0].replace(" ", "_")
         box.screenshot(path=str(OUTPUT / f"browser_gradient_flow_{name}.png"))
     assert "∂E/∂x[3, 3] = " in after[1]  # the pixel (2, 3) moved down by one row
+    # clicks (ipyevents): a pixel of dX in this view, then a delta in the pixel view
+    click_cell(page, box, "full", panel=2, cell=(1, 5))
+    page.wait_for_function("el => el.querySelector('.explorer-readout .widget-html-content').innerText"
+                           ".includes('∂E/∂x[1, 5] = ')", arg=box)
+    box.query_selector("button:text-is('one input pixel')").click()
+    page.wait_for_function("el => el.querySelector('.explorer-readout .widget-html-content').innerText"
+                           ".startsWith('∂E/∂x[1, 5] = ')", arg=box)
+    click_cell(page, box, "pixel", panel=2, cell=(2, 0))
+    page.wait_for_function("el => el.querySelector('.explorer-readout .widget-html-content').innerText"
+                           ".startsWith('Output (2, 0) read the window')", arg=box)
+    assert box.query_selector("button.mod-active").inner_text().strip() == "one output"
+    box.screenshot(path=str(OUTPUT / "browser_gradient_flow_clicked.png"))
+
+
+def click_cell(page, box, view, panel, cell):
+    """Click the centre of ``cell`` (row, col) of picture ``panel`` of the gradient-flow
+    explorer in ``view``, default geometry; where it lies comes from the same explorer built
+    here (the picture's layout depends on the view and geometry only)."""
+    local = GradientFlowExplorer()
+    local.view.value = view
+    left, top, cell_w, cell_h, _, pick = local.hits[panel]
+    assert pick is not None, f"panel {panel} of the {view} view takes no clicks"
+    x, y = left + (cell[1] + 0.5) * cell_w, top + (cell[0] + 0.5) * cell_h
+    assert local.cell_at(x, y) == (panel, *cell)
+    box.query_selector("img.widget-image").click(position={"x": x, "y": y})
 
 
 ALL_EXPLORERS = [

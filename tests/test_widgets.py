@@ -408,3 +408,112 @@ def test_blitted_outlines_look_like_plot_grid_outlines():
     b = np.asarray(PIL.Image.open(io.BytesIO(fresh.image.value)).convert("RGB"), dtype=int)
     assert a.shape == b.shape
     assert np.mean(np.abs(a - b) > 40) < 0.002  # the same picture, up to antialiasing
+
+
+# ------------------------------------------------------------------ clicks
+
+def _click(ex, panel, row, col):
+    """Click the centre of cell (row, col) of picture ``panel``, as the browser would."""
+    left, top, cell_w, cell_h, _, _ = ex.hits[panel]
+    return ex.click(left + (col + 0.5) * cell_w, top + (row + 0.5) * cell_h)
+
+
+def test_hits_tile_the_picture_where_the_grids_are():
+    """Every cell centre of every panel maps back to that cell; the gaps hit nothing."""
+    ex = W.GradientFlowExplorer()
+    for stride, pad, view in [(2, 0, "output"), (1, 2, "pixel"), (3, 1, "full")]:
+        with ex.hold():
+            ex.stride.value, ex.pad.value, ex.view.value = stride, pad, view
+        height, width = plt.imread(__import__("io").BytesIO(ex.image.value)).shape[:2]
+        assert len(ex.hits) == len(ex.panels)
+        for index, (left, top, cell_w, cell_h, (rows, cols), _) in enumerate(ex.hits):
+            assert ex.panels[index][0] == (rows, cols)
+            assert 0 <= left and left + cols * cell_w <= width + 1
+            assert 0 <= top and top + rows * cell_h <= height + 1
+            for r, c in [(0, 0), (rows - 1, cols - 1), (rows // 2, 0)]:
+                assert ex.cell_at(left + (c + 0.5) * cell_w, top + (r + 0.5) * cell_h) == (index, r, c)
+            assert ex.cell_at(left - 0.3 * cell_w, top + 0.5 * cell_h) is None  # the labels
+        assert ex.cell_at(1, 1) is None
+
+
+def test_gradient_flow_clicks():
+    ex = W.GradientFlowExplorer()
+    assert _click(ex, 2, 1, 2) == (2, 1, 2)                  # a delta: that output
+    assert ex.view.value == "output" and ex.state.out_pos == (1, 2)
+    assert _click(ex, 1, 0, 0) is None                       # the kernel takes no clicks
+    _click(ex, 0, 4, 5)                                      # a pixel of x: the pixel view
+    assert ex.view.value == "pixel" and ex.state.pixel == (4, 5)
+    _click(ex, 3, 0, 6)                                      # a pixel of dX
+    assert ex.state.pixel == (0, 6)
+    _click(ex, 2, 2, 0)                                      # a delta: back to that output
+    assert ex.view.value == "output" and ex.state.out_pos == (2, 0)
+    ex.pad.value = 1
+    before = ex.state
+    _click(ex, 0, 0, 3)                                      # the padding is no pixel
+    assert ex.state is before and ex.view.value == "output"
+    _click(ex, 0, 1, 3)                                      # padded row 1 = pixel row 0
+    assert ex.state.pixel == (0, 2)
+    ex.view.value = "steps"
+    _click(ex, 0, 1, 0)                                      # steps: add up to that output
+    assert ex.step.value == 1 * ex.state.dout.shape[1] + 0 + 1 and ex.state.current == (1, 0)
+    ex.view.value = "full"
+    _click(ex, 2, 3, 4)
+    assert ex.view.value == "full" and ex.state.pixel == (2, 3)
+
+
+def test_conv_arithmetic_click_picks_the_window():
+    ex = W.ConvArithmeticExplorer()
+    _click(ex, 1, 2, 1)
+    assert ex.state.out_pos == (2, 1) and ex.state.window[:2] == (2 * 2, 1 * 2)
+    assert _click(ex, 0, 0, 0) is None                      # the input takes no clicks
+
+
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 1), (2, 3), (4, 2)])
+def test_pooling_click_on_a_cell_picks_its_first_window(size, stride):
+    ex = W.PoolingExplorer()
+    with ex.hold():
+        ex.size.value, ex.stride.value = size, stride
+    h_out = (7 - size) // stride + 1
+    for r, c in itertools.product(range(7), range(7)):
+        holders = [(i, j) for i in range(h_out) for j in range(h_out)
+                   if i * stride <= r < i * stride + size and j * stride <= c < j * stride + size]
+        with ex.hold():
+            ex.out_i.value, ex.out_j.value = h_out - 1, 0    # a window to move away from
+        _click(ex, 3 if (r + c) % 2 else 0, r, c)          # x or dX
+        assert ex.state.out_pos == (holders[0] if holders else (h_out - 1, 0)), (r, c)
+    _click(ex, 2, 0, h_out - 1)                             # a delta
+    assert ex.state.out_pos == (0, h_out - 1)
+    _click(ex, 1, h_out - 1, h_out - 1)                     # an output
+    assert ex.state.out_pos == (h_out - 1, h_out - 1)
+
+
+def test_im2row_click_on_a_row_picks_its_output():
+    ex = W.Im2rowExplorer()
+    with ex.hold():
+        ex.stride.value = 1                                  # 5x5 outputs: 25 rows, 9 shown
+    w_out = ex.state.out.shape[1]
+    _click(ex, 1, 3, 0)                                      # shown rows start at 0
+    assert ex.state.out_pos == divmod(3, w_out) and ex.state.row == 3
+    _click(ex, 1, 8, 2)                                      # the last row shown: row 8
+    assert ex.state.row == 8
+    lo, hi = ex._band(25)                                    # the band follows: rows 4..12
+    assert (lo, hi) == (4, 13)
+    _click(ex, 1, 8, 0)                                      # the last row shown is now 12
+    assert ex.state.row == 12 and ex.state.out_pos == divmod(12, w_out)
+    ex.mode.value = "backward"
+    _click(ex, 0, 4, 4)                                      # a delta
+    assert ex.state.out_pos == (4, 4) and ex.state.row == 24
+    _click(ex, 2, 0, 0)                                      # the scatter picture: no clicks
+    assert ex.state.out_pos == (4, 4)
+
+
+def test_clicks_come_from_ipyevents():
+    """The picture's clicks reach ``click`` through ipyevents' ``dataX``, ``dataY`` (pixels
+    of the picture at its natural size)."""
+    pytest.importorskip("ipyevents")
+    ex = W.GradientFlowExplorer()
+    assert ex.clicks.source is ex.image and ex.clicks.watched_events == ["click"]
+    left, top, cell_w, cell_h, _, _ = ex.hits[2]
+    ex._clicked({"type": "click", "dataX": left + 1.5 * cell_w, "dataY": top + 0.5 * cell_h})
+    assert ex.state.out_pos == (0, 1)
+    assert ex.click_tip in ex.widget.children[3].value    # the tip above the picture
