@@ -356,7 +356,7 @@ def grid_panel(shape, fig=None, cell=0.3, height=None, min_width=0.0, left=0.32,
 # ------------------------------------------- one step of a cross-correlation, the flip (01, 02)
 
 def plot_correlation_step(image, kernel, i, j, stride=1, pad=0, axes=None,
-                          titles=("input", "kernel", "window × kernel", "output")):
+                          titles=("input", "kernel", "window × kernel", "output"), fontsize=None):
     """One step of a (strided, zero-padded) cross-correlation, in four panels.
 
     image  : (H, W) array; kernel : (KH, KW) array; ``stride`` and ``pad`` an int
@@ -371,7 +371,9 @@ def plot_correlation_step(image, kernel, i, j, stride=1, pad=0, axes=None,
 
     The output is computed by ``cnnlib.conv.conv2d_forward`` (bias 0), so the
     picture shows cnnlib's numbers. ``axes``: four axes to draw on (default: a
-    new row from ``grid_figure``). Returns the list of four axes.
+    new row from ``grid_figure``). ``fontsize``: of the numbers in the cells
+    (default: ``plot_grid``'s, 6 pt on grids wider than 8 cells). Returns the
+    list of four axes.
     """
     from .conv import conv2d_forward  # local import: plotting stays importable on its own
     from .correlate import pad2d
@@ -393,11 +395,13 @@ def plot_correlation_step(image, kernel, i, j, stride=1, pad=0, axes=None,
     if axes is None:
         _, axes = grid_figure([x_pad.shape, ker.shape, products.shape, out.shape])
     t_in, t_k, t_p, t_out = titles
-    plot_padded_grid(x_pad, (ph, pw), ax=axes[0], title=t_in, highlight=[(sh * i, sw * j, kh, kw)])
-    plot_grid(ker, ax=axes[1], title=t_k, signed=True)
-    plot_grid(products, ax=axes[2], title=f"{t_p}\nsum = {_format(products.sum(), None)}", signed=True)
+    plot_padded_grid(x_pad, (ph, pw), ax=axes[0], title=t_in, highlight=[(sh * i, sw * j, kh, kw)],
+                     fontsize=fontsize)
+    plot_grid(ker, ax=axes[1], title=t_k, signed=True, fontsize=fontsize)
+    plot_grid(products, ax=axes[2], title=f"{t_p}\nsum = {_format(products.sum(), None)}", signed=True,
+              fontsize=fontsize)
     plot_grid(out, ax=axes[3], title=t_out, signed=bool((out < 0).any()),
-              highlight=[(i, j, 1, 1)])
+              highlight=[(i, j, 1, 1)], fontsize=fontsize)
     return list(axes)
 
 
@@ -476,7 +480,7 @@ def _corner_labels(ax, cells, labels, color=HIGHLIGHT, fontsize=6):
 
 
 def plot_kernel_entry_inputs(image, kernel_shape, entry, stride=1, deltas=None, ax=None, title=None,
-                             **grid_kwargs):
+                             label_fontsize=6, label_color=HIGHLIGHT, **grid_kwargs):
     """Draw an input with the pixels that were multiplied by the kernel entry ``w[m, q]`` outlined.
 
     image        : (H, W) array, one (padded) input channel.
@@ -486,6 +490,8 @@ def plot_kernel_entry_inputs(image, kernel_shape, entry, stride=1, deltas=None, 
 
                        ∂E/∂w[m, q] = Σ_i Σ_j δ[i, j] · x[S·i + m, S·j + q]    (eq. 13 with stride)
 
+    label_fontsize, label_color : size and colour of those delta labels (each
+                   sits on a small white box, readable on dark pixels too).
     Returns the axes.
     """
     a = np.asarray(image, dtype=float)
@@ -505,7 +511,7 @@ def plot_kernel_entry_inputs(image, kernel_shape, entry, stride=1, deltas=None, 
     if deltas is not None:
         cells = [(sh * i + m, sw * j + q) for i in range(h_out) for j in range(w_out)]
         labels = [f"δ{_format(v, None)}" for v in np.asarray(deltas, dtype=float).ravel()]
-        _corner_labels(ax, cells, labels)
+        _corner_labels(ax, cells, labels, color=label_color, fontsize=label_fontsize)
     return ax
 
 
@@ -516,7 +522,7 @@ def plot_pixel_reach(deltas, kernel, pixel, stride=1, pad=0, ax=None, title=None
              in unpadded input coordinates; ``stride``/``pad`` ints.
     Output ``(i, j)`` read pixel ``(a, b)`` through the weight ``w[m, q]`` with
     ``S·i + m = a + P`` and ``S·j + q = b + P``; that weight is written in the
-    corner of the outlined cell, so the picture shows
+    corner of the outlined cell (as "×8": the delta is multiplied by 8), so the picture shows
 
         ∂E/∂x[a, b] = Σ over outlined (i, j) of δ[i, j] · w[a + P - S·i, b + P - S·j]   (eq. 16-20)
 
@@ -534,7 +540,8 @@ def plot_pixel_reach(deltas, kernel, pixel, stride=1, pad=0, ax=None, title=None
             m, q = a + pad - stride * i, b + pad - stride * j
             if 0 <= m < kh and 0 <= q < kw:
                 cells.append((i, j))
-                labels.append(f"w{_format(k[m, q], None)}")
+                v = _format(k[m, q], None)
+                labels.append(f"×({v})" if k[m, q] < 0 else f"×{v}")  # "times the weight"
     mask = np.zeros(d.shape, dtype=bool)
     for r, c in cells:
         mask[r, c] = True
@@ -576,11 +583,12 @@ def plot_full_correlation(deltas, kernel, pixel, ax=None, title=None, **grid_kwa
 
 
 def plot_jacobian(jac, ax=None, title=None, annotate=None, row_label="output entry",
-                  col_label="parameter", fmt=None):
+                  col_label="parameter", fmt=None, fontsize=None):
     """Draw a Jacobian matrix ``J[r, p] = ∂out_r/∂θ_p`` as a heat map (diverging colours if signed).
 
     jac      : (R, P) array. ``annotate`` writes the values (default: when R, P <= 12).
-    Zero entries stay white, so the sparsity pattern is visible. Returns the axes.
+    Zero entries stay white, so the sparsity pattern is visible. ``fontsize``: of the
+    written values (default: ``plot_grid``'s). Returns the axes.
     """
     a = np.asarray(jac, dtype=float)
     if a.ndim != 2:
@@ -591,7 +599,7 @@ def plot_jacobian(jac, ax=None, title=None, annotate=None, row_label="output ent
     if ax is None:
         cell = 0.32 if annotate else min(0.32, 8.5 / max(p, 1))
         _, ax = plt.subplots(figsize=(min(9, max(2.0, p * cell + 1.0)), min(3.5, max(1.8, r * cell + 0.8))))
-    ax = plot_grid(a, ax=ax, title=title, annotate=annotate, fmt=fmt,
+    ax = plot_grid(a, ax=ax, title=title, annotate=annotate, fmt=fmt, fontsize=fontsize,
                    signed=bool((a < 0).any()) or None, gridlines=max(r, p) <= 30, labels=False)
     # real ticks here (not plot_grid's plain-text labels): the axis labels below sit under them
     step_r, step_p = (1, 1) if annotate else (max(1, r // 10), max(1, p // 12))
@@ -606,7 +614,7 @@ def plot_jacobian(jac, ax=None, title=None, annotate=None, row_label="output ent
 
 # ------------------------------------------- im2row and timings (notebook 06)
 
-def plot_im2row(x, kernel_size, stride=1, pad=0, row=0, axes=None, fmt=None):
+def plot_im2row(x, kernel_size, stride=1, pad=0, row=0, axes=None, fmt=None, col_labels="cmq"):
     """One image, its im2row matrix, and which window became row ``row``.
 
     x           : (C, H, W), one image (``x[n]`` of a batch).
@@ -616,6 +624,10 @@ def plot_im2row(x, kernel_size, stride=1, pad=0, row=0, axes=None, fmt=None):
                   columns are grouped by channel, then kernel row, then kernel column).
     axes        : ``C + 1`` axes (channels, then the matrix); default: a new figure with the
                   channels in a top row and the matrix below.
+    col_labels  : how the matrix's columns are labelled: ``"cmq"`` (default) writes
+                  "c,m,q" under each column, small and rotated; ``"grouped"`` writes
+                  "m,q" under each column and "channel c" once under each channel's
+                  block of ``KH*KW`` columns, larger and horizontal.
     Returns the list of axes.
     """
     from .correlate import pad2d  # local imports: plotting stays importable on its own
@@ -631,6 +643,8 @@ def plot_im2row(x, kernel_size, stride=1, pad=0, row=0, axes=None, fmt=None):
     w_out = (a.shape[2] + 2 * pw - kw) // sw + 1
     if not 0 <= row < n_rows:
         raise ValueError(f"row: expected 0 <= row < {n_rows} (H_out*W_out), got {row}")
+    if col_labels not in ("cmq", "grouped"):
+        raise ValueError(f"col_labels: expected 'cmq' or 'grouped', got {col_labels!r}")
     c = a.shape[0]
     if axes is None:
         cell = min(0.3, 8.6 / max(rows.shape[1], 1))
@@ -650,12 +664,20 @@ def plot_im2row(x, kernel_size, stride=1, pad=0, row=0, axes=None, fmt=None):
     ax = plot_grid(rows, ax=axes[c], highlight=[(row, 0, 1, rows.shape[1])], fmt=fmt, signed=False,
                    fontsize=7, labels=False,
                    title=f"im2row(x): row {row} = window ({i}, {j}), "
-                         "columns (channel, kernel row, kernel column)")
+                         + ("columns (channel, kernel row, kernel column)" if col_labels == "cmq"
+                            else "columns: channel c, then kernel entry m,q"))
     for k in range(1, c):
         ax.axvline(k * kh * kw - 0.5, color="black", linewidth=1.5)
     ax.set_xticks(np.arange(rows.shape[1]))
-    ax.set_xticklabels([f"{k // (kh * kw)},{(k // kw) % kh},{k % kw}" for k in range(rows.shape[1])],
-                       fontsize=5, rotation=90)
+    if col_labels == "grouped":
+        ax.set_xticklabels([f"{(k // kw) % kh},{k % kw}" for k in range(rows.shape[1])], fontsize=7)
+        for k in range(c):  # one label per channel block, under the "m,q" labels
+            ax.annotate(f"channel {k}", xy=((k + 0.5) * kh * kw - 0.5, 0),
+                        xycoords=("data", "axes fraction"), xytext=(0, -20),
+                        textcoords="offset points", ha="center", va="top", fontsize=8)
+    else:
+        ax.set_xticklabels([f"{k // (kh * kw)},{(k // kw) % kh},{k % kw}" for k in range(rows.shape[1])],
+                           fontsize=5, rotation=90)
     ax.set_yticks(np.arange(n_rows))
     ax.set_yticklabels([str(v) for v in range(n_rows)], fontsize=7)
     return list(axes)

@@ -750,7 +750,7 @@ class GradientFlowExplorer(_Explorer):
             f"dX = full cross-correlation of the dilated deltas with rot180(w), i.e. a 'full "
             f"convolution' with w{', then cropped by P' if pad else ''}. The same as the "
             f"scatter-add: <b>{'yes' if same else 'NO'}</b>.{note} The window times "
-            f"rot180(w) gives the sum below (rot180(w)[m,n] = w[{k - 1}-m,{k - 1}-n]).<br>"
+            f"rot180(w) gives the sum below (rot180(w)[m,q] = w[{k - 1}-m,{k - 1}-q]).<br>"
             + _terms_text(s))
         return [
             _panel(s.dilated_padded.shape,

@@ -208,7 +208,9 @@ def test_pixel_reach_outlines_the_outputs_that_read_a_pixel():
     ax = plot_pixel_reach(np.ones((3, 3)), w, (2, 2), stride=2)
     # pixel (2, 2) is read by outputs (0,0) via w[2,2], (0,1) via w[2,0], (1,0) via w[0,2], (1,1) via w[0,0]
     assert _outlines(ax) == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
-    assert [t for t in _texts(ax) if t.startswith("w")] == ["w8", "w6", "w2", "w0"]
+    assert [t for t in _texts(ax) if t.startswith("×")] == ["×8", "×6", "×2", "×0"]
+    ax = plot_pixel_reach(np.ones((3, 3)), -w, (2, 2), stride=2)
+    assert [t for t in _texts(ax) if t.startswith("×")] == ["×(-8)", "×(-6)", "×(-2)", "×0"]
     ax = plot_pixel_reach(np.ones((3, 3)), w, (0, 0), stride=1, pad=1)   # padded: (1,1) read via w[1,1] etc.
     assert _outlines(ax) == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
     with pytest.raises(ValueError, match="2-D"):
@@ -305,6 +307,19 @@ def test_im2row_padding_uses_given_axes_and_rejects_bad_input():
         plot_im2row(x, 3, pad=1, row=16)
     with pytest.raises(ValueError, match="axes"):
         plot_im2row(x, 3, axes=[given[0]])
+
+
+def test_im2row_grouped_column_labels_name_m_q_and_each_channel_once():
+    from cnnlib.plotting import plot_im2row
+    x = teaching_example(channels=3).x[0]                 # (3, 7, 7)
+    ax = plot_im2row(x, 3, stride=2, row=5, col_labels="grouped")[3]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(ticks) == 27
+    assert (ticks[0], ticks[5], ticks[13], ticks[26]) == ("0,0", "1,2", "1,1", "2,2")  # m,q
+    assert [t.get_text() for t in ax.texts if t.get_text().startswith("channel")] == \
+        ["channel 0", "channel 1", "channel 2"]
+    with pytest.raises(ValueError, match="col_labels"):
+        plot_im2row(x, 3, col_labels="mq")
 
 
 def test_timings_one_bar_per_timed_row_and_skipped_ones_named():
@@ -481,3 +496,26 @@ def test_plot_grid_blank_zeros_writes_only_nonzero_values():
     a = np.array([[0.0, 2.0], [-1.0, 0.0]])
     assert _texts(plot_grid(a, blank_zeros=True)) == ["2", "-1"]
     assert _texts(plot_grid(a)) == ["0", "2", "-1", "0"]
+
+
+def test_optional_font_sizes_reach_the_cell_numbers_and_labels():
+    from matplotlib.colors import to_rgba
+    from cnnlib.plotting import plot_jacobian, plot_kernel_entry_inputs
+
+    def sizes(ax, prefix=""):
+        return {t.get_fontsize() for t in ax.texts
+                if t.get_label() != INDEX_LABEL and t.get_text().startswith(prefix)}
+
+    image, kernel = np.arange(49.0).reshape(7, 7), np.ones((3, 3))
+    assert sizes(plot_correlation_step(image, kernel, 0, 0, pad=1)[0]) == {6}   # default: 9 wide
+    axes = plot_correlation_step(image, kernel, 0, 0, pad=1, fontsize=8)
+    assert all(sizes(ax) == {8} for ax in axes)
+    ex = teaching_example()
+    ax = plot_kernel_entry_inputs(ex.x[0, 0], (3, 3), (0, 0), 2, deltas=ex.dout[0, 0])
+    assert sizes(ax, "δ") == {6}                                                 # default unchanged
+    ax = plot_kernel_entry_inputs(ex.x[0, 0], (3, 3), (0, 0), 2, deltas=ex.dout[0, 0],
+                                  label_fontsize=8, label_color="black")
+    labels = [t for t in ax.texts if t.get_text().startswith("δ")]
+    assert len(labels) == 9 and sizes(ax, "δ") == {8}
+    assert all(to_rgba(t.get_color()) == to_rgba("black") for t in labels)
+    assert sizes(plot_jacobian(np.eye(9))) == {6} and sizes(plot_jacobian(np.eye(9), fontsize=8)) == {8}
