@@ -389,8 +389,9 @@ def check_conv_relu_pool_dw(answer, x, w, b, delta_p, size=2):
         (cross_correlate2d(x, routed[0, 0]),
          "the ReLU mask was forgotten: after routing, keep the delta only where z > 0."),
         (cross_correlate2d(x, relu_backward(all_ties, relu_cache)[0, 0]),
-         "the delta went to every tied maximum; exactly one unit per window wins "
-         "(the first maximum in row-major order)."),
+         "the delta went to every tied maximum: a window with k tied maxima then hands "
+         "out k·δ, but its shares must add up to δ. Here, as in cnnlib, all of δ goes to "
+         "one winner by convention: the first maximum in row-major order."),
         (cross_correlate2d(x, relu_backward(spread, relu_cache)[0, 0]),
          "the delta was spread over the window as in average pooling; max pooling "
          "sends all of it to the winning unit."),
