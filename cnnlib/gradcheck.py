@@ -48,9 +48,11 @@ def rel_error(a, b):
     """Relative error ``‖a - b‖ / (‖a‖ + ‖b‖)`` (0 when both are 0).
 
     Norm-based, so one near-zero entry cannot blow it up. Shapes must match:
-    a mismatch raises ``ValueError`` instead of broadcasting.
+    a mismatch raises ``ValueError`` instead of broadcasting. Complex arrays
+    (Fourier transforms) are compared as complex numbers, imaginary parts included.
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    kind = np.complex128 if np.iscomplexobj(a) or np.iscomplexobj(b) else np.float64
+    a, b = np.asarray(a, dtype=kind), np.asarray(b, dtype=kind)
     if a.shape != b.shape:
         raise ValueError(f"rel_error: shapes differ: {a.shape} vs {b.shape}")
     scale = np.linalg.norm(a) + np.linalg.norm(b)

@@ -74,3 +74,12 @@ def test_a_wrong_backward_is_caught():
 def test_non_finite_x_is_rejected():
     with pytest.raises(ValueError, match=r"numerical_gradient: expected finite values in x, got NaN or infinity"):
         numerical_gradient(lambda z: float(z.sum()), np.array([1.0, np.nan]))
+
+
+def test_complex_arrays_are_compared_with_their_imaginary_parts():
+    """A Fourier-domain check must not silently drop the imaginary part."""
+    a = np.array([1 + 2j, 3 - 1j])
+    assert check_close("same", a, a.copy(), tol=1e-15) == 0.0
+    with pytest.raises(AssertionError, match="relative error"):
+        check_close("imaginary parts differ", a, a.real + 0j, tol=1e-3)
+    assert rel_error(a, np.conj(a)) > 0.5

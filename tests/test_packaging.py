@@ -1,6 +1,7 @@
 """Packaging and commands: pyproject.toml and environment.yml agree, the two commands
 exist and are the ones the README shows and CI runs, and importing cnnlib changes no
 global state."""
+import json
 import os
 import re
 import shutil
@@ -184,3 +185,23 @@ def test_importing_any_cnnlib_module_changes_no_global_numpy_state():
     import pkgutil
     names = sorted(f"cnnlib.{m.name}" for m in pkgutil.iter_modules(cnnlib.__path__))
     _probe(["cnnlib"] + [n for n in names if n not in CORE])
+
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_notebooks_are_executed_in_order_and_clean(path):
+    """What nbval compares against: run top to bottom in one kernel, no error, no warning
+    printed to stderr (it would name this machine's paths and fail elsewhere), small."""
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), f"{path.name}: execution counts {counts}"
+    for k, cell in enumerate(code, start=1):
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"{path.name}, code cell {k}: an error output"
+            assert out.get("name") != "stderr", (f"{path.name}, code cell {k}: stderr output "
+                                                 f"{''.join(out['text'])[:200]!r}")
+    assert str(ROOT) not in path.read_text(), f"{path.name}: holds a path of this checkout"
+    assert path.stat().st_size < 1_000_000, f"{path.name}: {path.stat().st_size} bytes"
