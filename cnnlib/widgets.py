@@ -411,7 +411,7 @@ def gradient_flow_layer(channels=1, seed=0, kernel_size=3, stride=2, pad=0):
 class Term:
     """One term ``δ[i, j] · w[c, m, n]`` of the sum that makes dE/dx at one pixel."""
     out_pos: tuple      # (i, j), the output whose window read the pixel
-    kernel_pos: tuple   # (m, n), the kernel entry that multiplied it
+    kernel_pos: tuple   # (m, q), the kernel entry that multiplied it
     delta: float
     weight: float
 
@@ -1162,7 +1162,7 @@ class Im2rowExplorer(_Explorer):
             self.readout.value = (
                 f"Output ({i}, {j}) is row r = i·W_out + j = {i}·{s.out.shape[1]} + {j} = "
                 f"<b>{r}</b>"
-                f" of im2row(x): its window read row by row (column m·{k} + n holds entry (m, n))."
+                f" of im2row(x): its window read row by row (column m·{k} + q holds entry (m, q))."
                 f" out[{i},{j}] = row {r} · w = {_plain(s.out[i, j])}.")
             return [
                 _panel(s.x_pad.shape, (padded, dict(values=s.x_pad, pad=pad, title="input x",
