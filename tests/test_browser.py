@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from cnnlib import widgets as W
 from cnnlib.widgets import GradientFlowExplorer, _Explorer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -285,14 +286,44 @@ def click_cell(page, box, view, panel, cell):
 
 
 ALL_EXPLORERS = [
-    # (code, its readout starts with, slider to move, the readout then starts with)
+    # (code, its readout starts with, slider to move, the readout then starts with,
+    #  (the same explorer built here, with that slider moved; panel and cell to click;
+    #   the readout then starts with, or None where the readout does not depend on it))
     ("gradient_flow_explorer(channels=3)", "Output (0, 0) read the window rows 0..2", "padding P",
-     "Output (0, 0) read the window rows -1..1"),
+     "Output (0, 0) read the window rows -1..1",
+     (lambda: _moved(W.GradientFlowExplorer(channels=3), pad=1), 2, (1, 2),
+      "Output (1, 2) read the window")),
     ("conv_arithmetic_explorer()", "H_out = ⌊(H + 2P − K) / S⌋ + 1 = ⌊(7 +", "input H",
-     "H_out = ⌊(H + 2P − K) / S⌋ + 1 = ⌊(8 +"),
-    ("pooling_explorer()", "Window (0, 0): its maximum", "output col j", "Window (0, 1)"),
-    ("im2row_explorer()", "Output (0, 0) is row r", "output row i", "Output (1, 0) is row r"),
+     "H_out = ⌊(H + 2P − K) / S⌋ + 1 = ⌊(8 +",
+     (lambda: _moved(W.ConvArithmeticExplorer(), size=8), 1, (1, 1), None)),
+    ("pooling_explorer()", "Window (0, 0): its maximum", "output col j", "Window (0, 1)",
+     (lambda: _moved(W.PoolingExplorer(), out_j=1), 1, (2, 0), "Window (2, 0)")),
+    ("im2row_explorer()", "Output (0, 0) is row r", "output row i", "Output (1, 0) is row r",
+     (lambda: _moved(W.Im2rowExplorer(), out_i=1), 1, (4, 0), "Output (1, 1) is row r")),
 ]
+
+
+def _moved(explorer, **values):
+    with explorer.hold():
+        for name, value in values.items():
+            getattr(explorer, name).value = value
+    return explorer
+
+
+def click_and_wait(page, box, local, panel, cell, then):
+    """Click ``cell`` of picture ``panel`` where ``local`` (the same explorer in the same state,
+    built here) draws it; wait for a new picture (and readout ``then``)."""
+    left, top, cell_w, cell_h, _, pick = local.hits[panel]
+    assert pick is not None
+    before = shown(box)
+    box.query_selector("img.widget-image").click(
+        position={"x": left + (cell[1] + 0.5) * cell_w, "y": top + (cell[0] + 0.5) * cell_h})
+    page.wait_for_function("([el, src]) => el.querySelector('img.widget-image').src !== src",
+                           arg=[box, before[0]], timeout=15_000)
+    if then is not None:
+        page.wait_for_function("([el, then]) => el.querySelector('.explorer-readout "
+                               ".widget-html-content').innerText.startsWith(then)",
+                               arg=[box, then], timeout=15_000)
 
 
 def test_all_four_explorers(lab, page):
@@ -309,10 +340,12 @@ def test_all_four_explorers(lab, page):
     nbformat.write(nb, str(lab.notebooks / "explorers.ipynb"))
     open_and_run_all(lab, page, "explorers.ipynb")
     OUTPUT.mkdir(exist_ok=True)
-    for code, start, label, then in ALL_EXPLORERS:
+    for code, start, label, then, (make_local, panel, cell, clicked) in ALL_EXPLORERS:
         name = code.split("(")[0]
         box = explorer(page, start)
         box.screenshot(path=str(OUTPUT / f"browser_{name}.png"))
         _, after = move_slider(page, box, label)
         assert after[1].startswith(then), after[1]
         box.screenshot(path=str(OUTPUT / f"browser_{name}_moved.png"))
+        click_and_wait(page, box, make_local(), panel, cell, clicked)
+        box.screenshot(path=str(OUTPUT / f"browser_{name}_clicked.png"))
