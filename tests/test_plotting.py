@@ -519,3 +519,28 @@ def test_optional_font_sizes_reach_the_cell_numbers_and_labels():
     assert len(labels) == 9 and sizes(ax, "δ") == {8}
     assert all(to_rgba(t.get_color()) == to_rgba("black") for t in labels)
     assert sizes(plot_jacobian(np.eye(9))) == {6} and sizes(plot_jacobian(np.eye(9), fontsize=8)) == {8}
+
+
+def test_fast_numbers_draw_the_same_picture():
+    """``fast_numbers`` (the explorers) pastes cached stamps of the same glyphs: the picture
+    matches the one drawn with a Text per number, and the numbers are all there."""
+    from cnnlib.plotting import TextStamps
+    a = np.arange(-40, 81).reshape(11, 11) / 4.0        # signed, integers and fractions
+    pictures = []
+    for fast in (False, True):
+        fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
+        plot_padded_grid(a, 2, ax=ax, fast_numbers=fast, highlight=[(1, 1, 3, 3)],
+                         mark=np.eye(11, dtype=bool))
+        fig.canvas.draw()
+        pictures.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int))
+        if fast:
+            stamps = [s for s in ax.artists if isinstance(s, TextStamps)]
+            cells = [s for s in stamps if s.get_label() != INDEX_LABEL]
+            assert len(cells) == 1 and cells[0].texts()[:3] == ["-10", "-9.75", "-9.5"]
+            assert len(cells[0].texts()) == 121 and _texts(ax) == []
+            assert [s.texts() for s in stamps if s.get_label() == INDEX_LABEL] == \
+                [[str(v) for v in range(-2, 9)]] * 2
+        plt.close(fig)
+    slow, fast = pictures
+    differ = np.abs(slow - fast).max(axis=2)
+    assert (differ > 0).mean() < 0.02 and (differ > 96).sum() == 0, (differ > 0).sum()
