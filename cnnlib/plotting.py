@@ -551,6 +551,12 @@ def plot_conv_windows(x_shape, kernel_size, stride=1, pad=0, ax=None, title=None
 
 # ------------------------------------- notebooks 03-04: kernel and input gradient pictures
 
+def _times(v):
+    """'×2', '×(-1)': the label of a cell whose number is multiplied by the weight ``v``."""
+    text = _format(v, None)
+    return f"×({text})" if v < 0 else f"×{text}"
+
+
 def _corner_labels(ax, cells, labels, color=HIGHLIGHT, fontsize=6):
     """Write a small label in the lower-right corner of each ``(row, col)`` cell."""
     for (r, c), text in zip(cells, labels):
@@ -621,8 +627,7 @@ def plot_pixel_reach(deltas, kernel, pixel, stride=1, pad=0, ax=None, title=None
             m, q = a + pad - stride * i, b + pad - stride * j
             if 0 <= m < kh and 0 <= q < kw:
                 cells.append((i, j))
-                v = _format(k[m, q], None)
-                labels.append(f"×({v})" if k[m, q] < 0 else f"×{v}")  # "times the weight"
+                labels.append(_times(k[m, q]))
     mask = np.zeros(d.shape, dtype=bool)
     for r, c in cells:
         mask[r, c] = True
@@ -631,7 +636,8 @@ def plot_pixel_reach(deltas, kernel, pixel, stride=1, pad=0, ax=None, title=None
     return ax
 
 
-def plot_full_correlation(deltas, kernel, pixel, ax=None, title=None, **grid_kwargs):
+def plot_full_correlation(deltas, kernel, pixel, ax=None, title=None, label_fontsize=6,
+                          **grid_kwargs):
     """Draw one step of the full cross-correlation ``δ ⋆ rot180(w)`` that gives ``∂E/∂x[a, b]``.
 
     deltas : (H_d, W_d) array (already dilated for a stride > 1); ``kernel`` the
@@ -639,7 +645,7 @@ def plot_full_correlation(deltas, kernel, pixel, ax=None, title=None, **grid_kwa
              of the full result (the input pixel, before any cropping of padding).
     The deltas are drawn zero-padded by ``KH-1``, ``KW-1`` (dashed frame: the real
     deltas), the window of ``(a, b)`` is outlined and each of its cells carries
-    the rotated-kernel entry it is multiplied with:
+    the rotated-kernel entry it is multiplied with (``label_fontsize`` points):
 
         ∂E/∂x[a, b] = Σ_m Σ_q δ_pad[a + m, b + q] · rot180(w)[m, q]
 
@@ -659,7 +665,8 @@ def plot_full_correlation(deltas, kernel, pixel, ax=None, title=None, **grid_kwa
                           highlight=[(a, b, kh, kw)], **grid_kwargs)
     rotated = k[::-1, ::-1]
     cells = [(a + m, b + q) for m in range(kh) for q in range(kw)]
-    _corner_labels(ax, cells, [f"×{_format(v, None)}" for v in rotated.ravel()], color="tab:purple")
+    _corner_labels(ax, cells, [_times(v) for v in rotated.ravel()], color="tab:purple",
+                   fontsize=label_fontsize)
     return ax
 
 

@@ -224,6 +224,10 @@ def test_full_correlation_draws_padded_deltas_window_and_rotated_weights():
     ax = plot_full_correlation(d, w, (1, 2))
     assert (1, 2, 2, 2) in _outlines(ax)
     assert [t for t in _texts(ax) if t.startswith("×")] == ["×4", "×3", "×2", "×1"]   # rot180(w), row-major
+    ax = plot_full_correlation(d, -w, (1, 2), label_fontsize=9)
+    labels = [t for t in ax.texts if t.get_text().startswith("×")]
+    assert [t.get_text() for t in labels] == ["×(-4)", "×(-3)", "×(-2)", "×(-1)"]
+    assert {t.get_fontsize() for t in labels} == {9}
     assert _index_labels(ax)[0][0] == "-1"                                         # padded by KW - 1 = 1
     with pytest.raises(ValueError, match="pixel"):
         plot_full_correlation(d, w, (3, 0))
