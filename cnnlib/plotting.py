@@ -89,8 +89,10 @@ class TextStamps(Artist):
     grid of the gradient-flow explorer holds up to 121 numbers plus its row and
     column numbers. Here each distinct (text, size, colour, alignment) is
     rendered once, by matplotlib's own text renderer on a small transparent
-    canvas, and kept (``STAMPS``); drawing then only pastes the stamps: the same
-    glyphs (placed to the nearest pixel), several times faster.
+    canvas, and kept (``STAMPS``, a few hundred small arrays at most in the
+    explorers; the key holds no font family, so a stamp made before an rcParams
+    font change keeps the old font); drawing then only pastes the stamps: the
+    same glyphs (placed to the nearest pixel), several times faster.
     """
     STAMPS = {}    # (text, fontsize, color, ha, va, dpi) -> (RGBA stamp, anchor pixel (x, y))
 
@@ -158,14 +160,14 @@ def plot_grid(values, ax=None, title=None, signed=None, cmap=None, annotate=True
                 delta adds to dX: the nonzero window stands out, and fewer texts
                 draw faster).
     gridlines : thin lines between the cells.
-    fast_numbers : write the numbers (and the row and column numbers) with
-                ``TextStamps`` artists instead of a ``Text`` each (the explorers:
-                the same picture, drawn several times faster; the numbers are then
-                not in ``ax.texts``).
     labels    : write the row and column numbers under and left of the grid
                 where tick labels go (as plain texts labelled ``INDEX_LABEL``,
                 not ticks: faster); ``False`` leaves the axes without ticks or
                 numbers, for a caller that sets ticks of its own.
+    fast_numbers : write the numbers (and the row and column numbers) with
+                ``TextStamps`` artists instead of a ``Text`` each (the explorers:
+                the same picture, drawn several times faster; the numbers are then
+                not in ``ax.texts``).
     Returns the axes.
     """
     a = np.asarray(values, dtype=float)
@@ -206,13 +208,13 @@ def plot_grid(values, ax=None, title=None, signed=None, cmap=None, annotate=True
         # texts are not clipped, but ax.text would make each one a clip box from the axes
         # patch; one shared clip path given instead halves the time to build the texts
         clip = TransformedPatchPath(ax.patch)
-        items = [(i, j, _format(a[i, j], fmt), "black" if light[i, j] else "white")
-                 for i in range(h) for j in range(w) if not (blank_zeros and a[i, j] == 0)]
-        if fast_numbers:
-            ax.add_artist(TextStamps([(j, i, text, color) for i, j, text, color in items], size))
+        numbers = [(j, i, _format(a[i, j], fmt), "black" if light[i, j] else "white")
+                   for i in range(h) for j in range(w) if not (blank_zeros and a[i, j] == 0)]
+        if fast_numbers:  # (x, y) = (column, row), data coordinates
+            ax.add_artist(TextStamps(numbers, size))
         else:
-            for i, j, text, color in items:
-                ax.text(j, i, text, ha="center", va="center", fontsize=size, color=color,
+            for x, y, text, color in numbers:
+                ax.text(x, y, text, ha="center", va="center", fontsize=size, color=color,
                         clip_path=clip)
     if highlight is not None:
         hl = np.asarray(highlight)
@@ -297,8 +299,8 @@ FRAME = "0.15"             # the dashed frame around the real image inside its p
 
 def _empty_axes(ax):
     """Remove what the plotting functions drew on ``ax`` (images, texts, patches, lines,
-    collections, title, axis labels) and give it back its autoscaling: cheaper than
-    ``Axes.clear`` or a new axes."""
+    collections, other artists such as ``TextStamps``, title, axis labels) and give it
+    back its autoscaling: cheaper than ``Axes.clear`` or a new axes."""
     for artist in [*ax.images, *ax.texts, *ax.patches, *ax.lines, *ax.collections,
                    *ax.artists]:
         artist.remove()
@@ -411,8 +413,8 @@ def grid_panel(shape, fig=None, cell=0.3, height=None, min_width=0.0, left=0.32,
              height put side by side line up at the top.
     min_width : figure width at least this (e.g. room for a long title).
     fig    : a ``matplotlib.figure.Figure`` to reuse; if it holds the one axes a
-             previous ``grid_panel`` call put there, that axes is emptied of its
-             images, texts, patches, lines and collections, moved and kept
+             previous ``grid_panel`` call put there, that axes is emptied of what
+             was drawn on it (``_empty_axes``), moved and kept
              (whatever the new shape): much faster than clearing or making an axes.
     Returns ``(fig, ax)``. The explorers draw each panel this way and put the
     pictures side by side.

@@ -5,6 +5,7 @@ Each explorer is driven the way a learner drives it (setting its controls'
 loop (naive) backward functions, a direct loop over outputs written here, or
 brute-force window membership. Rendering runs on the Agg backend.
 """
+import io
 import itertools
 
 import matplotlib
@@ -401,7 +402,6 @@ def test_blitted_outlines_look_like_plot_grid_outlines():
     fresh = W.GradientFlowExplorer()
     fresh._cache.clear()
     fresh.out_j.value = 1
-    import io
 
     import PIL.Image
     a = np.asarray(PIL.Image.open(io.BytesIO(blitted)).convert("RGB"), dtype=int)
@@ -424,7 +424,7 @@ def test_hits_tile_the_picture_where_the_grids_are():
     for stride, pad, view in [(2, 0, "output"), (1, 2, "pixel"), (3, 1, "full")]:
         with ex.hold():
             ex.stride.value, ex.pad.value, ex.view.value = stride, pad, view
-        height, width = plt.imread(__import__("io").BytesIO(ex.image.value)).shape[:2]
+        height, width = plt.imread(io.BytesIO(ex.image.value)).shape[:2]
         assert len(ex.hits) == len(ex.panels)
         for index, (left, top, cell_w, cell_h, (rows, cols), _) in enumerate(ex.hits):
             assert ex.panels[index][0] == (rows, cols)
