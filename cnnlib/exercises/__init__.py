@@ -1,0 +1,26 @@
+"""The "check yourself" and "Your turn" checkers of the notebooks, one module per notebook.
+
+- ``compare``: ``WrongAnswer``, ``Mistake`` and ``compare_answer``, which every checker uses,
+  so the messages read the same everywhere;
+- ``function_exercise``: ``FunctionExercise``, the checker of an exercise where the learner
+  writes a whole function: it runs it on hidden geometries and names the typical mistake;
+- ``nb00_network_shapes`` ... ``nb07_training``: the checkers of each notebook;
+- ``catalogue``: every typical mistake the checkers name, by notebook and exercise.
+
+A checker never changes its inputs and uses no randomness it does not seed itself.
+"""
+from .compare import Mistake, WrongAnswer, compare_answer
+from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output
+from .nb00_network_shapes import check_seed_network_shapes, seed_network_shapes
+from .nb01_flip import check_convolution_via_correlation
+from .nb02_conv_forward import check_conv_output_cell, check_conv_output_shape
+from .nb03_kernel_gradient import check_bias_gradient, check_kernel_gradient
+from .nb04_input_gradient import check_input_gradient
+from .nb05_relu_pooling import check_conv_relu_pool_dw
+from .nb06_im2row import check_conv_backward_matrices, row2im_overwrite
+
+__all__ = ["Mistake", "WrongAnswer", "compare_answer", "RAISES", "Case", "FunctionExercise",
+           "FunctionMistake", "Output", "check_seed_network_shapes", "seed_network_shapes",
+           "check_convolution_via_correlation", "check_conv_output_cell", "check_conv_output_shape",
+           "check_bias_gradient", "check_kernel_gradient", "check_input_gradient",
+           "check_conv_relu_pool_dw", "check_conv_backward_matrices", "row2im_overwrite"]

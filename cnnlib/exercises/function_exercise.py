@@ -1,0 +1,278 @@
+"""A "Your turn" exercise where the learner writes a whole function.
+
+``FunctionExercise`` is the checker: called with the learner's function, it runs
+it on several hidden geometries (``Case``s: a stride that does not tile, padding
+that changes the result, C != F, non-square shapes, a nonzero bias, ...), and
+compares every output with cnnlib's reference. It says:
+
+- "not written yet" (printed, returns ``False``) while the body still raises
+  ``NotImplementedError``, so a notebook with an unwritten template still runs;
+- the exception, the geometry and the learner's line, when the function fails;
+- per output (``dw`` and ``db`` are judged apart): the first wrong geometry, the
+  shape (expected vs given) or the first wrong entry by its index in the
+  equation's letters, and every typical mistake that explains the answer on
+  *all* the geometries (when several do, all of them);
+- that the function changed one of its inputs in place, when it did.
+
+A typical mistake is a ``FunctionMistake``: a key, a hint, and a ``model``, a
+function with the exercise's signature that computes what the mistake gives
+(usually cnnlib's reference called on altered inputs). A model may return
+``None`` for a geometry it does not apply to. A mistake explains an output when
+the learner's output equals the model's on every geometry where the model
+applies, and the model differs from the reference on at least one of them.
+
+Checking the checker: ``tests/`` runs a learner-style wrong implementation of
+every mistake (a mutant) through it and asserts that exactly that mistake is
+named (or its declared twins, mistakes that give the same numbers by
+mathematics); ``distinguishable`` proves the hidden data can tell every
+mistake from the right answer and from each other.
+"""
+import copy
+import linecache
+import traceback
+from typing import Callable, NamedTuple, Optional
+
+import numpy as np
+
+from .compare import Mistake, WrongAnswer, as_answer_array, describe_difference, entries_match, hint_lines
+
+
+RAISES = "raises"
+"""What a mistake's model returns for a geometry where a learner with that mistake gets an
+exception (an index out of range, shapes that do not broadcast), rather than numbers."""
+
+
+class Case(NamedTuple):
+    """One hidden geometry: a ``label`` for the learner and the positional ``args``."""
+    label: str
+    args: tuple
+
+
+class Output(NamedTuple):
+    """One output of the exercise function: its ``name`` and the ``letters`` of its axes."""
+    name: str
+    letters: str
+
+
+class FunctionMistake(NamedTuple):
+    """A typical mistake of a function exercise: ``model(*args)`` is what the mistake computes."""
+    key: str
+    hint: str
+    model: Callable
+
+    @property
+    def mistake(self):
+        return Mistake(self.key, self.hint)
+
+
+class _Run(NamedTuple):
+    outputs: Optional[tuple]  # one float64 array per Output, or None when the call failed
+    error: Optional[str]
+
+
+def _learner_line(err):
+    """``"line 7: out[n, f, i, j] = ..."`` for the deepest frame outside cnnlib and numpy."""
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        path = frame.filename.replace("\\", "/")
+        if "/cnnlib/" in path or "/numpy/" in path:
+            continue
+        line = frame.line or linecache.getline(frame.filename, frame.lineno).strip()
+        return f"line {frame.lineno} of {frame.name}: {line}" if line else f"line {frame.lineno} of {frame.name}"
+    return None
+
+
+def _same_inputs(before, after):
+    if isinstance(before, np.ndarray):
+        return isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(before, after)
+    return before == after
+
+
+class FunctionExercise:
+    """Checker of a learner-written function; call it with the function: ``check(my_fn)``.
+
+    name      : the function's name in the template, e.g. ``"conv_forward_loops"``.
+    params    : the parameter names, in order (used in messages and ``case``).
+    outputs   : ``Output``s in the order the function returns them.
+    reference : cnnlib's answer, same signature, returns the outputs (a tuple if several).
+    cases     : a function returning the list of ``Case``s (built on first use, seeded).
+    mistakes  : ``FunctionMistake``s, the catalogue of this exercise.
+    twins     : groups of mistake keys that give the same numbers by mathematics.
+    checker_name : the name the notebook imports the checker by (``check_<name>``), used in
+                   the "to debug" line.
+    """
+
+    def __init__(self, name, params, outputs, reference, cases, mistakes=(), twins=(),
+                 atol=1e-6, rtol=1e-6, equation="", checker_name=None):
+        self.name, self.params, self.outputs = name, tuple(params), tuple(outputs)
+        self.checker_name = checker_name or f"check_{name}"
+        self.reference, self._make_cases = reference, cases
+        self.mistakes, self.twins = tuple(mistakes), tuple(frozenset(t) for t in twins)
+        self.atol, self.rtol, self.equation = atol, rtol, equation
+        self._cases = self._ref = self._models = None
+
+    # ----------------------------------------------------------- the data, built once
+    @property
+    def cases(self):
+        if self._cases is None:
+            self._cases = list(self._make_cases())
+        return self._cases
+
+    def case(self, k):
+        """A fresh copy of geometry ``k``'s inputs, as a dict by parameter name (to debug with)."""
+        return dict(zip(self.params, copy.deepcopy(self.cases[k].args)))
+
+    def _normalise(self, result):
+        if result is RAISES:
+            return RAISES
+        if len(self.outputs) == 1:
+            result = (result,)
+        return tuple(np.asarray(r, dtype=np.float64) for r in result)
+
+    @property
+    def expected(self):
+        if self._ref is None:
+            self._ref = [self._normalise(self.reference(*copy.deepcopy(c.args))) for c in self.cases]
+        return self._ref
+
+    def model_outputs(self, mistake):
+        """What ``mistake`` gives on every case: a list of output tuples, ``None`` where it does not apply."""
+        if self._models is None:
+            self._models = {}
+        if mistake.key not in self._models:
+            runs = []
+            for c in self.cases:
+                value = mistake.model(*copy.deepcopy(c.args))
+                runs.append(None if value is None else self._normalise(value))
+            self._models[mistake.key] = runs
+        return self._models[mistake.key]
+
+    # ------------------------------------------------------------- diagnosis
+    def _explains(self, mistake, o, runs):
+        models, seen_difference = self.model_outputs(mistake), False
+        for run, model, ref in zip(runs, models, self.expected):
+            if model is None:
+                continue
+            if model is RAISES or run.outputs is None:
+                if (model is RAISES) != (run.outputs is None):
+                    return False
+                seen_difference = True
+                continue
+            if not entries_match(run.outputs[o], model[o], self.atol, self.rtol):
+                return False
+            seen_difference |= not entries_match(model[o], ref[o], self.atol, self.rtol)
+        return seen_difference
+
+    def explaining(self, o, runs):
+        """The mistakes that explain output ``o`` of ``runs`` on every case."""
+        return [m for m in self.mistakes if self._explains(m, o, runs)]
+
+    def distinguishable(self):
+        """Problems with the hidden data: a mistake the cases cannot tell from the right answer
+        or from another mistake (not declared twins). An empty list means every mistake can be named."""
+        problems = []
+        for m in self.mistakes:
+            runs = [_Run(None, "raises") if mo is RAISES else _Run(ref if mo is None else mo, None)
+                    for mo, ref in zip(self.model_outputs(m), self.expected)]
+            named = {k.key for o in range(len(self.outputs)) for k in self.explaining(o, runs)}
+            if m.key not in named:
+                problems.append(f"{m.key}: the cases cannot tell it from the right answer")
+            twins = set().union(*[t for t in self.twins if m.key in t]) if self.twins else set()
+            for other in named - {m.key} - twins:
+                problems.append(f"{m.key}: the cases cannot tell it from {other}")
+        return problems
+
+    # -------------------------------------------------------------- checking
+    def _run(self, fn, case):
+        args = copy.deepcopy(case.args)
+        try:
+            result = fn(*args)
+        except NotImplementedError:
+            raise
+        except Exception as err:  # the learner's code failed: say where
+            where = _learner_line(err)
+            return _Run(None, f"{type(err).__name__}: {err}" + (f"\n  at {where}" if where else ""))
+        for name, before, after in zip(self.params, case.args, args):
+            if not _same_inputs(before, after):
+                raise WrongAnswer(f"{self.name}: it changed its input {name} in place (geometry "
+                                  f"'{case.label}'); a forward or backward pass must leave its inputs "
+                                  "as they were: write into a new array (np.zeros, .copy()).")
+        if result is None:
+            raise WrongAnswer(f"{self.name}: it returned None: is the `return` line missing?")
+        if len(self.outputs) > 1:
+            if not isinstance(result, (tuple, list)) or len(result) != len(self.outputs):
+                names = ", ".join(o.name for o in self.outputs)
+                got = len(result) if isinstance(result, (tuple, list)) else 1
+                raise WrongAnswer(f"{self.name}: expected {len(self.outputs)} results ({names}), "
+                                  f"given {got}")
+        outputs = tuple(as_answer_array(r, f"{self.name} → {o.name}") for r, o in
+                        zip(result if len(self.outputs) > 1 else (result,), self.outputs))
+        return _Run(outputs, None)
+
+    def __call__(self, fn):
+        """Check the learner's function ``fn``; ``True`` when right, ``WrongAnswer`` when not."""
+        if not callable(fn):
+            raise WrongAnswer(f"{self.name}: expected your function (the name, without calling it), "
+                              f"given {type(fn).__name__}")
+        runs = []
+        try:
+            for case in self.cases:
+                runs.append(self._run(fn, case))
+        except NotImplementedError:
+            print(f"{self.name}: not written yet (its body still raises NotImplementedError). "
+                  "Write it, then run this cell again.")
+            return False
+        failed = [k for k, run in enumerate(runs) if run.error is not None]
+        if failed:
+            k = failed[0]
+            found = [m for m in self.mistakes if all(self._explains(m, o, runs) for o in range(len(self.outputs)))]
+            lines = [f"{self.name} failed on {len(failed)} of {len(self.cases)} geometries; the first is "
+                     f"geometry {k}: {self.cases[k].label}.", f"  {runs[k].error}"]
+            lines += hint_lines([m.mistake for m in found])
+            lines.append(f"  To debug: {self.checker_name}.case({k}) gives its inputs "
+                         f"({', '.join(self.params)}) as a dict.")
+            raise WrongAnswer("\n".join(lines), [m.key for m in found])
+        lines, named = [], []
+        for o, out in enumerate(self.outputs):
+            wrong = [k for k, (run, ref) in enumerate(zip(runs, self.expected))
+                     if not entries_match(run.outputs[o], ref[o], self.atol, self.rtol)]
+            if not wrong:
+                if len(self.outputs) > 1:
+                    lines.append(f"{out.name}: right on all {len(self.cases)} geometries.")
+                continue
+            k = wrong[0]
+            given, ref = runs[k].outputs[o], self.expected[k][o]
+            lines.append(f"{out.name}: wrong on {len(wrong)} of {len(self.cases)} geometries; "
+                         f"the first is geometry {k}: {self.cases[k].label}.")
+            if given.shape != ref.shape:
+                lines.append(f"  wrong shape: expected ({', '.join(out.letters.upper().split())}) = "
+                             f"{ref.shape}, given {given.shape}.")
+            elif not np.isfinite(given).all():
+                lines.append("  it holds NaN or infinite entries.")
+            else:
+                lines += ["  " + s.strip() for s in
+                          describe_difference(out.name, given, ref, out.letters, self.atol, self.rtol)]
+            found = self.explaining(o, runs)
+            named += [m.key for m in found if m.key not in named]
+            if found:
+                lines += hint_lines([m.mistake for m in found])
+            else:
+                shape_only = [m for m in self.mistakes
+                              if (self.model_outputs(m)[k] not in (None, RAISES)
+                                  and self.model_outputs(m)[k][o].shape == given.shape != ref.shape)]
+                if shape_only:
+                    lines.append("  Your shape is the one this mistake gives: "
+                                 + "; ".join(m.hint for m in shape_only[:2]))
+                else:
+                    lines.append("  No typical mistake of the catalogue explains it: follow the "
+                                 "equation at the first wrong entry.")
+            lines.append(f"  To debug: {self.checker_name}.case({k}) gives its inputs "
+                         f"({', '.join(self.params)}) as a dict.")
+        if any(line.startswith(f"{o.name}: wrong") for line in lines for o in self.outputs):
+            header = f"{self.name} is not right yet (checked on {len(self.cases)} hidden geometries)."
+            raise WrongAnswer("\n".join([header] + lines), named)
+        labels = "; ".join(c.label for c in self.cases)
+        print(f"Correct: {self.name} matches cnnlib on all {len(self.cases)} geometries ({labels}).")
+        return True
+
+    def __repr__(self):
+        return f"<checker of {self.name}({', '.join(self.params)}): {len(self.mistakes)} typical mistakes>"
