@@ -34,12 +34,18 @@ from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
-from .compare import Mistake, WrongAnswer, as_answer_array, describe_difference, entries_match, hint_lines
+from .compare import Mistake, WrongAnswer, as_answer_array, entries_match, hint_lines, index_text
 
 
 RAISES = "raises"
 """What a mistake's model returns for a geometry where a learner with that mistake gets an
 exception (an index out of range, shapes that do not broadcast), rather than numbers."""
+
+
+class Variants(tuple):
+    """What a mistake's model returns when the mistake shows differently depending on how the
+    loops are written (e.g. ``RAISES`` for a vectorized window, wrong numbers for scalar loops):
+    the learner's result may match any one of them."""
 
 
 class Case(NamedTuple):
@@ -49,9 +55,11 @@ class Case(NamedTuple):
 
 
 class Output(NamedTuple):
-    """One output of the exercise function: its ``name`` and the ``letters`` of its axes."""
+    """One output of the exercise function: its ``name``, the ``letters`` of its axes' indices
+    (``"n f i j"``) and the names of its dimensions (``"N F H_out W_out"``)."""
     name: str
     letters: str
+    dims: str = ""
 
 
 class FunctionMistake(NamedTuple):
@@ -124,6 +132,8 @@ class FunctionExercise:
     def _normalise(self, result):
         if result is RAISES:
             return RAISES
+        if isinstance(result, Variants):
+            return Variants(self._normalise(r) for r in result)
         if len(self.outputs) == 1:
             result = (result,)
         return tuple(np.asarray(r, dtype=np.float64) for r in result)
@@ -147,32 +157,45 @@ class FunctionExercise:
         return self._models[mistake.key]
 
     # ------------------------------------------------------------- diagnosis
+    def _matches(self, run, model, o):
+        """Does ``run`` (output ``o``) look like ``model`` (numbers, RAISES or Variants)?"""
+        if isinstance(model, Variants):
+            return any(self._matches(run, m, o) for m in model)
+        if model is RAISES or run.outputs is None:
+            return model is RAISES and run.outputs is None
+        return entries_match(run.outputs[o], model[o], self.atol, self.rtol)
+
     def _explains(self, mistake, o, runs):
         models, seen_difference = self.model_outputs(mistake), False
         for run, model, ref in zip(runs, models, self.expected):
             if model is None:
                 continue
-            if model is RAISES or run.outputs is None:
-                if (model is RAISES) != (run.outputs is None):
-                    return False
-                seen_difference = True
-                continue
-            if not entries_match(run.outputs[o], model[o], self.atol, self.rtol):
+            if not self._matches(run, model, o):
                 return False
-            seen_difference |= not entries_match(model[o], ref[o], self.atol, self.rtol)
+            # the run matches the mistake here; does the mistake show here (differ from the reference)?
+            seen_difference |= run.outputs is None or not entries_match(run.outputs[o], ref[o], self.atol,
+                                                                         self.rtol)
         return seen_difference
 
     def explaining(self, o, runs):
         """The mistakes that explain output ``o`` of ``runs`` on every case."""
         return [m for m in self.mistakes if self._explains(m, o, runs)]
 
+    @staticmethod
+    def _as_run(model, ref):
+        """The run of a learner whose function behaves like ``model`` (its first variant)."""
+        if isinstance(model, Variants):
+            model = model[0]
+        if model is RAISES:
+            return _Run(None, "raises")
+        return _Run(ref if model is None else model, None)
+
     def distinguishable(self):
         """Problems with the hidden data: a mistake the cases cannot tell from the right answer
         or from another mistake (not declared twins). An empty list means every mistake can be named."""
         problems = []
         for m in self.mistakes:
-            runs = [_Run(None, "raises") if mo is RAISES else _Run(ref if mo is None else mo, None)
-                    for mo, ref in zip(self.model_outputs(m), self.expected)]
+            runs = [self._as_run(mo, ref) for mo, ref in zip(self.model_outputs(m), self.expected)]
             named = {k.key for o in range(len(self.outputs)) for k in self.explaining(o, runs)}
             if m.key not in named:
                 problems.append(f"{m.key}: the cases cannot tell it from the right answer")
@@ -207,6 +230,13 @@ class FunctionExercise:
         outputs = tuple(as_answer_array(r, f"{self.name} → {o.name}") for r, o in
                         zip(result if len(self.outputs) > 1 else (result,), self.outputs))
         return _Run(outputs, None)
+
+    @staticmethod
+    def _same_shape(model, o, given, ref):
+        """Does some variant of ``model`` have the learner's (wrong) shape?"""
+        variants = model if isinstance(model, Variants) else (model,)
+        return given.shape != ref.shape and any(
+            v is not None and v is not RAISES and v[o].shape == given.shape for v in variants)
 
     def __call__(self, fn):
         """Check the learner's function ``fn``; ``True`` when right, ``WrongAnswer`` when not."""
@@ -244,21 +274,22 @@ class FunctionExercise:
             lines.append(f"{out.name}: wrong on {len(wrong)} of {len(self.cases)} geometries; "
                          f"the first is geometry {k}: {self.cases[k].label}.")
             if given.shape != ref.shape:
-                lines.append(f"  wrong shape: expected ({', '.join(out.letters.upper().split())}) = "
-                             f"{ref.shape}, given {given.shape}.")
+                dims = ", ".join((out.dims or out.letters.upper()).split())
+                lines.append(f"  wrong shape: expected ({dims}) = {ref.shape}, given {given.shape}.")
             elif not np.isfinite(given).all():
                 lines.append("  it holds NaN or infinite entries.")
             else:
-                lines += ["  " + s.strip() for s in
-                          describe_difference(out.name, given, ref, out.letters, self.atol, self.rtol)]
+                wrong_entries = np.abs(given - ref) > self.atol + self.rtol * np.abs(ref)
+                first = tuple(int(v) for v in np.argwhere(wrong_entries)[0])
+                lines.append(f"  {int(wrong_entries.sum())} of {ref.size} entries differ; the first is "
+                             f"{out.name}{index_text(first, out.letters)}: given {given[first]:.6g}, "
+                             f"expected {ref[first]:.6g}.")
             found = self.explaining(o, runs)
             named += [m.key for m in found if m.key not in named]
             if found:
                 lines += hint_lines([m.mistake for m in found])
             else:
-                shape_only = [m for m in self.mistakes
-                              if (self.model_outputs(m)[k] not in (None, RAISES)
-                                  and self.model_outputs(m)[k][o].shape == given.shape != ref.shape)]
+                shape_only = [m for m in self.mistakes if self._same_shape(self.model_outputs(m)[k], o, given, ref)]
                 if shape_only:
                     lines.append("  Your shape is the one this mistake gives: "
                                  + "; ".join(m.hint for m in shape_only[:2]))
@@ -270,8 +301,8 @@ class FunctionExercise:
         if any(line.startswith(f"{o.name}: wrong") for line in lines for o in self.outputs):
             header = f"{self.name} is not right yet (checked on {len(self.cases)} hidden geometries)."
             raise WrongAnswer("\n".join([header] + lines), named)
-        labels = "; ".join(c.label for c in self.cases)
-        print(f"Correct: {self.name} matches cnnlib on all {len(self.cases)} geometries ({labels}).")
+        print(f"Correct: {self.name} matches cnnlib on all {len(self.cases)} geometries:\n"
+              + "\n".join(f"  {k}. {c.label}" for k, c in enumerate(self.cases)))
         return True
 
     def __repr__(self):
