@@ -36,6 +36,16 @@ class Mistake(NamedTuple):
     hint: str
 
 
+def not_answered(answer, name):
+    """``True`` (after printing "not answered yet") when ``answer`` is still the template's
+    ``None`` or ``...``: a notebook with an unanswered exercise still runs top to bottom."""
+    if answer is None or answer is Ellipsis:
+        print(f"{name}: not answered yet. Put your answer where the template has None, "
+              "then run this cell again.")
+        return True
+    return False
+
+
 def as_answer_array(answer, name):
     """``answer`` as a float64 array, or ``WrongAnswer`` saying it is not numbers."""
     if answer is None:
@@ -129,8 +139,11 @@ def compare_answer(name, answer, expected, atol=1e-6, rtol=1e-6, known_mistakes=
     shape_hints    : pairs ``(shape, hint)``: said when the answer has that wrong shape and no
                      known mistake explains it.
 
+    Returns ``False`` (and prints "not answered yet") when ``answer`` is still ``None``.
     Raises ``WrongAnswer`` saying what is wrong, with ``.mistakes`` the keys named.
     """
+    if not_answered(answer, name):
+        return False
     expected = np.asarray(expected, dtype=np.float64)
     given = as_answer_array(answer, name)
     if reveal is None:
