@@ -187,10 +187,10 @@ def test_importing_any_cnnlib_module_changes_no_global_numpy_state():
     _probe(["cnnlib"] + [n for n in names if n not in CORE])
 
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("**/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT / "notebooks")) for p in NOTEBOOKS])
 def test_committed_notebooks_are_executed_in_order_and_clean(path):
     """What nbval compares against: run top to bottom in one kernel, no error, no warning
     printed to stderr (it would name this machine's paths and fail elsewhere), small."""
