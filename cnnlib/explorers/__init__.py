@@ -1,0 +1,22 @@
+"""The four explorers, drawn in the browser: move a slider or click a cell, watch a backward pass.
+
+- ``gradient_flow_explorer``   the 7x7 input, 3x3 kernel, stride-2 layer of the course:
+  one output's window and its delta's share of dX and dW; one input pixel (u, v)
+  and the sum of terms that makes dE/dx there; dX accumulated output by output
+  (the scatter-add); the same dX as a full correlation of the dilated deltas with
+  the rotated kernel. Stride, padding and kernel size can change.
+- ``conv_arithmetic_explorer`` input size, kernel, stride, padding -> output size,
+  the windows, and which pixels are never read (gaps, leftovers) and why.
+- ``pooling_explorer``         max or average pooling, any size and stride: where
+  each delta goes.
+- ``im2row_explorer``          one output position is one row of the im2row matrix;
+  backward, ``row2im`` scatters that row back onto its window.
+
+Each is an anywidget (``_base.Explorer``): Python (cnnlib) computes the state and
+the view of every reachable control setting, the browser (``js/``, plain ES
+modules and SVG, no build step) draws them. How: ``_base``.
+"""
+from ._base import Control, Explorer  # noqa: F401
+from .gradient_flow import GradientFlowExplorer, gradient_flow_explorer  # noqa: F401
+from .gradient_flow_state import (GradientFlowState, Term, gradient_flow_layer,  # noqa: F401
+                                  gradient_flow_state)

@@ -1,0 +1,306 @@
+"""The machinery every explorer shares: controls, the table of every reachable view, the widget.
+
+An explorer is a pure function of its control values, computed in Python by
+cnnlib: ``compute(values) -> state`` (a dataclass of cnnlib's numbers) and
+``scene(state, values) -> {"readout", "tip", "panels"}`` (what the learner sees:
+grids of numbers already written as text by ``cnnlib.plotting._format``,
+outlines, crosses, and what a click on a cell sets). ``table()`` runs ``scene``
+for every reachable control state and stores the result, deduplicated and
+deflate-compressed, in the widget's ``table`` trait. The browser front end
+(``js/``, plain ES modules, no build step) only looks up the current key and
+draws SVG: it computes no number, so it works with no kernel (a static page
+with the saved widget state) and every number drawn is the one Python made.
+
+Each control is a ``Control`` (``.value`` settable, ``.min``, ``.max``,
+``.visible``), so tests drive an explorer the way a learner does and read
+``.state``, ``.readout`` and ``.panels`` back.
+"""
+import base64
+import html
+import json
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+
+import anywidget
+import numpy as np
+import traitlets
+
+from ..plotting import _format
+from ._svg import panels_svg
+
+HERE = Path(__file__).resolve().parent
+JS_FILES = ("grid.js", "explorer.js")  # concatenated into one module, in this order
+ORANGE, GREEN, DARK = "#ff7f0e", "#2ca02c", "#222222"  # plotting.HIGHLIGHT, SECOND, "done"
+
+
+def front_end():
+    """The ES module of every explorer: the files of ``js/`` joined into one."""
+    return "\n".join((HERE / "js" / name).read_text() for name in JS_FILES)
+
+
+def plain(v):
+    """A number as a learner writes it: 3, -1.5, 0.25 (``plotting._format``)."""
+    return _format(float(v), None)
+
+
+def num(v):
+    """As ``plain``, negative numbers in parentheses: (-1)·2."""
+    s = plain(v)
+    return f"({s})" if float(v) < 0 else s
+
+
+def cells(values, blank_zeros=False):
+    """A 2-D array as the text of its cells: rows joined by ';', cells by ','."""
+    a = np.asarray(values, dtype=float)
+    if a.ndim != 2:
+        raise ValueError(f"cells: expected a 2-D array, got shape {a.shape}")
+    return ";".join(",".join("" if blank_zeros and v == 0 else plain(v) for v in row)
+                    for row in a)
+
+
+def grid(name, values, title, signed=None, vmax=None, vmin=None, origin=(0, 0), pad=0,
+         boxes=(), marks=None, pick=None, blank_zeros=False, frame=None):
+    """One panel: a grid of numbers with its colour scale, outlines, crosses and clicks.
+
+    values : (R, C) array. ``signed``: diverging colours centred on 0 (default: any
+    value < 0), ``vmax``/``vmin`` the colour limits (as ``plotting.plot_grid``).
+    pad    : the dashed frame around the real image inside ``pad`` rows of padding
+             (or ``frame=(row, col, height, width)``, a dashed frame anywhere).
+    boxes  : ``[(row, col, height, width, colour)]`` outlines.
+    marks  : (R, C) bool, cells crossed out. ``pick``: (R, C) nested list of what a
+    click on each cell sets (a dict of control values, or None: no click).
+    """
+    a = np.asarray(values, dtype=float)
+    signed = bool((a < 0).any()) if signed is None else bool(signed)
+    if signed:
+        hi = float(vmax) if vmax is not None else max(float(np.abs(a).max()) if a.size else 1.0,
+                                                       1e-12)
+        lo = -hi
+    else:
+        lo = float(vmin) if vmin is not None else min(0.0, float(a.min()))
+        hi = float(vmax) if vmax is not None else (float(a.max()) if a.max() > lo else lo + 1)
+    panel = {"n": name, "t": title, "g": cells(a, blank_zeros), "s": int(signed),
+             "lo": lo, "hi": hi, "o": [int(origin[0]), int(origin[1])],
+             "b": [[int(r), int(c), int(h), int(w), col] for r, c, h, w, col in boxes]}
+    if pad:
+        frame = (pad, pad, a.shape[0] - 2 * pad, a.shape[1] - 2 * pad)
+    if frame is not None:
+        panel["f"] = [int(v) for v in frame]
+    if marks is not None and np.any(marks):
+        panel["m"] = [[int(r), int(c)] for r, c in zip(*np.nonzero(marks))]
+    if pick is not None:
+        panel["k"] = pick
+    return panel
+
+
+def pick_table(shape, fn):
+    """``[[fn(row, col)]]``: what a click on each cell of a ``shape`` grid sets (or None)."""
+    return [[fn(r, c) for c in range(shape[1])] for r in range(shape[0])]
+
+
+class Control:
+    """One control of an explorer: ``.value`` (settable), ``.min``, ``.max``, ``.visible``."""
+
+    def __init__(self, explorer, spec):
+        self._ex, self.spec = explorer, spec
+        self.name, self.kind, self.description = spec["name"], spec["kind"], spec["label"]
+
+    @property
+    def value(self):
+        return self._ex.values[self.name]
+
+    @value.setter
+    def value(self, value):
+        self._ex.set(**{self.name: value})
+
+    @property
+    def options(self):
+        return [tuple(o) for o in self.spec.get("options", [])]
+
+    @property
+    def min(self):
+        return self.spec.get("min", 0)
+
+    @property
+    def max(self):
+        return self._ex.limits(self._ex.values).get(self.name, self.spec.get("max", 0))
+
+    @property
+    def visible(self):
+        return self.name in self._ex.visible_controls()
+
+
+class Explorer(anywidget.AnyWidget):
+    """Base of the four explorers (an anywidget); subclasses define the controls and views.
+
+    Subclass API: ``CONTROLS`` (list of control specs: name, kind "slider"/"toggle"/
+    "play", label, min, max, options), ``MODE`` (the control that picks the view, or
+    None), ``GEOMETRY`` (the controls that decide the other controls' ranges),
+    ``KEYS`` ({mode value: the controls the view depends on}), ``VISIBLE`` ({mode
+    value: controls shown}), and ``compute``, ``scene``, ``limits``, ``geometries``, ``positions``.
+    """
+
+    _esm = front_end()
+    _css = (HERE / "js" / "explorer.css").read_text()
+    spec = traitlets.Dict().tag(sync=True)
+    values = traitlets.Dict().tag(sync=True)
+    table = traitlets.Unicode("").tag(sync=True)
+
+    CONTROLS, MODE, GEOMETRY, KEYS, VISIBLE = [], None, [], {}, {}
+    NAME = "explorer"
+
+    def __init__(self, **values):
+        self._holding = False
+        super().__init__()
+        for spec in self.CONTROLS:
+            setattr(self, spec["name"], Control(self, spec))
+        defaults = {s["name"]: s["value"] for s in self.CONTROLS}
+        self.spec = {"controls": self.CONTROLS, "mode": self.MODE, "geometry": self.GEOMETRY,
+                     "keys": self.KEYS, "visible": self.VISIBLE, "name": self.NAME}
+        self.observe(self._values_changed, names="values")
+        self.values = self.clamp({**defaults, **values})
+        self.explorer = self.widget = self   # the old ``widget.explorer`` / ``.widget`` names
+
+    # ----------------------------------------------------------------- controls
+    def clamp(self, values):
+        """``values`` with every position inside its range for the current geometry."""
+        out = dict(values)
+        for name, hi in self.limits(out).items():
+            out[name] = int(min(max(int(out[name]), 0), hi))
+        return out
+
+    def set(self, **values):
+        unknown = set(values) - {s["name"] for s in self.CONTROLS}
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: no control named {sorted(unknown)}; "
+                             f"expected one of {[s['name'] for s in self.CONTROLS]}")
+        new = {**(self._pending if self._holding else self.values), **values}
+        if self._holding:
+            self._pending = new
+        else:
+            self.values = self.clamp(new)
+
+    @contextmanager
+    def hold(self):
+        """Change several controls, compute once: ``with ex.hold(): ex.stride.value = 1``."""
+        outer, self._holding = self._holding, True
+        self._pending = dict(self.values)
+        try:
+            yield self
+        finally:
+            self._holding = outer
+        if not outer:
+            self.values = self.clamp(self._pending)
+
+    def _values_changed(self, change):
+        clamped = self.clamp(change["new"])
+        if clamped != change["new"]:   # e.g. the browser sent a position out of the new range
+            self.values = clamped
+            return
+        self.update()
+
+    def update(self):
+        """Recompute the state and the view from the control values."""
+        self.state = self.compute(self.values)
+        shown = self.scene(self.state, self.values)
+        parts = shown["readout"]
+        self.readout = parts if isinstance(parts, str) else "".join(parts)
+        self.tip, self.panels = shown["tip"], shown["panels"]
+
+    def _mode_value(self):
+        return self.values[self.MODE] if self.MODE else ""
+
+    def key(self, values):
+        names = self.KEYS[values[self.MODE] if self.MODE else ""]
+        return "|".join(str(values[n]) for n in ([self.MODE] if self.MODE else []) + names)
+
+    def visible_controls(self):
+        return self.VISIBLE[self._mode_value()]
+
+    def click(self, panel, row, col):
+        """What a click on cell ``(row, col)`` of panel ``panel`` (index or name) does, as
+        in the browser: the control values its pick table gives. Returns them, or None."""
+        if isinstance(panel, str):
+            panel = [p["n"] for p in self.panels].index(panel)
+        target = self.panels[panel].get("k")
+        hit = target[row][col] if target else None
+        if hit:
+            self.set(**hit)
+        return hit
+
+    # ----------------------------------------------------------------- the table
+    def table_data(self):
+        """Every reachable view: ``{"views": {key: entry}, "limits": {geometry key: {...}},
+        "blobs": [...]}``; panels' grids, mark lists and pick tables are deduplicated
+        into ``blobs`` (an entry refers to them by index), and so are whole panels, tips and
+        the parts of a readout (``scene`` may give the readout as a list of strings)."""
+        blobs, index, views, limits = [], {}, {}, {}
+
+        def blob(value):
+            text = json.dumps(value, separators=(",", ":"))
+            if text not in index:
+                index[text] = len(blobs)
+                blobs.append(value)
+            return index[text]
+
+        for values in self.reachable():
+            gkey = "|".join(str(values[n]) for n in self.GEOMETRY)
+            limits.setdefault(gkey, self.limits(values))
+            key = self.key(values)
+            if key in views:
+                continue
+            shown = self.scene(self.compute(values), values)
+            panels = []
+            for p in shown["panels"]:
+                p = dict(p)
+                for k in ("g", "m", "k"):
+                    if k in p:
+                        p[k] = blob(p[k])
+                panels.append(p)
+            parts = shown["readout"]
+            parts = [parts] if isinstance(parts, str) else parts
+            views[key] = {"r": [blob(t) for t in parts], "i": blob(shown["tip"]), "p": panels}
+        return {"views": views, "limits": limits, "blobs": blobs}
+
+    def reachable(self):
+        """Every control state whose view can be seen (positions clipped to their range)."""
+        modes = [o[1] for o in getattr(self, self.MODE).options] if self.MODE else [""]
+        for geometry in self.geometries():
+            for mode in modes:
+                base = {**self.values, **geometry, **({self.MODE: mode} if self.MODE else {})}
+                for position in self.positions(base):
+                    yield self.clamp({**base, **position})
+
+    def encoded_table(self):
+        raw = json.dumps(self.table_data(), separators=(",", ":"), sort_keys=True).encode()
+        return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
+
+    def fill_table(self):
+        """Put every reachable view into the ``table`` trait (done once, at display)."""
+        if not self.table:
+            self.table = self.encoded_table()
+        return self
+
+    # ----------------------------------------------------------------- display
+    def __repr__(self):
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
+        return f"{type(self).__name__}({shown})"
+
+    def _repr_mimebundle_(self, **kwargs):
+        self.fill_table()
+        data, metadata = super()._repr_mimebundle_(**kwargs)
+        data["text/plain"] = (f"<{self.NAME}: an interactive picture; run this cell, or open "
+                              f"the notebook trusted, to use it>")
+        data["text/html"] = self.still_html()
+        return data, metadata
+
+    def still_html(self):
+        """The explorer's picture as a still image, with a line saying how to bring it to life
+        (what a notebook shows before it is run, where the widget cannot be drawn)."""
+        svg = panels_svg(self.panels)
+        src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+        return (f'<div class="cnnlib-explorer-still"><p><i>{html.escape(self.NAME)}: a still '
+                f"picture. Run this cell (or trust the notebook) to make it interactive.</i></p>"
+                f'<img src="{src}" alt="{html.escape(self.NAME)}" style="max-width:100%">'
+                f"<p>{self.readout}</p></div>")

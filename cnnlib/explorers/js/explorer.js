@@ -1,0 +1,204 @@
+// explorer.js: the front end of every explorer (an anywidget ES module, no build step).
+// Python (cnnlib) computed the view of every reachable control setting: the trait `table`
+// holds them, deflate-compressed. Here: controls, the lookup of the current view, SVG
+// drawing (grid.js, joined before this file), clicks. Works with no kernel (static page).
+
+const TABLES = new WeakMap();   // model -> {text, promise of the decoded table}
+
+async function decodeTable(b64) {
+  const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return JSON.parse(await new Response(stream).text());
+}
+
+function tableOf(model) {
+  const text = model.get("table");
+  let hit = TABLES.get(model);
+  if (!hit || hit.text !== text) {
+    hit = { text, promise: text ? decodeTable(text) : Promise.resolve(null) };
+    TABLES.set(model, hit);
+  }
+  return hit.promise;
+}
+
+// input-to-paint times (ms) of this page, for benchmarks/explorer_latency.py and the tests
+const LATENCY = (globalThis.cnnlibLatency = globalThis.cnnlibLatency || []);
+
+function buildControl(c, onSet) {
+  const row = document.createElement("div");
+  row.className = `cnn-control cnn-${c.kind}`;
+  row.dataset.name = c.name;
+  const label = `<span class="cnn-label">${esc(c.label)}</span>`;
+  if (c.kind === "toggle") {
+    row.innerHTML = label + c.options.map(([text, v], k) =>
+      `<button type="button" data-k="${k}">${esc(text)}</button>`).join("");
+    row.addEventListener("click", (ev) => {
+      const b = ev.target.closest("button");
+      if (b) onSet({ [c.name]: c.options[Number(b.dataset.k)][1] }, ev.timeStamp);
+    });
+    return row;
+  }
+  row.innerHTML = label + `<input type="range" step="1" min="${c.min}" max="${c.max}" ` +
+    `aria-label="${esc(c.label)}"><output></output><span class="cnn-one">one position</span>` +
+    (c.kind === "play" ? `<button type="button" class="cnn-play" title="play">▶</button>` : "");
+  const input = row.querySelector("input");
+  input.addEventListener("input", (ev) => onSet({ [c.name]: Number(input.value) }, ev.timeStamp));
+  return row;
+}
+
+function render({ model, el }) {
+  const spec = model.get("spec");
+  let values = { ...model.get("values") };
+  let data = null, entry = null, playing = null, lastWidth = 0;
+  el.classList.add("cnn-explorer");
+  el.innerHTML = `<div class="cnn-controls"></div><div class="cnn-tip"></div>` +
+    `<div class="cnn-readout explorer-readout"></div><div class="cnn-picture"></div>`;
+  const [ctrlBox, tipBox, readBox, picBox] = el.children;
+  const rows = {};
+  for (const c of spec.controls) {
+    rows[c.name] = buildControl(c, set);
+    ctrlBox.appendChild(rows[c.name]);
+  }
+  // JupyterLab's notebook would take the arrow keys (and Enter, Space) as its own commands
+  el.addEventListener("keydown", (ev) => ev.stopPropagation());
+
+  const modeOf = (v) => (spec.mode ? v[spec.mode] : "");
+  const limitsOf = (v) => data.limits[spec.geometry.map((n) => v[n]).join("|")] || {};
+
+  function clamp(v) {
+    const out = { ...v };
+    for (const [name, hi] of Object.entries(limitsOf(out))) {
+      out[name] = Math.min(Math.max(Math.round(out[name]), 0), hi);
+    }
+    return out;
+  }
+
+  function set(changes, t0) {
+    if (!data) return;
+    values = clamp({ ...values, ...changes });
+    model.set("values", { ...values });
+    model.save_changes();
+    draw(t0);
+  }
+
+  function cellSize(panels) {
+    const width = picBox.clientWidth || el.clientWidth || 900;
+    let fixed = 14 * (panels.length - 1), cols = 0, tallest = 1;
+    for (const [nr, nc] of panels) {
+      fixed += M.left + M.right;
+      cols += nc;
+      tallest = Math.max(tallest, nr);
+    }
+    const fit = Math.floor((width - fixed - 4) / cols);
+    return Math.max(24, Math.min(46, fit, Math.floor(480 / tallest)));
+  }
+
+  function drawControls() {
+    const shown = new Set(spec.visible[modeOf(values)]);
+    const lim = limitsOf(values);
+    for (const c of spec.controls) {
+      const row = rows[c.name];
+      row.hidden = !shown.has(c.name);
+      if (c.kind === "toggle") {
+        row.querySelectorAll("button").forEach((b) => {
+          const on = c.options[Number(b.dataset.k)][1] === values[c.name];
+          b.classList.toggle("cnn-on", on);
+          b.setAttribute("aria-pressed", on);
+        });
+        continue;
+      }
+      const input = row.querySelector("input");
+      const hi = c.name in lim ? lim[c.name] : c.max;
+      input.max = hi;
+      input.value = values[c.name];
+      row.querySelector("output").textContent = values[c.name];
+      row.classList.toggle("cnn-single", hi <= c.min);   // range 0..0: "one position"
+    }
+  }
+
+  function draw(t0) {
+    if (!data) {
+      readBox.textContent = "loading the explorer's numbers…";
+      return;
+    }
+    const key = [...(spec.mode ? [values[spec.mode]] : []),
+      ...spec.keys[modeOf(values)].map((n) => values[n])].join("|");
+    entry = data.views[key];
+    drawControls();
+    if (!entry) {
+      readBox.textContent = `no view for ${key}`;
+      return;
+    }
+    const blobs = data.blobs;
+    readBox.innerHTML = entry.r.map((i) => blobs[i]).join("");
+    tipBox.textContent = blobs[entry.i];
+    const grids = entry.p.map((p) => parseCells(blobs[p.g]));
+    const cell = cellSize(grids.map((g) => [g.length, g[0].length]));
+    lastWidth = picBox.clientWidth;
+    picBox.innerHTML = entry.p.map((p, i) => panelSVG(p, i, grids[i],
+      "m" in p ? blobs[p.m] : [], "k" in p, cell)).join("");
+    el.dataset.key = key;
+    if (t0 !== undefined) {
+      // the frame after this change is painted once the next animation frame has run
+      requestAnimationFrame(() => setTimeout(() => {
+        const ms = performance.now() - t0;
+        LATENCY.push({ explorer: spec.name, key, ms });
+        el.dataset.latency = ms.toFixed(2);
+      }, 0));
+    }
+  }
+
+  picBox.addEventListener("click", (ev) => {
+    const rect = ev.target.closest("rect.cnn-cell");
+    const svg = ev.target.closest("svg.cnn-panel");
+    if (!rect || !svg || !entry) return;
+    const p = entry.p[Number(svg.dataset.i)];
+    if (!("k" in p)) return;
+    const target = data.blobs[p.k][Number(rect.dataset.r)][Number(rect.dataset.c)];
+    if (target) set(target, ev.timeStamp);
+  });
+
+  const play = el.querySelector(".cnn-play");
+  if (play) {
+    const name = play.closest(".cnn-control").dataset.name;
+    play.addEventListener("click", () => {
+      if (playing) {
+        clearInterval(playing);
+        playing = null;
+        play.textContent = "▶";
+        return;
+      }
+      play.textContent = "❚❚";
+      if (values[name] >= limitsOf(values)[name]) set({ [name]: 0 });
+      playing = setInterval(() => {
+        if (values[name] >= limitsOf(values)[name]) play.click();
+        else set({ [name]: values[name] + 1 }, performance.now());
+      }, 800);
+    });
+  }
+
+  const resized = new ResizeObserver(() => {
+    if (entry && Math.abs(picBox.clientWidth - lastWidth) > 2) draw();
+  });
+  resized.observe(picBox);
+  const onValues = () => {
+    values = { ...model.get("values") };
+    draw();
+  };
+  const load = () => tableOf(model).then((t) => {
+    data = t;
+    draw();
+  });
+  model.on("change:values", onValues);
+  model.on("change:table", load);
+  draw();
+  load();
+  return () => {
+    resized.disconnect();
+    if (playing) clearInterval(playing);
+    model.off("change:values", onValues);
+    model.off("change:table", load);
+  };
+}
+
+export default { render };
