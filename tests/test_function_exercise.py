@@ -126,3 +126,15 @@ def test_the_checker_never_changes_its_cases():
     before = ex.case(1)
     ex(lambda v, k: (v * k, k * v.sum()))
     assert np.array_equal(ex.case(1)["v"], before["v"]) and ex.case(1)["k"] == 2.0
+
+
+def test_an_output_can_say_what_the_first_wrong_index_means():
+    def where(index, args):
+        v, k = args
+        return f"entry {index[0]} of a vector of {len(v)}, k = {k:g}"
+    ex = FunctionExercise("scale", ("v", "k"), [Output("scaled", "p", "P", where=where), Output("total", "")],
+                          reference=_ref, cases=_cases, mistakes=MISTAKES)
+    with pytest.raises(WrongAnswer) as info:
+        ex(lambda v, k: (v * k + (np.arange(len(v)) == 1), k * v.sum()))
+    assert "the first is scaled[p=1]: given 7, expected 6.\n  (entry 1 of a vector of 2, k = 3)" in str(info.value)
+    assert Output("out", "n").where is None      # the field is optional: older exercises unchanged

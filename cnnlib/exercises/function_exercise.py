@@ -56,10 +56,15 @@ class Case(NamedTuple):
 
 class Output(NamedTuple):
     """One output of the exercise function: its ``name``, the ``letters`` of its axes' indices
-    (``"n f i j"``) and the names of its dimensions (``"N F H_out W_out"``)."""
+    (``"n f i j"``) and the names of its dimensions (``"N F H_out W_out"``).
+
+    ``where`` (optional): ``where(index, args) -> str``, what the first wrong entry's index
+    means on that geometry (e.g. a flat row index of the im2row matrix decoded into n, i, j),
+    printed below it."""
     name: str
     letters: str
     dims: str = ""
+    where: Optional[Callable] = None
 
 
 class FunctionMistake(NamedTuple):
@@ -284,6 +289,8 @@ class FunctionExercise:
                 lines.append(f"  {int(wrong_entries.sum())} of {ref.size} entries differ; the first is "
                              f"{out.name}{index_text(first, out.letters)}: given {given[first]:.6g}, "
                              f"expected {ref[first]:.6g}.")
+                if out.where is not None:
+                    lines.append(f"  ({out.where(first, copy.deepcopy(self.cases[k].args))})")
             found = self.explaining(o, runs)
             named += [m.key for m in found if m.key not in named]
             if found:
