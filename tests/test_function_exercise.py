@@ -138,3 +138,26 @@ def test_an_output_can_say_what_the_first_wrong_index_means():
         ex(lambda v, k: (v * k + (np.arange(len(v)) == 1), k * v.sum()))
     assert "the first is scaled[p=1]: given 7, expected 6.\n  (entry 1 of a vector of 2, k = 3)" in str(info.value)
     assert Output("out", "n").where is None      # the field is optional: older exercises unchanged
+
+
+def test_raises_can_name_the_kind_of_exception_so_two_crashing_mistakes_stay_apart():
+    from cnnlib.exercises import Raises
+    index_slip = FunctionMistake("index_slip", "an index runs past the end.",
+                                 lambda v, k: Raises(IndexError) if len(v) > 2 else _ref(v, k))
+    shape_slip = FunctionMistake("shape_slip", "two shapes that do not broadcast.",
+                                 lambda v, k: Raises(ValueError, "broadcast") if len(v) > 2 else _ref(v, k))
+    ex = exercise([index_slip, shape_slip])
+    assert ex.distinguishable() == []
+    with pytest.raises(WrongAnswer) as info:
+        ex(lambda v, k: (v[[0, 1, 5]] * k, 0.0) if len(v) > 2 else _ref(v, k))
+    assert info.value.mistakes == ("index_slip",)
+    with pytest.raises(WrongAnswer) as info:
+        ex(lambda v, k: (v * np.ones(2), 0.0) if len(v) > 2 else _ref(v, k))
+    assert info.value.mistakes == ("shape_slip",)
+    with pytest.raises(WrongAnswer) as info:   # another exception: neither is named
+        ex(lambda v, k: (1 / 0, 0.0) if len(v) > 2 else _ref(v, k))
+    assert info.value.mistakes == ()
+    # RAISES is Raises(): any exception, as before; both kinds are told from it by distinguishable()
+    assert RAISES.matches(ZeroDivisionError()) and repr(RAISES) == "RAISES"
+    assert exercise([index_slip, MISTAKES[3]]).distinguishable() == [
+        "index_slip: the cases cannot tell it from crash_long"]

@@ -10,7 +10,7 @@
 A checker never changes its inputs and uses no randomness it does not seed itself.
 """
 from .compare import Mistake, WrongAnswer, compare_answer, not_answered
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Variants
+from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
 from .nb00_network_shapes import check_seed_network_shapes, seed_network_shapes
 from .nb01_flip import check_convolution_via_correlation
 from .nb02_conv_forward import check_conv_output_cell, check_conv_output_shape
@@ -19,7 +19,7 @@ from .nb04_input_gradient import check_input_gradient
 from .nb05_relu_pooling import check_conv_relu_pool_dw
 from .nb06_im2row import check_conv_backward_matrices, row2im_overwrite
 
-__all__ = ["Mistake", "WrongAnswer", "compare_answer", "not_answered", "RAISES", "Case", "FunctionExercise",
+__all__ = ["Mistake", "WrongAnswer", "compare_answer", "not_answered", "RAISES", "Raises", "Case", "FunctionExercise",
            "FunctionMistake", "Output", "Variants", "check_seed_network_shapes", "seed_network_shapes",
            "check_convolution_via_correlation", "check_conv_output_cell", "check_conv_output_shape",
            "check_bias_gradient", "check_kernel_gradient", "check_input_gradient",

@@ -37,9 +37,38 @@ import numpy as np
 from .compare import Mistake, WrongAnswer, as_answer_array, entries_match, hint_lines, index_text
 
 
-RAISES = "raises"
-"""What a mistake's model returns for a geometry where a learner with that mistake gets an
-exception (an index out of range, shapes that do not broadcast), rather than numbers."""
+class Raises:
+    """What a mistake's model returns for a geometry where a learner with that mistake gets an
+    exception (an index out of range, shapes that do not broadcast), rather than numbers.
+
+    ``Raises()`` (the same as ``RAISES``) matches any exception. ``Raises(IndexError)`` only
+    that type, and ``Raises(ValueError, "(4,3,3)")`` only when the text is also found in the
+    exception's message: two mistakes that both crash on the same geometries can then still
+    be told apart (e.g. a window with C + 2P channels from one padded too many axes, against
+    a window cut past the end of the array).
+    """
+    __slots__ = ("kind", "contains")
+
+    def __init__(self, kind=Exception, contains=""):
+        self.kind, self.contains = kind, str(contains)
+
+    def matches(self, error):
+        """Does the exception ``error`` (``None``: unknown) look like this one?"""
+        if error is None:
+            return self.kind is Exception and not self.contains
+        return isinstance(error, self.kind) and self.contains in str(error)
+
+    def example(self):
+        """An exception this one matches (to ask which other mistakes it would look like)."""
+        return self.kind(self.contains)
+
+    def __repr__(self):
+        return "RAISES" if self.kind is Exception and not self.contains else \
+            f"Raises({self.kind.__name__}, {self.contains!r})"
+
+
+RAISES = Raises()
+"""A model's answer where the learner gets an exception, of any kind (see ``Raises``)."""
 
 
 class Variants(tuple):
@@ -81,6 +110,7 @@ class FunctionMistake(NamedTuple):
 class _Run(NamedTuple):
     outputs: Optional[tuple]  # one float64 array per Output, or None when the call failed
     error: Optional[str]
+    exception: Optional[BaseException] = None  # what the call raised, if it failed
 
 
 def _learner_line(err):
@@ -135,8 +165,8 @@ class FunctionExercise:
         return dict(zip(self.params, copy.deepcopy(self.cases[k].args)))
 
     def _normalise(self, result):
-        if result is RAISES:
-            return RAISES
+        if isinstance(result, Raises):
+            return result
         if isinstance(result, Variants):
             return Variants(self._normalise(r) for r in result)
         if len(self.outputs) == 1:
@@ -166,8 +196,8 @@ class FunctionExercise:
         """Does ``run`` (output ``o``) look like ``model`` (numbers, RAISES or Variants)?"""
         if isinstance(model, Variants):
             return any(self._matches(run, m, o) for m in model)
-        if model is RAISES or run.outputs is None:
-            return model is RAISES and run.outputs is None
+        if isinstance(model, Raises) or run.outputs is None:
+            return isinstance(model, Raises) and run.outputs is None and model.matches(run.exception)
         return entries_match(run.outputs[o], model[o], self.atol, self.rtol)
 
     def _explains(self, mistake, o, runs):
@@ -191,8 +221,8 @@ class FunctionExercise:
         """The run of a learner whose function behaves like ``model`` (its first variant)."""
         if isinstance(model, Variants):
             model = model[0]
-        if model is RAISES:
-            return _Run(None, "raises")
+        if isinstance(model, Raises):
+            return _Run(None, "raises", model.example())
         return _Run(ref if model is None else model, None)
 
     def distinguishable(self):
@@ -218,7 +248,7 @@ class FunctionExercise:
             raise
         except Exception as err:  # the learner's code failed: say where
             where = _learner_line(err)
-            return _Run(None, f"{type(err).__name__}: {err}" + (f"\n  at {where}" if where else ""))
+            return _Run(None, f"{type(err).__name__}: {err}" + (f"\n  at {where}" if where else ""), err)
         for name, before, after in zip(self.params, case.args, args):
             if not _same_inputs(before, after):
                 raise WrongAnswer(f"{self.name}: it changed its input {name} in place (geometry "
@@ -241,7 +271,7 @@ class FunctionExercise:
         """Does some variant of ``model`` have the learner's (wrong) shape?"""
         variants = model if isinstance(model, Variants) else (model,)
         return given.shape != ref.shape and any(
-            v is not None and v is not RAISES and v[o].shape == given.shape for v in variants)
+            v is not None and not isinstance(v, Raises) and v[o].shape == given.shape for v in variants)
 
     def __call__(self, fn):
         """Check the learner's function ``fn``; ``True`` when right, ``WrongAnswer`` when not."""
