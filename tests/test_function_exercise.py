@@ -161,3 +161,20 @@ def test_raises_can_name_the_kind_of_exception_so_two_crashing_mistakes_stay_apa
     assert RAISES.matches(ZeroDivisionError()) and repr(RAISES) == "RAISES"
     assert exercise([index_slip, MISTAKES[3]]).distinguishable() == [
         "index_slip: the cases cannot tell it from crash_long"]
+
+
+def test_distinguishable_names_as_the_checker_does_when_a_run_raises():
+    # crash_long raises on the long vector; "styles" may raise there too and leaves the total
+    # right, so it explains the total output alone, but not every output: the checker then names
+    # crash_long only (a failed run is explained by a mistake that explains all outputs), and so
+    # must distinguishable
+    ex = exercise([MISTAKES[3], MISTAKES[4]])
+    assert ex.distinguishable() == []
+
+    def crashes_on_long(v, k):
+        if len(v) > 2:
+            raise IndexError("index 2 is out of bounds")
+        return v * k, k * v.sum()
+    with pytest.raises(WrongAnswer) as info:
+        ex(crashes_on_long)
+    assert info.value.mistakes == ("crash_long",)

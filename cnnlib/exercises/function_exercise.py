@@ -231,7 +231,11 @@ class FunctionExercise:
         problems = []
         for m in self.mistakes:
             runs = [self._as_run(mo, ref) for mo, ref in zip(self.model_outputs(m), self.expected)]
-            named = {k.key for o in range(len(self.outputs)) for k in self.explaining(o, runs)}
+            outputs = range(len(self.outputs))
+            if any(run.outputs is None for run in runs):  # as __call__ names them when a run raises
+                named = {k.key for k in self.mistakes if all(self._explains(k, o, runs) for o in outputs)}
+            else:
+                named = {k.key for o in outputs for k in self.explaining(o, runs)}
             if m.key not in named:
                 problems.append(f"{m.key}: the cases cannot tell it from the right answer")
             twins = set().union(*[t for t in self.twins if m.key in t]) if self.twins else set()
