@@ -24,34 +24,54 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_float_array, as_pair, check_shape, output_size
+from . import _conv_chunks
+from ._validate import as_float_array, as_pair, as_shape, check_shape, output_size
 from .correlate import pad2d
-from .im2row import _im2row, _row2im, _row2im_batch_last
+from .parallel import resolve_threads
 
 
 class ConvCache(NamedTuple):
-    """What forward keeps for backward. ``rows`` is the im2row matrix (None in the naive path)."""
+    """What forward keeps for backward: its own read-only copies of ``x``, ``w``, ``b``.
+
+    Copies, so that changing the caller's arrays in place between forward and
+    backward cannot change the gradients (PyTorch refuses such a backward; here
+    it simply uses the values forward saw). ``x_pad`` is the padded input the
+    im2row path reads (``x`` is then a view of it); None in the loop version.
+    ``rows`` is kept for compatibility and always None: the im2row matrix is
+    rebuilt chunk by chunk in backward instead of being stored whole.
+    """
     x: np.ndarray
     w: np.ndarray
     b: np.ndarray
     stride: tuple
     pad: tuple
     rows: object = None
+    x_pad: object = None
+
+
+def _frozen(a, dtype):
+    """A read-only copy of ``a`` as ``dtype``."""
+    out = np.array(a, dtype=dtype, copy=True)
+    out.flags.writeable = False
+    return out
 
 
 def conv_output_shape(x_shape, w_shape, stride=1, pad=0):
     """``(N, F, H_out, W_out)`` for inputs of these shapes, or a ValueError saying why not."""
     sh, sw = as_pair(stride, "stride", 1)
     ph, pw = as_pair(pad, "pad", 0)
+    x_shape = as_shape(x_shape, "x_shape", minimum=0, hint="(N, C, H, W)")
+    w_shape = as_shape(w_shape, "w_shape", minimum=0, hint="(F, C, KH, KW)")
     if len(x_shape) != 4 or len(w_shape) != 4:
         raise ValueError(f"expected x_shape (N, C, H, W) and w_shape (F, C, KH, KW), got "
-                         f"{tuple(x_shape)} and {tuple(w_shape)}")
+                         f"{x_shape} and {w_shape}")
     n, _, h, w = x_shape
     f, _, kh, kw = w_shape
     return (n, f, output_size(h, kh, sh, ph, "H"), output_size(w, kw, sw, pw, "W"))
 
 
-def _check_forward(x, w, b, stride, pad):
+def _check_forward(x, w, b, stride, pad, copy=True):
+    """Checked inputs as one dtype; with ``copy`` (the loops) ``x`` is a read-only copy too."""
     x = as_float_array(x, "x", ndim=4)
     w = as_float_array(w, "w", ndim=4)
     b = as_float_array(b, "b", ndim=1)
@@ -60,12 +80,14 @@ def _check_forward(x, w, b, stride, pad):
                          f"C={w.shape[1]} (shape {w.shape})")
     if b.shape[0] != w.shape[0]:
         raise ValueError(f"b: expected one bias per filter, shape ({w.shape[0]},), got {b.shape}")
+    if min(w.shape) < 1:
+        raise ValueError(f"w: expected at least one filter, channel, kernel row and column, got shape {w.shape}")
     stride = as_pair(stride, "stride", 1)
     pad = as_pair(pad, "pad", 0)
     out_shape = conv_output_shape(x.shape, w.shape, stride, pad)
     dtype = np.result_type(x, w, b)
-    return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b.astype(dtype, copy=False), \
-        stride, pad, out_shape
+    x = _frozen(x, dtype) if copy else x.astype(dtype, copy=False)
+    return x, _frozen(w, dtype), _frozen(b, dtype), stride, pad, out_shape
 
 
 def _check_dout(dout, cache):
@@ -130,83 +152,65 @@ def conv2d_backward_naive(dout, cache):
     return dx, dw, db
 
 
-def conv2d_forward(x, w, b, stride=1, pad=0):
-    """Convolution layer forward through im2row: one matrix product.
+def conv2d_forward(x, w, b, stride=1, pad=0, threads=None):
+    """Convolution layer forward through im2row: matrix products.
 
-    Same signature and result as ``conv2d_forward_naive``.
+    Same signature and result as ``conv2d_forward_naive``. With ``rows`` the
+    im2row matrix of the batch:
 
         rows = im2row(x)                      (N*H_out*W_out, C*KH*KW)
         out  = rows @ w.reshape(F, -1).T + b  (N*H_out*W_out, F) -> (N, F, H_out, W_out)
 
-    ``ConvCache.rows`` keeps ``rows`` for the backward pass (``dW = dY.T @ rows``).
+    computed a chunk of images at a time (``_conv_chunks``): each chunk's rows
+    are filled into a reused buffer and multiplied straight into its images of
+    ``out`` (one product per image, ``out[n] = w_mat @ rows_n.T``, in the
+    ``(F, H_out*W_out)`` order ``out`` is stored in). ``threads`` (default
+    ``parallel.num_threads()``) runs the chunks on that many threads; the
+    result is the same for every thread count. The cache keeps a read-only
+    padded copy of ``x`` (``ConvCache.x_pad``), not the matrix.
     """
-    x, w, b, stride, pad, out_shape = _check_forward(x, w, b, stride, pad)
-    n_img, n_filt, h_out, w_out = out_shape
-    _, _, kh, kw = w.shape
-    # im2row(x) without checking x a second time
-    rows = _im2row(x, kh, kw, *stride, *pad, h_out, w_out)  # (N*H_out*W_out, C*KH*KW)
-    w_mat = w.reshape(n_filt, -1)  # (F, C*KH*KW): one filter per row
-    # The same product, transposed and image by image: with rows_n the rows of
-    # image n, out[n] = (rows_n @ w_mat.T).T = w_mat @ rows_n.T. rows.T is the
-    # contiguous array im2row filled; each image's block of it is read in place,
-    # and each product lands directly in out[n], in (F, H_out*W_out) order: no copy.
-    rows_t = rows.T.reshape(rows.shape[1], n_img, h_out * w_out)  # (C*KH*KW, N, H_out*W_out), a view
-    rows_t = rows_t.transpose(1, 0, 2)  # (N, C*KH*KW, H_out*W_out), a view
-    out = np.matmul(w_mat, rows_t)  # (N, F, H_out*W_out): one matrix product per image
-    out += b[:, None]  # + b[f]
-    return out.reshape(n_img, n_filt, h_out, w_out), ConvCache(x, w, b, stride, pad, rows)
+    threads = resolve_threads(threads)
+    x, w, b, stride, pad, out_shape = _check_forward(x, w, b, stride, pad, copy=False)
+    g = _conv_chunks.Geometry(x.shape, w.shape, stride, pad, *out_shape[2:])
+    out, x_pad = _conv_chunks.forward(x, w, b, g, threads)
+    x_view = x_pad[:, :, g.ph:g.ph + g.h, g.pw:g.pw + g.w]  # (N, C, H, W): the padding cropped, a view
+    return out, ConvCache(x_view, w, b, stride, pad, None, x_pad)
 
 
-# Output rows shorter than this are scattered with the image index last (see conv2d_backward).
-_SHORT_ROW = 16
-
-
-def conv2d_backward(dout, cache, need_dx=True):
+def conv2d_backward(dout, cache, need_dx=True, threads=None):
     """Convolution layer backward through im2row.
 
-    Same signature and result as ``conv2d_backward_naive``. With
-    ``dY = dout`` laid out as ``(N*H_out*W_out, F)``:
+    Same signature and result as ``conv2d_backward_naive``. With ``dY = dout``
+    laid out as ``(N*H_out*W_out, F)`` and ``rows`` the im2row matrix of ``x``:
 
         db = Σ_rows dY                          (F,)
         dW = dY.T @ rows                        (F, C*KH*KW) -> (F, C, KH, KW)
         dx = row2im(dY @ w.reshape(F, -1))      (N*H_out*W_out, C*KH*KW) -> (N, C, H, W)
 
-    The code computes the transposes, ``dW.T = rows.T @ dY`` and
-    ``(dY @ w_mat).T``, the orientations in which the arrays are already
-    stored. The scatter of ``row2im`` copies runs of ``W_out`` numbers; when
-    output rows are short (``W_out < 16``, e.g. 10 on MNIST layer 2) the
-    rows of ``dY`` are taken in another order, image index last, so that the
-    runs are ``W_out*N`` long (see ``im2row._row2im_batch_last``): 2x faster
-    there, though it costs two transposed copies, which do not pay off on
-    longer rows. Row order does not change the product: each row of
-    ``dY @ w_mat`` depends on its own row of ``dY`` only.
+    a chunk of images at a time: the chunk's ``rows`` are filled again from the
+    cached padded input, ``dW`` and ``db`` are sums of one partial per chunk
+    (added in chunk order), and ``dx`` of the chunk is the scatter-add
+    (``row2im``) of ``(dY @ w_mat).T``, computed in the orientation the arrays
+    are stored in. When output rows are short (``W_out < 16``, e.g. 10 on
+    MNIST layer 2) a chunk's rows are taken with the image index last, so that
+    the scatter moves runs of ``W_out*k`` numbers (2x faster there). Row order
+    does not change the products: each row of ``dY @ w_mat`` depends on its
+    own row of ``dY`` only.
 
     ``need_dx=False`` skips ``dx`` (returned as None): the first layer of a
     network never needs the gradient of its input, and ``dx`` costs about
-    half of the backward.
+    half of the backward. ``threads`` as in ``conv2d_forward``.
     """
     if not isinstance(need_dx, (bool, np.bool_)):
         raise ValueError(f"need_dx: expected True or False, got {need_dx!r}")
+    threads = resolve_threads(threads)
     dout = _check_dout(dout, cache)
-    x, w = cache.x, cache.w
-    n_filt, _, kh, kw = w.shape
-    (sh, sw), (ph, pw) = cache.stride, cache.pad
-    h_out, w_out = dout.shape[2:]
-    rows = cache.rows if cache.rows is not None else _im2row(x, kh, kw, sh, sw, ph, pw, h_out, w_out)
-    d_y_t = dout.transpose(1, 0, 2, 3).reshape(n_filt, -1)  # (F, N*H_out*W_out): dY.T, a copy
-    db = d_y_t.sum(axis=1)  # (F,)
-    dw = (rows.T @ d_y_t.T).T.reshape(w.shape)  # (C*KH*KW, F) -> (F, C*KH*KW) -> (F, C, KH, KW)
-    if not need_dx:
-        return None, dw, db
-    w_mat = w.reshape(n_filt, -1)  # (F, C*KH*KW)
-    if w_out >= _SHORT_ROW:
-        d_rows_t = w_mat.T @ d_y_t  # (C*KH*KW, N*H_out*W_out): (dY @ w_mat).T
-        dx = _row2im(d_rows_t.T, x.shape, kh, kw, sh, sw, ph, pw, h_out, w_out)  # (N, C, H, W)
-    else:
-        d_y_last = dout.transpose(1, 2, 3, 0).reshape(n_filt, -1)  # (F, H_out*W_out*N): image index last
-        d_rows_t = w_mat.T @ d_y_last  # (C*KH*KW, H_out*W_out*N): (dY @ w_mat).T, image index last
-        dx = _row2im_batch_last(d_rows_t, x.shape, kh, kw, sh, sw, ph, pw, h_out, w_out)  # (N, C, H, W)
-    return dx, dw, db
+    x_pad = cache.x_pad
+    if x_pad is None:  # a cache of the loop version: pad its x once
+        x_pad = pad2d(cache.x, cache.pad)
+    g = _conv_chunks.Geometry(cache.x.shape, cache.w.shape, cache.stride, cache.pad, *dout.shape[2:])
+    check_shape(x_pad, "cache.x_pad", (g.n, g.c, g.hp, g.wp))
+    return _conv_chunks.backward(dout, x_pad, cache.w, g, bool(need_dx), threads)
 
 
 def conv2d_coverage(x_shape, kernel_size, stride=1, pad=0):
@@ -216,9 +220,10 @@ def conv2d_coverage(x_shape, kernel_size, stride=1, pad=0):
     output reads, whose gradient is therefore always zero (the stride does not
     tile the input).
     """
-    if len(tuple(x_shape)) not in (2, 4):
-        raise ValueError(f"x_shape: expected (H, W) or (N, C, H, W), got {tuple(x_shape)}")
-    h, w = tuple(x_shape)[-2:]
+    x_shape = as_shape(x_shape, "x_shape", hint="(H, W) or (N, C, H, W)")
+    if len(x_shape) not in (2, 4):
+        raise ValueError(f"x_shape: expected (H, W) or (N, C, H, W), got {x_shape}")
+    h, w = x_shape[-2:]
     kh, kw = as_pair(kernel_size, "kernel_size", 1)
     ones = np.ones((1, 1, h, w))
     _, cache = conv2d_forward(ones, np.ones((1, 1, kh, kw)), np.zeros(1), stride, pad)

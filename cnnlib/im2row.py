@@ -15,7 +15,7 @@ what backprop needs: ``dx = row2im(d rows)``.
 """
 import numpy as np
 
-from ._validate import as_float_array, as_pair, output_size
+from ._validate import as_float_array, as_pair, as_shape, output_size
 
 
 def _geometry(x_shape, kh, kw, stride, pad):
@@ -44,15 +44,46 @@ def _padded_cnhw(x, ph, pw):
     return x_pad
 
 
+def _fill(cols, x_pad, kh, kw, sh, sw, h_out, w_out):
+    """``cols (C, KH, KW, N, H_out, W_out)`` <- every window entry of ``x_pad (C, N, H_p, W_p)``.
+
+    One strided slice copy per kernel offset ``(m, q)``: entry ``(m, q)`` of every
+    window, for all channels and images, is ``x_pad[:, :, m::S_h, q::S_w]``.
+    """
+    for m in range(kh):
+        for q in range(kw):
+            cols[:, m, q] = x_pad[:, :, m:m + sh * h_out:sh, q:q + sw * w_out:sw]  # (C, N, H_out, W_out)
+
+
+def _fill_last(cols, x_pad, kh, kw, sh, sw, h_out, w_out):
+    """As ``_fill`` with the image index last: ``cols (C, KH, KW, H_out, W_out, N)``
+    from ``x_pad (C, H_p, W_p, N)``; each slice then moves runs of ``W_out*N`` numbers."""
+    for m in range(kh):
+        for q in range(kw):
+            cols[:, m, q] = x_pad[:, m:m + sh * h_out:sh, q:q + sw * w_out:sw, :]  # (C, H_out, W_out, N)
+
+
+def _scatter(target, cols, kh, kw, sh, sw, h_out, w_out):
+    """The adjoint of ``_fill``: ``target (C, N, H_p, W_p) += `` every entry of
+    ``cols (C, KH, KW, N, H_out, W_out)`` at the pixel it was copied from."""
+    for m in range(kh):
+        for q in range(kw):
+            target[:, :, m:m + sh * h_out:sh, q:q + sw * w_out:sw] += cols[:, m, q]  # (C, N, H_out, W_out)
+
+
+def _scatter_last(target, cols, kh, kw, sh, sw, h_out, w_out):
+    """The adjoint of ``_fill_last``: ``target (C, H_p, W_p, N) +=`` ``cols (C, KH, KW, H_out, W_out, N)``."""
+    for m in range(kh):
+        for q in range(kw):
+            target[:, m:m + sh * h_out:sh, q:q + sw * w_out:sw, :] += cols[:, m, q]  # (C, H_out, W_out, N)
+
+
 def _im2row(x, kh, kw, sh, sw, ph, pw, h_out, w_out):
     """``im2row`` without the input checks (the callers in cnnlib have checked ``x``)."""
     n, c = x.shape[:2]
     x_pad = _padded_cnhw(x, ph, pw)  # (C, N, H+2P_h, W+2P_w)
     cols = np.empty((c, kh, kw, n, h_out, w_out), dtype=x.dtype)
-    for m in range(kh):
-        for q in range(kw):
-            # entry (m, q) of every window, for all channels and images: one strided slice
-            cols[:, m, q] = x_pad[:, :, m:m + sh * h_out:sh, q:q + sw * w_out:sw]  # (C, N, H_out, W_out)
+    _fill(cols, x_pad, kh, kw, sh, sw, h_out, w_out)
     cols = cols.reshape(c * kh * kw, n * h_out * w_out)  # (C*KH*KW, N*H_out*W_out): rows.T
     return cols.T  # (N*H_out*W_out, C*KH*KW), a view of cols: rows in column-major order
 
@@ -92,32 +123,8 @@ def _row2im(rows, x_shape, kh, kw, sh, sw, ph, pw, h_out, w_out):
     cols = rows.T.reshape(c, kh, kw, n, h_out, w_out)  # (C, KH, KW, N, H_out, W_out), a view
     out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=rows.dtype)  # (N, C, H+2P_h, W+2P_w)
     out_t = out.transpose(1, 0, 2, 3)  # (C, N, H+2P_h, W+2P_w), a view: cols' channel-first order
-    for m in range(kh):
-        for q in range(kw):
-            out_t[:, :, m:m + sh * h_out:sh, q:q + sw * w_out:sw] += cols[:, m, q]  # (C, N, H_out, W_out)
+    _scatter(out_t, cols, kh, kw, sh, sw, h_out, w_out)
     return out[:, :, ph:ph + h, pw:pw + w]  # (N, C, H, W): the padding cropped
-
-
-def _row2im_batch_last(cols, x_shape, kh, kw, sh, sw, ph, pw, h_out, w_out):
-    """``row2im`` of rows stored transposed, image index last (no input checks).
-
-    ``cols (C*KH*KW, H_out*W_out*N)``: column ``(i*W_out + j)*N + n`` holds the
-    row of output position ``(n, i, j)``; the same rows as ``row2im`` takes,
-    transposed, and reordered so that the image index ``n`` runs fastest.
-    The scatter-add is the same loop over kernel offsets, but each offset's
-    strided slice now moves runs of ``W_out*N`` contiguous numbers instead of
-    ``W_out``: a few long copies instead of many short ones, which is what
-    costs time on small feature maps (2x faster on MNIST layer 2, measured).
-    Returns ``dx (N, C, H, W)``.
-    """
-    n, c, h, w = x_shape
-    cols = cols.reshape(c, kh, kw, h_out, w_out, n)  # (C, KH, KW, H_out, W_out, N)
-    out = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)  # (C, H+2P_h, W+2P_w, N)
-    for m in range(kh):
-        for q in range(kw):
-            out[:, m:m + sh * h_out:sh, q:q + sw * w_out:sw, :] += cols[:, m, q]  # (C, H_out, W_out, N)
-    out = out[:, ph:ph + h, pw:pw + w, :]  # (C, H, W, N): the padding cropped
-    return np.ascontiguousarray(out.transpose(3, 0, 1, 2))  # (N, C, H, W)
 
 
 def row2im(rows, x_shape, KH, KW, stride=1, pad=0):
@@ -138,7 +145,8 @@ def row2im(rows, x_shape, KH, KW, stride=1, pad=0):
     Column ``(m, q)`` blocks are read from ``rows.T``, fastest when ``rows`` is
     stored column-major, as ``im2row`` returns it (any layout gives the same result).
     """
-    kh, kw, sh, sw, ph, pw, h_out, w_out = _geometry(tuple(x_shape), KH, KW, stride, pad)
+    x_shape = as_shape(x_shape, "x_shape", ndim=4, hint="(N, C, H, W)")
+    kh, kw, sh, sw, ph, pw, h_out, w_out = _geometry(x_shape, KH, KW, stride, pad)
     n, c, h, w = x_shape
     rows = as_float_array(rows, "rows", ndim=2)
     expected = (n * h_out * w_out, c * kh * kw)
