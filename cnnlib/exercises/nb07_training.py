@@ -1,0 +1,380 @@
+"""Notebook 07's "Your turn": one training step of seed 004's network, chained by hand.
+
+The learner writes ``training_step(params, x, y, lr) -> (loss, grads, new_params)`` with
+cnnlib's layer functions: the forward pass keeping every cache, the ``*_backward`` functions
+called by hand from the loss down to conv1, and the SGD update. ``check_training_step`` runs
+it on hidden batches (float64) and reports, per parameter, its gradient against two routes:
+
+- finite differences of the true loss (cnnlib's ``Sequential.loss``), on sampled entries
+  of every one of the six arrays (computed once, they do not depend on the learner);
+- ``Sequential.backward`` of the same network with the same parameters, entry by entry;
+
+and the loss and the updated parameters against the same network. When the answer is what a
+typical mistake gives (``nb07_models``) on every batch, the mistake is named.
+"""
+import copy
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from ..gradcheck import numerical_gradient, rel_error
+from ..network import two_conv_net
+from .compare import WrongAnswer, as_answer_array, entries_match, hint_lines, index_text
+from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Variants, _learner_line
+from .nb07_models import (PARAM_NAMES, PARAM_SHAPES, Raises, step_or_raises, unflatten_channels_last,
+                          unflatten_rows_columns_swapped)
+
+LETTERS = {"conv1.w": ("f c m q", "F C KH KW"), "conv2.w": ("f c m q", "F C KH KW"), "fc1.w": ("d k", "D K"),
+           "conv1.b": ("f", "F"), "conv2.b": ("f", "F"), "fc1.b": ("k", "K")}
+OUTPUTS = [Output("loss", "")] + [Output(f"grads['{p}']", *LETTERS[p]) for p in PARAM_NAMES] + \
+          [Output(f"new_params['{p}']", *LETTERS[p]) for p in PARAM_NAMES]
+FD_TOL = 1e-6  # relative error, float64, h = 1e-6 (as in the notebook's own check)
+ORDER = "fc1, flatten, pool2, relu2, conv2, pool1, relu1, conv1"
+
+
+class _StepRun(NamedTuple):
+    outputs: Optional[tuple]  # the 13 outputs as float64 arrays, or None when the call failed
+    error: Optional[str]      # the message shown, with the learner's line
+    raised: Optional[Raises] = None  # the exception, to compare with a mistake's Raises
+
+
+def reference(params, x, y, lr):
+    """cnnlib's answer: ``Sequential`` (the layer objects of ``two_conv_net``) with these parameters."""
+    model = two_conv_net(dtype=np.float64)
+    for name, value in model.parameters().items():
+        value[...] = params[name]
+    loss, _ = model.loss_and_gradients(x, y)
+    grads = {name: g.copy() for name, g in model.gradients().items()}
+    return loss, grads, {name: params[name] - lr * grads[name] for name in PARAM_NAMES}
+
+
+def flat(result):
+    """``(loss, grads, new_params)`` -> the 13 outputs in ``OUTPUTS`` order (``Raises`` as it is)."""
+    if isinstance(result, (Raises, Variants)) or result is RAISES:
+        return result
+    loss, grads, new = result
+    return (loss,) + tuple(grads[p] for p in PARAM_NAMES) + tuple(new[p] for p in PARAM_NAMES)
+
+
+def _model(**slips):
+    fn = step_or_raises(**slips)
+    return lambda *args: flat(fn(*args))
+
+
+def _variants(*slip_sets):
+    models = [_model(**slips) for slips in slip_sets]
+    return lambda *args: Variants([m(*copy.deepcopy(args)) for m in models])
+
+
+TRAINING_MISTAKES = [
+    FunctionMistake("relu_mask_forgotten",
+                    "a ReLU mask is missing: after each maxpool2d_backward, relu_backward(d, relu cache) lets "
+                    "the delta through only where the ReLU's input was > 0 (notebook 05). The gradients "
+                    "below that ReLU are wrong, the ones above it right.",
+                    _variants(dict(mask=(False, False)), dict(mask=(True, False)), dict(mask=(False, True)))),
+    FunctionMistake("backward_order",
+                    f"the backward functions run in the wrong order: backward visits the layers in the "
+                    f"reverse order of the forward ({ORDER}); a ReLU's backward comes after the pooling's, "
+                    "because in the forward the ReLU came before the pooling.",
+                    _variants(dict(relu_before_pool=(True, True)), dict(relu_before_pool=(True, False)))),
+    FunctionMistake("wrong_layer_cache",
+                    "a backward was handed the cache of another layer: each *_backward takes the cache its "
+                    "own layer's forward returned (pool2's backward pool2's cache, relu2's relu2's, ...): "
+                    "keep one named cache per layer.",
+                    _variants(*[dict(cache_for={a: b}) for a, b in (("pool2", "pool1"), ("relu2", "relu1"),
+                                                                    ("conv2", "conv1"), ("pool1", "pool2"),
+                                                                    ("relu1", "relu2"))])),
+    FunctionMistake("conv1_from_conv2_cache",
+                    "conv1's gradients were asked of conv2's cache: each *_backward takes the cache of its "
+                    "own layer's forward. conv1's cache holds its input, the images x (N, 1, 28, 28); "
+                    "conv2's holds the pooled maps (N, 3, 13, 13).",
+                    _model(cache_for={"conv1": "conv2"})),
+    FunctionMistake("unpack_order",
+                    "the results of a *_backward were unpacked in the wrong order: conv2d_backward and "
+                    "affine_backward return (dx, dw, db), the delta for the layer below first: "
+                    "dx, dw, db = conv2d_backward(d, cache).",
+                    _variants(*[dict(unpack=order, unpack_at=layers) for layers in (("fc1", "conv2", "conv1"),
+                                                                                    ("conv2", "conv1"))
+                                for order in ((2, 0, 1), (1, 0, 2))])),
+    FunctionMistake("unflatten_order",
+                    "the flat deltas (N, 250) were put back into (N, 10, 5, 5) in another order than the "
+                    "flatten took: un-flatten with flatten_backward(dh, cache) (or dh.reshape(N, 10, 5, 5)), "
+                    "the C-order inverse of the forward's reshape.",
+                    lambda *args: Variants([_model(unflatten=unflatten_channels_last)(*copy.deepcopy(args)),
+                                            _model(unflatten=unflatten_rows_columns_swapped)(*args)])),
+    FunctionMistake("forgot_1_over_n",
+                    "the gradients are N times too large: the loss is the mean over the N images, so "
+                    "∂E/∂scores = (p - onehot(y)) / N, as softmax_cross_entropy_backward(1.0, cache) gives.",
+                    lambda params, x, y, lr: flat(step_or_raises(dloss=float(len(x)))(params, x, y, lr))),
+    FunctionMistake("dloss_is_the_loss",
+                    "the gradients are scaled by the loss: softmax_cross_entropy_backward(dloss, cache) takes "
+                    "dloss = ∂E/∂E = 1.0, not the loss itself.",
+                    _model(dloss="loss")),
+    FunctionMistake("pool_backward_skipped",
+                    "the deltas were upsampled, not routed: maxpool2d_backward(d, pool cache) sends each delta "
+                    "only to its window's winning unit, the other three get 0 (every entry getting δ is wrong).",
+                    _variants(dict(route=(False, False)), dict(route=(True, False)), dict(route=(False, True)))),
+    FunctionMistake("update_sign",
+                    "the update climbs the loss: gradient descent steps against the gradient, "
+                    "θ_new = θ - lr·∂E/∂θ (a minus sign).",
+                    _model(sign=1.0)),
+    FunctionMistake("update_without_lr",
+                    "the update left out the learning rate: θ_new = θ - lr·∂E/∂θ, a small step along "
+                    "the gradient, not θ - ∂E/∂θ.",
+                    _model(use_lr=False)),
+]
+
+
+def _cases():
+    """Three hidden batches, float64: random images (no ties in the pooling windows, no kinks for
+    finite differences), He-initialised weights of three seeds and biases that are not zero."""
+    rng = np.random.default_rng(7)
+    cases = []
+    for seed, n, lr in ((1, 2, 0.1), (2, 3, 0.05), (3, 1, 0.5)):
+        params = {k: v.copy() for k, v in two_conv_net(seed=seed, dtype=np.float64).parameters().items()}
+        for name in ("conv1.b", "conv2.b", "fc1.b"):
+            params[name] = rng.uniform(-0.3, 0.3, size=params[name].shape)
+        params["fc1.w"] *= 5.0  # scores of a few units, not all near 0
+        x = rng.normal(size=(n, 1, 28, 28))
+        y = rng.choice(10, size=n, replace=False)
+        label = f"{n} image{'s' if n > 1 else ''} (random pixels), labels {list(map(int, y))}, lr {lr}"
+        cases.append(Case(label, (params, x, y, lr)))
+    return cases
+
+
+def _sampled_entries(size, rng, count=20):
+    return np.arange(size) if size <= 30 else np.sort(rng.choice(size, count, replace=False))
+
+
+def finite_differences(params, x, y, entries):
+    """Central differences of cnnlib's loss at ``entries[name]`` (flat indices) of each parameter."""
+    model = two_conv_net(dtype=np.float64)
+    live = model.parameters()
+    for name in PARAM_NAMES:
+        live[name][...] = params[name]
+    numeric = {}
+    for name in PARAM_NAMES:
+        flat_param, idx = live[name].reshape(-1), entries[name]
+        saved = flat_param[idx].copy()
+
+        def loss_at(values, flat_param=flat_param, idx=idx):
+            flat_param[idx] = values
+            return model.loss(x, y)
+
+        numeric[name] = numerical_gradient(loss_at, saved)
+        flat_param[idx] = saved
+    return numeric
+
+
+class TrainingStepExercise(FunctionExercise):
+    """``FunctionExercise`` for a function returning ``(loss, grads dict, new_params dict)``, which
+    also reports each parameter's gradient against finite differences, and names a mistake only
+    when it explains the whole answer (every output) on every batch."""
+
+    def __init__(self):
+        super().__init__("training_step", ("params", "x", "y", "lr"), OUTPUTS,
+                         reference=lambda *args: flat(reference(*args)), cases=_cases,
+                         mistakes=TRAINING_MISTAKES, atol=1e-9, rtol=1e-6,
+                         equation="E = -(1/N) Σ_n ln softmax(s)[n, y_n];  θ_new = θ - lr·∂E/∂θ")
+        self._numeric = None
+
+    # -------------------------------------------------------------- the two routes
+    @property
+    def numeric(self):
+        """Per case: ``(entries, finite differences)`` of every parameter, built once."""
+        if self._numeric is None:
+            rng = np.random.default_rng(11)
+            self._numeric = []
+            for case in self.cases:
+                entries = {p: _sampled_entries(int(np.prod(PARAM_SHAPES[p])), rng) for p in PARAM_NAMES}
+                self._numeric.append((entries, finite_differences(*case.args[:3], entries)))
+        return self._numeric
+
+    # ---------------------------------------------------- running the learner's function
+    def _run(self, fn, case):
+        args = copy.deepcopy(case.args)
+        try:
+            result = fn(*args)
+        except NotImplementedError:
+            raise
+        except Exception as err:  # the learner's code failed: say where
+            where = _learner_line(err)
+            raised = Raises.of(err)
+            return _StepRun(None, raised.error + (f"\n  at {where}" if where else ""), raised)
+        for name, before, after in zip(self.params, case.args, args):
+            same = (all(np.array_equal(before[p], after.get(p)) for p in before) if isinstance(before, dict)
+                    else np.array_equal(before, after))
+            if not same:
+                raise WrongAnswer(f"training_step: it changed its input {name} in place; leave the inputs as "
+                                  "they were and return new arrays (new_params[name] = params[name] - lr * "
+                                  "grads[name], not params[name] -= ...).")
+        if not isinstance(result, (tuple, list)) or len(result) != 3:
+            raise WrongAnswer(f"training_step: expected 3 results (loss, grads, new_params), given "
+                              f"{len(result) if isinstance(result, (tuple, list)) else type(result).__name__}")
+        loss, grads, new = result
+        if isinstance(loss, (tuple, list)):
+            raise WrongAnswer(f"training_step: loss must be one number, given a {type(loss).__name__} of "
+                              f"{len(loss)}: softmax_cross_entropy_forward returns (loss, cache); unpack it.")
+        for what, d in (("grads", grads), ("new_params", new)):
+            if not isinstance(d, dict) or sorted(d) != sorted(PARAM_NAMES):
+                given = sorted(d) if isinstance(d, dict) else type(d).__name__
+                raise WrongAnswer(f"training_step: {what} must be a dict with the six names "
+                                  f"{list(PARAM_NAMES)}, given {given}")
+        outputs = tuple(as_answer_array(r, o.name) for r, o in zip(flat(result), self.outputs))
+        return _StepRun(outputs, None)
+
+    # ---------------------------------------------------------------- diagnosis
+    def _normalise(self, result):
+        if isinstance(result, Raises):
+            return result
+        if isinstance(result, Variants):
+            return Variants(self._normalise(r) for r in result)
+        return super()._normalise(result)
+
+    def _matches(self, run, model, o):
+        if isinstance(model, Raises):
+            return run.outputs is None and run.raised == model
+        if isinstance(model, Variants):
+            return any(self._matches(run, m, o) for m in model)
+        return super()._matches(run, model, o)
+
+    @staticmethod
+    def _as_run(model, ref):
+        if isinstance(model, Variants):
+            model = model[0]
+        if isinstance(model, Raises):
+            return _StepRun(None, model.error, model)
+        if model is RAISES:
+            return _StepRun(None, "raises")
+        return _StepRun(ref if model is None else model, None)
+
+    def explains_all(self, mistake, runs):
+        """Does ``mistake`` give the learner's answer, every output on every batch, and differ from the right one?"""
+        models, differs = self.model_outputs(mistake), False
+        for run, model, ref in zip(runs, models, self.expected):
+            for o in range(len(self.outputs)):
+                if not self._matches(run, model, o):
+                    return False
+                differs |= run.outputs is None or not entries_match(run.outputs[o], ref[o], self.atol, self.rtol)
+        return differs
+
+    def distinguishable(self):
+        problems = []
+        for m in self.mistakes:
+            runs = [self._as_run(mo, ref) for mo, ref in zip(self.model_outputs(m), self.expected)]
+            named = {k.key for k in self.mistakes if self.explains_all(k, runs)}
+            if m.key not in named:
+                problems.append(f"{m.key}: the cases cannot tell it from the right answer")
+            problems += [f"{m.key}: the cases cannot tell it from {other}" for other in sorted(named - {m.key})]
+        return problems
+
+    # ---------------------------------------------------------------- the report
+    def _wrong_cases(self, runs, o):
+        return [k for k, (run, ref) in enumerate(zip(runs, self.expected))
+                if not entries_match(run.outputs[o], ref[o], self.atol, self.rtol)]
+
+    def _first_wrong(self, runs, o, k):
+        given, ref, out = runs[k].outputs[o], self.expected[k][o], self.outputs[o]
+        if given.shape != ref.shape:
+            return f"wrong shape: expected ({', '.join(out.dims.split())}) = {ref.shape}, given {given.shape}"
+        if not np.isfinite(given).all():
+            return "it holds NaN or infinite entries"
+        bad = np.abs(given - ref) > self.atol + self.rtol * np.abs(ref)
+        first = tuple(int(v) for v in np.argwhere(bad)[0])
+        return (f"batch {k}: {int(bad.sum())} of {ref.size} differ, the first {index_text(first, out.letters)}: "
+                f"given {given[first]:.6g}, expected {ref[first]:.6g}")
+
+    def _fd_error(self, runs, p):
+        """The largest relative error, over the batches, of the learner's gradient of ``p`` at the
+        sampled entries against finite differences; None if a shape is wrong."""
+        o, errors = 1 + PARAM_NAMES.index(p), []
+        for run, (entries, numeric) in zip(runs, self.numeric):
+            g = run.outputs[o]
+            if g.shape != PARAM_SHAPES[p] or not np.isfinite(g).all():
+                return None
+            errors.append(rel_error(g.reshape(-1)[entries[p]], numeric[p]))
+        return max(errors)
+
+    def report(self, runs):
+        """``(lines, right)``: the per-parameter table and whether every output is right."""
+        n = len(self.cases)
+        lines, right = [], True
+        wrong = self._wrong_cases(runs, 0)
+        right &= not wrong
+        loss_shape = runs[0].outputs[0].shape
+        lines.append("  loss: right on every batch." if not wrong else
+                     f"  loss: expected one number, given shape {loss_shape}." if loss_shape else
+                     f"  loss: wrong on {len(wrong)} of {n} batches (batch {wrong[0]}: given "
+                     f"{float(runs[wrong[0]].outputs[0]):.6g}): the forward pass is not the network's; "
+                     "check each layer, its parameters and their order.")
+        lines.append(f"  ∂E/∂θ: FD = rel. error against finite differences of the loss (sampled entries, worst "
+                     f"of the {n} batches); then against Sequential.backward, entry by entry:")
+        for p in PARAM_NAMES:
+            o = 1 + PARAM_NAMES.index(p)
+            fd, wrong = self._fd_error(runs, p), self._wrong_cases(runs, o)
+            fd_text = "   -   " if fd is None else f"{fd:.1e}"
+            verdict = "agree" if fd is not None and fd < FD_TOL and not wrong else "WRONG"
+            right &= verdict == "agree"
+            where = "right on every batch" if not wrong else self._first_wrong(runs, o, wrong[0])
+            lines.append(f"    {p:8s} {str(PARAM_SHAPES[p]):14s} {verdict:5s} FD {fd_text} | {where}")
+        wrong_new = [p for p in PARAM_NAMES if self._wrong_cases(runs, 7 + PARAM_NAMES.index(p))]
+        right &= not wrong_new
+        if not wrong_new:
+            lines.append("  new_params: right (params - lr·grads) on every batch.")
+        else:
+            own = all(entries_match(run.outputs[7 + i], args[0][p] - args[3] * run.outputs[1 + i], self.atol,
+                                    self.rtol) for run, (args) in zip(runs, (c.args for c in self.cases))
+                      for i, p in enumerate(PARAM_NAMES) if run.outputs[1 + i].shape == PARAM_SHAPES[p])
+            o = 7 + PARAM_NAMES.index(wrong_new[0])
+            lines.append(f"  new_params: wrong for {', '.join(wrong_new)}; "
+                         + ("the update params - lr·grads is right for the gradients you returned: fix them."
+                            if own else self._first_wrong(runs, o, self._wrong_cases(runs, o)[0]) + "."))
+        return lines, right
+
+    def __call__(self, fn):
+        """Check the learner's ``training_step``; ``True`` when right, ``WrongAnswer`` when not."""
+        if not callable(fn):
+            raise WrongAnswer(f"training_step: expected your function (the name, without calling it), "
+                              f"given {type(fn).__name__}")
+        try:
+            runs = [self._run(fn, case) for case in self.cases]
+        except NotImplementedError:
+            print("training_step: not written yet (its body still raises NotImplementedError). "
+                  "Write it, then run this cell again.")
+            return False
+        found = [m for m in self.mistakes if self.explains_all(m, runs)]
+        debug = (f"  To debug: {self.checker_name}.case(k) gives batch k's inputs (params, x, y, lr) as a "
+                 f"dict: training_step(**{self.checker_name}.case(0)).")
+        failed = [k for k, run in enumerate(runs) if run.error is not None]
+        if failed:
+            k = failed[0]
+            lines = [f"training_step failed on {len(failed)} of {len(self.cases)} batches; the first is "
+                     f"batch {k}: {self.cases[k].label}.", f"  {runs[k].error}"]
+            if found:
+                lines += hint_lines([m.mistake for m in found])
+            elif (runs[k].raised.function or "").endswith("_backward"):
+                lines.append(f"  A *_backward got a delta or a cache that does not fit its layer: backward "
+                             f"visits the layers in the reverse order ({ORDER}), each with its own cache.")
+            raise WrongAnswer("\n".join(lines + [debug]), [m.key for m in found])
+        lines, right = self.report(runs)
+        if right:
+            print(f"Correct: training_step matches cnnlib on all {len(self.cases)} hidden batches:\n"
+                  + "\n".join(f"  {k}. {c.label}" for k, c in enumerate(self.cases)) + "\n" + "\n".join(lines))
+            return True
+        if found:
+            lines += hint_lines([m.mistake for m in found])
+        elif any(line.startswith("  new_params") for line in lines) and all(
+                " agree " in line for line in lines if line.startswith("    ")):
+            lines.append("  No typical mistake of the catalogue explains it: the gradients are right, so look "
+                         "at the update, θ_new = θ - lr·∂E/∂θ for each of the six arrays.")
+        else:
+            lines.append("  No typical mistake of the catalogue explains it: the wrong gradient nearest the loss "
+                         f"(backward order: {ORDER}) points at the first wrong backward step.")
+        header = f"training_step is not right yet (checked on {len(self.cases)} hidden batches, float64)."
+        raise WrongAnswer("\n".join([header] + lines + [debug]), [m.key for m in found])
+
+
+check_training_step = TrainingStepExercise()
+check_training_step.checker_name = "check_training_step"
+
+CATALOGUE = {"check_training_step": TRAINING_MISTAKES}
