@@ -1,63 +1,120 @@
-"""Tests of cnnlib/exercises/nb02_conv_forward.py: notebook 02's checkers (the Your-turn
-exercise is tested through its mutants in test_mistake_catalogue.py).
-
-Pattern: the reference answer passes (returns True); each kind of wrong answer is
-rejected with a message that says what is wrong (``match=``).
+"""Tests of cnnlib/exercises/nb02_conv_forward.py and nb02_conv_arithmetic.py: notebook 02's
+checkers. Every catalogued mistake is proven named by its mutant in test_mistake_catalogue.py;
+here: the exercise data, answers that give nothing away, bad input, and the checker's own
+contract (it never changes its inputs, an unanswered template runs).
 """
 import numpy as np
 import pytest
 
 from cnnlib.conv import conv2d_forward_naive, conv_output_shape
+from cnnlib.correlate import pad2d
 from cnnlib.data import teaching_example
-from cnnlib.exercises import (WrongAnswer, check_conv_output_cell, check_conv_output_shape)
+from cnnlib.exercises import WrongAnswer, check_conv_output_cell, check_conv_output_shape
+from cnnlib.exercises.nb02_conv_arithmetic import (CELL_MISTAKES, SHAPE_MISTAKES, _cell_mistakes,
+                                                   _shape_mistakes, conv_cell_exercise_data,
+                                                   conv_shape_exercise_data)
+from cnnlib.exercises.nb02_conv_forward import FORWARD_MISTAKES, check_conv_forward_loops
 
 
-# ------------------------------------------------------- 02: the conv layer
+# ------------------------------------------------------------------ exercise 1: the shape
+
+def _count_windows(size, k, s, p):
+    """Window starts that fit in the padded axis, counted one by one (no formula)."""
+    return sum(1 for start in range(size + 2 * p) if start % s == 0 and start + k <= size + 2 * p)
 
 
-def test_check_conv_output_shape():
+def test_shape_exercise_data_shows_every_mistake():
+    x_shape, w_shape, s, p = conv_shape_exercise_data()
+    right = (x_shape[0], w_shape[0], _count_windows(x_shape[2], w_shape[2], s, p),
+             _count_windows(x_shape[3], w_shape[3], s, p))
+    assert conv_output_shape(x_shape, w_shape, s, p) == right
+    wrong = _shape_mistakes(x_shape, w_shape, s, p)
+    assert {m for _, m in wrong} == set(SHAPE_MISTAKES)
+    shapes = [tuple(v) for v, _ in wrong]
+    assert right not in shapes and len(set(shapes)) == len(shapes), "two mistakes give one shape here"
+
+
+def test_shape_checker_accepts_the_right_shape_and_names_the_wrong_entries(capsys):
     ex = teaching_example()
     assert check_conv_output_shape((1, 1, 3, 3), ex.x.shape, ex.w.shape, ex.stride, ex.pad)
-    assert check_conv_output_shape(conv_output_shape((2, 3, 32, 32), (6, 3, 5, 5), 1, 2),
-                                   (2, 3, 32, 32), (6, 3, 5, 5), 1, 2)
-    with pytest.raises(WrongAnswer, match="stride was left out"):
-        check_conv_output_shape((1, 1, 5, 5), ex.x.shape, ex.w.shape, 2, 0)
-    with pytest.raises(WrongAnswer, match="padding was left out"):
-        check_conv_output_shape((2, 6, 28, 28), (2, 3, 32, 32), (6, 3, 5, 5), 1, 2)
-    with pytest.raises(WrongAnswer, match="one entry per filter"):
-        check_conv_output_shape((2, 3, 32, 32), (2, 3, 32, 32), (6, 3, 5, 5), 1, 2)
-    with pytest.raises(WrongAnswer, match=r"expected 4 numbers"):
-        check_conv_output_shape((3, 3), ex.x.shape, ex.w.shape, 2, 0)
-    with pytest.raises(WrongAnswer, match="whole numbers"):
-        check_conv_output_shape((1, 1, 3.5, 3.5), ex.x.shape, ex.w.shape, 2, 0)
+    assert "Correct" in capsys.readouterr().out
+    assert check_conv_output_shape(np.array([2, 6, 32, 32]), (2, 3, 32, 32), (6, 3, 5, 5), 1, 2)
+    with pytest.raises(WrongAnswer, match=r"given \(2, 6, 11, 9\): H_out and W_out are not right "
+                                          r"\(N and F are right\)\.\n.*Use H_out = floor") as info:
+        check_conv_output_shape((2, 6, 11, 9), *conv_shape_exercise_data())
+    assert info.value.mistakes == ()
 
 
-@pytest.fixture
-def layer():
-    ex = teaching_example(channels=2, filters=2, seed=1)
-    b = ex.b + 1  # make sure no bias is zero, so a forgotten bias is visible
-    out, _ = conv2d_forward_naive(ex.x, ex.w, b, 2, 1)
-    return ex.x, ex.w, b, out
+def test_shape_checker_never_gives_the_expected_shape_away():
+    data = conv_shape_exercise_data()
+    expected = conv_output_shape(*data)
+    for wrong, mistake in _shape_mistakes(*data):
+        with pytest.raises(WrongAnswer) as info:
+            check_conv_output_shape(wrong, *data)
+        assert info.value.mistakes == (mistake.key,)
+        rest = str(info.value).split(":", 2)[2]      # the message after "given (...)"
+        assert str(expected) not in rest and f"{expected[2]}, {expected[3]}" not in rest
 
 
-def test_check_conv_output_cell_accepts_reference(layer):
-    x, w, b, out = layer
-    for (i, j) in [(0, 0), (1, 2), (3, 3)]:
-        assert check_conv_output_cell(out[0, 1, i, j], x, w, b, 2, 1, 0, 1, i, j)
+@pytest.mark.parametrize("answer, match", [
+    ((3, 3), "expected 4 numbers"), ("abcd", "expected 4 numbers"), ((1, 2, (3, 4), 5), "expected 4 numbers"),
+    ((2, 6, 10.5, 8), "whole numbers"),
+])
+def test_shape_checker_rejects_malformed_answers(answer, match):
+    with pytest.raises(WrongAnswer, match=match):
+        check_conv_output_shape(answer, *conv_shape_exercise_data())
 
 
-def test_check_conv_output_cell_names_mistakes(layer):
-    x, w, b, out = layer
-    with pytest.raises(WrongAnswer, match="bias"):
-        check_conv_output_cell(out[0, 1, 1, 2] - b[1], x, w, b, 2, 1, 0, 1, 1, 2)
-    x_pad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    no_stride = np.sum(x_pad[0, :, 1:4, 2:5] * w[1]) + b[1]
-    flipped = np.sum(x_pad[0, :, 2:5, 4:7] * w[1, :, ::-1, ::-1]) + b[1]
-    right, no_bias = out[0, 1, 1, 2], out[0, 1, 1, 2] - b[1]
-    assert len({float(v) for v in (right, no_bias, no_stride, flipped)}) == 4, "mistakes must differ here"
-    with pytest.raises(WrongAnswer, match="stride was left out"):
-        check_conv_output_cell(no_stride, x, w, b, 2, 1, 0, 1, 1, 2)
-    with pytest.raises(WrongAnswer, match="flipped"):
-        check_conv_output_cell(flipped, x, w, b, 2, 1, 0, 1, 1, 2)
-    with pytest.raises(WrongAnswer, match=r"out\[0, 1, 1, 2\]: wrong value: given"):
-        check_conv_output_cell(out[0, 1, 1, 2] + 0.25, x, w, b, 2, 1, 0, 1, 1, 2)
+def test_shape_checker_template_is_not_answered(capsys):
+    assert check_conv_output_shape(None, *conv_shape_exercise_data()) is False
+    assert "not answered yet" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ exercise 2: one cell
+
+def test_cell_exercise_data_shows_every_mistake():
+    x, w, b, s, p, (n, f, i, j) = conv_cell_exercise_data()
+    x_pad = pad2d(x, p)
+    by_sum = b[f] + sum(w[f, c, m, q] * x_pad[n, c, s * i + m, s * j + q]
+                        for c in range(x.shape[1]) for m in range(3) for q in range(3))
+    assert by_sum == conv2d_forward_naive(x, w, b, s, p)[0][n, f, i, j]
+    wrong = _cell_mistakes(x, w, b, s, p, n, f, i, j)
+    assert {m for _, m in wrong} == set(CELL_MISTAKES)
+    values = [v for v, _ in wrong]
+    assert by_sum not in values and len(set(values)) == len(values), "two mistakes give one number here"
+
+
+def test_cell_checker_accepts_every_cell_of_the_reference():
+    x, w, b, s, p, _ = conv_cell_exercise_data()
+    out, _ = conv2d_forward_naive(x, w, b, s, p)
+    for idx in np.ndindex(*out.shape):
+        assert check_conv_output_cell(out[idx], x, w, b, s, p, *idx)
+
+
+def test_cell_checker_never_gives_the_value_away():
+    data = conv_cell_exercise_data()
+    expected = conv2d_forward_naive(*data[:5])[0][data.cell]
+    with pytest.raises(WrongAnswer) as info:
+        check_conv_output_cell(expected + 13, *data[:5], *data.cell)
+    assert f"{expected:g}" not in str(info.value) and info.value.mistakes == ()
+    assert "not answered yet" not in str(info.value)
+
+
+def test_cell_checker_does_not_change_its_inputs():
+    data = conv_cell_exercise_data()
+    copies = [a.copy() for a in data[:3]]
+    with pytest.raises(WrongAnswer):
+        check_conv_output_cell(0.0, *data[:5], *data.cell)
+    assert all(np.array_equal(a, c) for a, c in zip(data[:3], copies))
+
+
+# ------------------------------------------------------------------ Your turn: the loops
+
+def test_forward_catalogue_keys_and_the_hidden_geometries():
+    cases = check_conv_forward_loops.cases
+    assert len({m.key for m in FORWARD_MISTAKES}) == len(FORWARD_MISTAKES) == 20
+    shapes = [(c.args[0].shape, c.args[1].shape, c.args[3], c.args[4]) for c in cases]
+    assert any(xs[1] != ws[0] for xs, ws, _, _ in shapes), "C != F somewhere"
+    assert any(xs[2] != xs[3] for xs, _, _, _ in shapes) and any(ws[2] != ws[3] for _, ws, _, _ in shapes)
+    assert any((xs[2] + 2 * p - ws[2]) % s for xs, ws, s, p in shapes), "a stride that does not tile"
+    assert any(p > 0 for *_, p in shapes) and all(np.all(c.args[2] != 0) for c in cases)

@@ -13,7 +13,8 @@ from .compare import Mistake, WrongAnswer, compare_answer, not_answered
 from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
 from .nb00_network_shapes import check_seed_network_shapes, seed_network_shapes
 from .nb01_flip import check_convolution_via_correlation
-from .nb02_conv_forward import check_conv_output_cell, check_conv_output_shape
+from .nb02_conv_forward import (check_conv_forward_loops, check_conv_output_cell, check_conv_output_shape,
+                                conv_cell_exercise_data, conv_shape_exercise_data)
 from .nb03_kernel_gradient import check_bias_gradient, check_kernel_gradient
 from .nb04_input_gradient import check_input_gradient
 from .nb05_relu_pooling import check_conv_relu_pool_dw
@@ -22,5 +23,6 @@ from .nb06_im2row import check_conv_backward_matrices, row2im_overwrite
 __all__ = ["Mistake", "WrongAnswer", "compare_answer", "not_answered", "RAISES", "Raises", "Case", "FunctionExercise",
            "FunctionMistake", "Output", "Variants", "check_seed_network_shapes", "seed_network_shapes",
            "check_convolution_via_correlation", "check_conv_output_cell", "check_conv_output_shape",
+           "check_conv_forward_loops", "conv_cell_exercise_data", "conv_shape_exercise_data",
            "check_bias_gradient", "check_kernel_gradient", "check_input_gradient",
            "check_conv_relu_pool_dw", "check_conv_backward_matrices", "row2im_overwrite"]

@@ -1,70 +1,20 @@
-"""Checkers of notebook 02 (the conv layer forward): output shape, one output cell, and the
-learner's own forward pass as loops (``check_conv_forward_loops``)."""
+"""Checkers of notebook 02 (the conv layer forward): the learner's own forward pass as loops
+(``check_conv_forward_loops``, the "Your turn" exercise); the output-shape and one-cell
+checkers live in ``nb02_conv_arithmetic`` and are re-exported here.
+
+Each typical mistake has a model: what a learner with that slip gets, as cnnlib's reference
+on altered inputs, or ``Raises(...)`` where the slip crashes, with ``Variants`` where it
+depends on how the loops are written (a vectorized window ``x_pad[n, :, ...] * w[f]``, or
+scalar loops over c, m, q).
+"""
 import numpy as np
 
-from .._validate import as_pair
 from ..conv import conv2d_forward_naive, conv_output_shape
-from ..correlate import pad2d, rot180
-from .compare import WrongAnswer, compare_answer
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Variants
+from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
+from .nb02_conv_arithmetic import CATALOGUE as _ARITHMETIC_CATALOGUE
+from .nb02_conv_arithmetic import (check_conv_output_cell, check_conv_output_shape,  # noqa: F401
+                                   conv_cell_exercise_data, conv_shape_exercise_data)
 
-
-def check_conv_output_shape(answer, x_shape, w_shape, stride=1, pad=0):
-    """Check a predicted output shape ``(N, F, H_out, W_out)`` of a conv layer.
-
-    ``x_shape (N, C, H, W)``, ``w_shape (F, C, KH, KW)``; reference:
-    ``cnnlib.conv.conv_output_shape``, i.e. ``H_out = floor((H + 2P - KH)/S) + 1``.
-    """
-    expected = conv_output_shape(x_shape, w_shape, stride, pad)
-    given = np.asarray(answer)
-    if given.shape != (4,):
-        raise WrongAnswer(f"conv output shape: expected 4 numbers (N, F, H_out, W_out), "
-                          f"given {answer!r}")
-    (_, _, h, w_in), (_, _, kh, kw) = x_shape, w_shape
-    (sh, sw), (ph, pw) = as_pair(stride, "stride", 1), as_pair(pad, "pad", 0)
-    no_pad = (x_shape[0], w_shape[0], (h - kh) // sh + 1, (w_in - kw) // sw + 1)
-    no_stride = (x_shape[0], w_shape[0], h + 2 * ph - kh + 1, w_in + 2 * pw - kw + 1)
-    mistakes = [(no_stride, "the stride was left out: divide (H + 2P - KH) by S, round down, then add 1."),
-                (no_pad, "the padding was left out: the padded input is H + 2P tall."),
-                ((x_shape[0], x_shape[1]) + tuple(expected[2:]),
-                 "the channel axis of the output has one entry per filter (F), not per input channel (C).")]
-    if given.shape == (4,) and np.issubdtype(given.dtype, np.floating) and not np.all(given == np.floor(given)):
-        raise WrongAnswer(f"conv output shape: sizes are whole numbers (floor), given {tuple(answer)}")
-    return compare_answer("conv output shape", answer, expected, atol=0, rtol=0, known_mistakes=mistakes)
-
-
-def check_conv_output_cell(answer, x, w, b, stride, pad, n, f, i, j):
-    """Check one output entry ``out[n, f, i, j]`` of a conv layer computed by hand.
-
-        out[n, f, i, j] = b[f] + Σ_c Σ_m Σ_q w[f, c, m, q] · x_pad[n, c, S·i + m, S·j + q]
-
-    Reference: ``cnnlib.conv.conv2d_forward_naive``. Known mistakes recognised:
-    the bias left out, the stride left out (window at ``(i, j)`` instead of
-    ``(S·i, S·j)``), the padding left out, the kernel flipped.
-    """
-    x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
-    out, _ = conv2d_forward_naive(x, w, b, stride, pad)
-    expected = out[n, f, i, j]
-    (sh, sw), (ph, pw) = as_pair(stride, "stride", 1), as_pair(pad, "pad", 0)
-    kh, kw = w.shape[2:]
-    x_pad = pad2d(x, (ph, pw))
-
-    def window_sum(xp, r, c, kernel):
-        win = xp[n, :, r:r + kh, c:c + kw]
-        return float(np.sum(win * kernel)) if win.shape[1:] == (kh, kw) else np.nan
-
-    mistakes = [(expected - b[f], "the bias b[f] was left out (one scalar per filter, added once)."),
-                (window_sum(x_pad, i, j, w[f]) + b[f],
-                 "the stride was left out: the window of out[i, j] starts at row S*i, column S*j."),
-                (window_sum(x, sh * i, sw * j, w[f]) + b[f],
-                 "the padding was left out: index into x_pad, the zero-padded input."),
-                (window_sum(x_pad, sh * i, sw * j, rot180(w[f])) + b[f],
-                 "the kernel was flipped: the layer computes a cross-correlation, no flip.")]
-    mistakes = [(v, msg) for v, msg in mistakes if np.isfinite(v)]
-    return compare_answer(f"out[{n}, {f}, {i}, {j}]", answer, expected, known_mistakes=mistakes)
-
-
-# ------------------------------------------------ Your turn: the forward pass as loops
 
 def _forward(x, w, b, stride, pad):
     return conv2d_forward_naive(x, w, b, stride, pad)[0]
@@ -72,6 +22,11 @@ def _forward(x, w, b, stride, pad):
 
 def _out_size(size, k, stride, pad):
     return (size + 2 * pad - k) // stride + 1
+
+
+def _shape_text(*dims):
+    """numpy's way of writing a shape in a broadcast error: ``(4,3,3)``."""
+    return "(" + ",".join(str(int(d)) for d in dims) + ")"
 
 
 def _forgot_plus_one(x, w, b, stride, pad):
@@ -86,10 +41,33 @@ def _padding_not_in_size(x, w, b, stride, pad):
 def _np_pad_all_axes(x, w, b, stride, pad):
     if pad == 0:
         return None
-    # a window x_pad[n, :, ...] has C + 2P channels: it does not broadcast with w[f];
-    # loops over c read x_pad[n, c], the images and channels shifted by P
+    # a vectorized window x_pad[n, :, ...] has C + 2P channels: it does not broadcast with w[f];
+    # scalar loops over c read x_pad[n, c], the images and channels shifted by P
     shifted = np.pad(x, pad)[:x.shape[0], :x.shape[1]]  # (N, C, H+2P, W+2P)
-    return Variants([RAISES, _forward(shifted, w, b, stride, 0)])
+    window = _shape_text(x.shape[1] + 2 * pad, *w.shape[2:])
+    return Variants([Raises(ValueError, window), _forward(shifted, w, b, stride, 0)])
+
+
+def _window_cut_from_x(x, w, b, stride, pad):
+    """Windows cut from x, or from x padded on one side only (H + P rows): they run past its end.
+    Scalar loops get an IndexError; a vectorized window that comes out short does not broadcast
+    with w[f] (its shape is in numpy's message)."""
+    if pad == 0:
+        return _forward(x, w, b, stride, pad)
+    _, _, h_out, w_out = conv_output_shape(x.shape, w.shape, stride, pad)
+    n_img, channels, h, w_in = x.shape
+    kh, kw = w.shape[2:]
+    variants = [Raises(IndexError)]
+    for extra in (0, pad):  # x itself, or x padded on one side
+        if stride * (h_out - 1) + kh <= h + extra and stride * (w_out - 1) + kw <= w_in + extra:
+            return None  # every window fits: other numbers, not modelled (not in the hidden data)
+        for i, j in np.ndindex(h_out, w_out):  # the first window a vectorized loop cannot multiply
+            rows = len(range(h + extra)[stride * i:stride * i + kh])
+            cols = len(range(w_in + extra)[stride * j:stride * j + kw])
+            if rows not in (1, kh) or cols not in (1, kw):
+                variants.append(Raises(ValueError, _shape_text(channels, rows, cols)))
+                break
+    return Variants(variants)
 
 
 def _ceil(x, w, b, stride, pad):
@@ -107,6 +85,19 @@ def _kernel_m_q_swapped(x, w, b, stride, pad):
     return _forward(x, w.transpose(0, 1, 3, 2), b, stride, pad) if w.shape[2] == w.shape[3] else RAISES
 
 
+def _square_kernel_assumed(x, w, b, stride, pad):
+    """K = w.shape[2] (or [3]) for both kernel axes: a vectorized window (C, K, K) does not fit
+    w[f]; scalar loops over range(K) run past the shorter axis, or use only its K x K corner."""
+    channels, kh, kw = w.shape[1:]
+    if kh == kw:
+        return _forward(x, w, b, stride, pad)
+    variants = []
+    for k in (kh, kw):
+        variants.append(Raises(ValueError, _shape_text(channels, k, k)))
+        variants.append(_forward(x, w[:, :, :k, :k], b, stride, pad) if k <= min(kh, kw) else Raises(IndexError))
+    return Variants(variants)
+
+
 def _output_i_j_swapped(x, w, b, stride, pad):
     out = _forward(x, w, b, stride, pad)
     return out.transpose(0, 1, 3, 2) if out.shape[2] == out.shape[3] else RAISES
@@ -114,6 +105,34 @@ def _output_i_j_swapped(x, w, b, stride, pad):
 
 def _c_f_swapped(x, w, b, stride, pad):
     return _forward(x, w.transpose(1, 0, 2, 3), b, stride, pad) if w.shape[0] == w.shape[1] else RAISES
+
+
+def _all_filters_summed(x, w, b, stride, pad):
+    summed = np.repeat(w.sum(axis=0, keepdims=True), w.shape[0], axis=0)  # (F, C, KH, KW), all equal
+    return _forward(x, summed, b, stride, pad)
+
+
+def _output_has_c_channels(x, w, b, stride, pad):
+    """out allocated with C channels: loops over range(F) write past it (F > C) or leave zero
+    channels (F < C); loops over range(C) leave filters out or index w[f] past F."""
+    out = _forward(x, w, b, stride, pad)
+    n_filters, channels = w.shape[:2]
+    if n_filters == channels:
+        return out
+    if n_filters > channels:
+        return Variants([Raises(IndexError), out[:, :channels]])
+    zeros = np.zeros((out.shape[0], channels - n_filters) + out.shape[2:])
+    return Variants([np.concatenate([out, zeros], axis=1), Raises(IndexError)])
+
+
+def _sum_not_reset(x, w, b, stride, pad):
+    """Scalar loops whose running sum starts once per (n, f) (or once per row i), not per entry."""
+    out = _forward(x, w, b, stride, pad)
+    terms = out - b[None, :, None, None]  # (N, F, H_out, W_out), each entry's window sum
+    n_img, n_filt, h_out, w_out = out.shape
+    per_map = np.cumsum(terms.reshape(n_img, n_filt, -1), axis=2).reshape(out.shape)
+    per_row = np.cumsum(terms, axis=3)
+    return Variants([per_map + b[None, :, None, None], per_row + b[None, :, None, None]])
 
 
 FORWARD_MISTAKES = [
@@ -137,6 +156,9 @@ FORWARD_MISTAKES = [
     FunctionMistake("np_pad_all_axes", "np.pad(x, P) padded the N and C axes too, so x_pad[n, c] is "
                     "the wrong image and channel: pad only the last two axes (pad2d(x, P), or "
                     "np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))).", _np_pad_all_axes),
+    FunctionMistake("window_cut_from_x", "a window runs past the end of the array it is cut from: cut "
+                    "every window from x_pad, which has P zeros on both sides of H and of W, not from x.",
+                    _window_cut_from_x),
     FunctionMistake("ceil_instead_of_floor", "the output size was rounded up: where the stride does not "
                     "tile, the last window would stick out of x_pad. Round down: (H + 2P - KH) // S + 1.",
                     _ceil),
@@ -146,6 +168,8 @@ FORWARD_MISTAKES = [
                     "x_pad, not at (i, j).", _stride_ignored),
     FunctionMistake("kernel_m_q_swapped", "the kernel's row and column indices are swapped: w[f, c, m, q] "
                     "with m the row (0..KH-1) and q the column (0..KW-1).", _kernel_m_q_swapped),
+    FunctionMistake("square_kernel_assumed", "the kernel was taken to be square: it is KH x KW; use KH "
+                    "(w.shape[2]) for the rows and KW (w.shape[3]) for the columns.", _square_kernel_assumed),
     FunctionMistake("output_i_j_swapped", "the output's row and column are swapped: out[n, f, i, j] "
                     "has i the row (0..H_out-1) and j the column (0..W_out-1).", _output_i_j_swapped),
     FunctionMistake("c_f_swapped", "the filter bank is indexed w[c, f]; its shape is (F, C, KH, KW): "
@@ -153,6 +177,18 @@ FORWARD_MISTAKES = [
     FunctionMistake("channels_not_summed", "only input channel 0 is used: sum over every input channel "
                     "c as well as over m and q.",
                     lambda x, w, b, s, p: _forward(x[:, :1], w[:, :1], b, s, p)),
+    FunctionMistake("all_filters_summed", "every output map is the same: the window was multiplied by the "
+                    "whole bank w (F, C, KH, KW) and summed over all filters; use w[f], filter f's (C, KH, "
+                    "KW) kernels.", _all_filters_summed),
+    FunctionMistake("output_has_c_channels", "the output has one channel per filter: out has shape (N, F, "
+                    "H_out, W_out) and f runs over range(F); C counts the input channels.",
+                    _output_has_c_channels),
+    FunctionMistake("sum_not_reset", "the running sum is not started again for each output entry: set it "
+                    "to b[f] (or 0) inside the loop over j, just before the sums over c, m and q.",
+                    _sum_not_reset),
+    FunctionMistake("relu_applied", "negative outputs were set to 0: out is the layer's output before "
+                    "the activation; the ReLU is a layer of its own (notebook 05).",
+                    lambda x, w, b, s, p: np.maximum(_forward(x, w, b, s, p), 0)),
 ]
 
 
@@ -179,4 +215,4 @@ check_conv_forward_loops = FunctionExercise(
     reference=_forward, cases=_forward_cases, mistakes=FORWARD_MISTAKES,
     equation="out[n, f, i, j] = b[f] + Σ_c Σ_m Σ_q w[f, c, m, q] · x_pad[n, c, S·i + m, S·j + q]")
 
-CATALOGUE = {"check_conv_forward_loops": FORWARD_MISTAKES}
+CATALOGUE = {**_ARITHMETIC_CATALOGUE, "check_conv_forward_loops": FORWARD_MISTAKES}

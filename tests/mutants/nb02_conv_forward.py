@@ -1,14 +1,17 @@
-"""Notebook 02's "Your turn": the conv layer forward as loops, right and with each typical mistake.
+"""Notebook 02: the "Your turn" conv forward as loops, and the two "check yourself" answers
+(the output shape, one output cell), right and with each typical mistake.
 
 Every function here is what a learner might type into the template: loops over n, f, i, j,
-a window cut out of x_pad, multiplied by the filter, summed, plus the bias.
+a window cut out of x_pad, multiplied by the filter, summed, plus the bias. The shape and
+cell answers are computed the way a learner would, on the notebook's own exercise data.
 """
 import math
 
 import numpy as np
 
 from cnnlib.exercises.nb02_conv_forward import (
-    check_conv_forward_loops,
+    check_conv_forward_loops, check_conv_output_cell, check_conv_output_shape, conv_cell_exercise_data,
+    conv_shape_exercise_data,
 )
 
 from . import Entry, registry
@@ -195,7 +198,219 @@ def _(x, w, b, stride, pad):
     return _loops(x, w, b, stride, pad, term=lambda win, n, f, i, j: np.sum(win[0] * w[f, 0]) + b[f])
 
 
+@bad("window_cut_from_x")
+def _(x, w, b, stride, pad):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    H_out = (H + 2 * pad - KH) // stride + 1
+    W_out = (W + 2 * pad - KW) // stride + 1
+    x_pad = _pad(x, pad)                      # computed ...
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    window = x[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW]  # ... not used
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out
+
+
+def _window_cut_from_x_scalar(x, w, b, stride, pad):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    H_out, W_out = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
+    out = np.zeros((N, F, H_out, W_out))
+    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
+        total = b[f]
+        for c in range(C):
+            for m in range(KH):
+                for q in range(KW):
+                    total += w[f, c, m, q] * x[n, c, stride * i + m, stride * j + q]
+        out[n, f, i, j] = total
+    return out
+
+
+def _padded_on_one_side(x, w, b, stride, pad):
+    return _loops(x, w, b, stride, pad, x_pad=np.pad(x, ((0, 0), (0, 0), (pad, 0), (pad, 0))))
+
+
+def _padded_at_the_end(x, w, b, stride, pad):
+    return _loops(x, w, b, stride, pad, x_pad=np.pad(x, ((0, 0), (0, 0), (0, pad), (0, pad))))
+
+
+@bad("square_kernel_assumed")
+def _(x, w, b, stride, pad):
+    N, C, H, W = x.shape
+    F, _, K, _ = w.shape                      # "a K x K kernel"
+    H_out, W_out = (H + 2 * pad - K) // stride + 1, (W + 2 * pad - K) // stride + 1
+    x_pad = _pad(x, pad)
+    out = np.zeros((N, F, H_out, W_out))
+    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
+        window = x_pad[n, :, stride * i:stride * i + K, stride * j:stride * j + K]
+        out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out
+
+
+def _square_kernel_scalar(x, w, b, stride, pad):
+    N, C, H, W = x.shape
+    F, _, K, _ = w.shape
+    H_out, W_out = (H + 2 * pad - K) // stride + 1, (W + 2 * pad - K) // stride + 1
+    x_pad = _pad(x, pad)
+    out = np.zeros((N, F, H_out, W_out))
+    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
+        total = b[f]
+        for c in range(C):
+            for m in range(K):
+                for q in range(K):
+                    total += w[f, c, m, q] * x_pad[n, c, stride * i + m, stride * j + q]
+        out[n, f, i, j] = total
+    return out
+
+
+@bad("all_filters_summed")
+def _(x, w, b, stride, pad):
+    return _loops(x, w, b, stride, pad, term=lambda win, n, f, i, j: np.sum(win * w) + b[f])
+
+
+@bad("output_has_c_channels")
+def _(x, w, b, stride, pad):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    H_out, W_out = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
+    x_pad = _pad(x, pad)
+    out = np.zeros((N, C, H_out, W_out))      # C: the channels of the input
+    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
+        window = x_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW]
+        out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out
+
+
+def _c_channels_everywhere(x, w, b, stride, pad):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    H_out, W_out = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
+    x_pad = _pad(x, pad)
+    out = np.zeros((N, C, H_out, W_out))
+    for n, f, i, j in np.ndindex(N, C, H_out, W_out):
+        window = x_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW]
+        out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out
+
+
+@bad("sum_not_reset")
+def _(x, w, b, stride, pad):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    H_out, W_out = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
+    x_pad = _pad(x, pad)
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            total = b[f]                      # one loop too far out
+            for i in range(H_out):
+                for j in range(W_out):
+                    for c in range(C):
+                        for m in range(KH):
+                            for q in range(KW):
+                                total += w[f, c, m, q] * x_pad[n, c, stride * i + m, stride * j + q]
+                    out[n, f, i, j] = total
+    return out
+
+
+def _sum_reset_per_row(x, w, b, stride, pad):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    H_out, W_out = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
+    x_pad = _pad(x, pad)
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                total = 0.0                   # reset per row, not per entry
+                for j in range(W_out):
+                    total += np.sum(x_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] * w[f])
+                    out[n, f, i, j] = total + b[f]
+    return out
+
+
+@bad("relu_applied")
+def _(x, w, b, stride, pad):
+    out = conv_forward_loops(x, w, b, stride, pad)
+    return np.maximum(out, 0)                 # "a conv layer with its activation"
+
+
+# ------------------------------------------- the "check yourself" answers, on the notebook's data
+
+SHAPE_DATA = conv_shape_exercise_data()      # (x_shape, w_shape, stride, pad)
+
+
+def _shape_answer(formula, channels="F", order="hw"):
+    """The shape a learner writes down with ``formula(size, k, s, p)`` for each axis."""
+    (N, C, H, W), (F, _, KH, KW), S, P = SHAPE_DATA
+    h, w = formula(H, KH, S, P), formula(W, KW, S, P)
+    return (N, F if channels == "F" else C) + ((h, w) if order == "hw" else (w, h))
+
+
+SHAPE_RIGHT = _shape_answer(lambda n, k, s, p: (n + 2 * p - k) // s + 1)
+SHAPE_MUTANTS = {
+    "shape_stride_left_out": _shape_answer(lambda n, k, s, p: n + 2 * p - k + 1),
+    "shape_padding_left_out": _shape_answer(lambda n, k, s, p: (n - k) // s + 1),
+    "shape_padding_counted_once": _shape_answer(lambda n, k, s, p: (n + p - k) // s + 1),
+    "shape_ceil_instead_of_floor": _shape_answer(lambda n, k, s, p: math.ceil((n + 2 * p - k) / s) + 1),
+    "shape_forgot_plus_one": _shape_answer(lambda n, k, s, p: (n + 2 * p - k) // s),
+    "shape_not_rounded": _shape_answer(lambda n, k, s, p: round((n + 2 * p - k) / s + 1, 2)),
+    "shape_depth_is_input_channels": _shape_answer(lambda n, k, s, p: (n + 2 * p - k) // s + 1, channels="C"),
+    "shape_h_w_swapped": _shape_answer(lambda n, k, s, p: (n + 2 * p - k) // s + 1, order="wh"),
+}
+
+CELL = conv_cell_exercise_data()            # x, w, b, stride, pad, (n, f, i, j)
+
+
+def _cell_answer(slip=None):
+    """out[n, f, i, j] by hand: pad, cut the window, multiply, sum, add the bias; ``slip`` changes one step."""
+    x, w, b, S, P, (n, f, i, j) = CELL
+    x_pad = np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))
+    row, col = S * i, S * j
+    source, kernel, bias = x_pad, w[f], b[f]
+    if slip == "cell_stride_left_out":
+        row, col = i, j
+    if slip == "cell_padding_left_out":
+        source = x
+    if slip == "cell_i_j_swapped":
+        row, col = S * j, S * i
+    if slip == "cell_kernel_flipped":
+        kernel = np.flip(kernel, axis=(1, 2))
+    if slip == "cell_c_f_swapped":
+        kernel = w[:, f]
+    if slip == "cell_wrong_filter":
+        kernel, bias = w[1 - f], b[1 - f]
+    window = source[n, :, row:row + 3, col:col + 3]
+    if slip == "cell_one_channel_only":
+        window, kernel = window[:1], kernel[:1]
+    total = np.sum(window * kernel)
+    if slip == "cell_bias_left_out":
+        return total
+    if slip == "cell_bias_added_per_channel":
+        return sum(np.sum(window[c] * kernel[c]) + bias for c in range(x.shape[1]))
+    return total + bias
+
+
+CELL_KEYS = ["cell_bias_left_out", "cell_stride_left_out", "cell_padding_left_out", "cell_kernel_flipped",
+             "cell_bias_added_per_channel", "cell_one_channel_only", "cell_i_j_swapped", "cell_wrong_filter",
+             "cell_c_f_swapped"]
+
 ENTRIES = [
     Entry("check_conv_forward_loops", check_conv_forward_loops, conv_forward_loops, MUTANTS),
-    Entry("check_conv_forward_loops (scalar loops)", check_conv_forward_loops, conv_forward_scalar_loops, {}),
+    Entry("check_conv_forward_loops", check_conv_forward_loops, conv_forward_scalar_loops, {
+        "window_cut_from_x": _window_cut_from_x_scalar, "square_kernel_assumed": _square_kernel_scalar,
+        "sum_not_reset": _sum_reset_per_row}),
+    Entry("check_conv_forward_loops", check_conv_forward_loops, conv_forward_loops, {
+        "window_cut_from_x": _padded_on_one_side, "output_has_c_channels": _c_channels_everywhere}),
+    Entry("check_conv_forward_loops", check_conv_forward_loops, conv_forward_loops, {
+        "window_cut_from_x": _padded_at_the_end}),
+    Entry("check_conv_output_shape", lambda answer: check_conv_output_shape(answer, *SHAPE_DATA),
+          SHAPE_RIGHT, SHAPE_MUTANTS),
+    Entry("check_conv_output_cell",
+          lambda answer: check_conv_output_cell(answer, *CELL[:5], *CELL.cell),
+          _cell_answer(), {key: _cell_answer(key) for key in CELL_KEYS}),
 ]
