@@ -17,7 +17,8 @@ from .nb02_conv_forward import (check_conv_forward_loops, check_conv_output_cell
                                 conv_cell_exercise_data, conv_shape_exercise_data)
 from .nb03_kernel_gradient import check_bias_gradient, check_kernel_gradient
 from .nb04_input_gradient import check_input_gradient
-from .nb05_relu_pooling import check_conv_relu_pool_dw
+from .nb05_relu_pooling import (check_avgpool_backward, check_conv_relu_pool_dw, check_maxpool_backward,
+                                check_relu_backward, conv_relu_pool_exercise_data)
 from .nb06_im2row import check_conv_backward_matrices, row2im_overwrite
 
 __all__ = ["Mistake", "WrongAnswer", "compare_answer", "not_answered", "RAISES", "Raises", "Case", "FunctionExercise",
@@ -25,4 +26,6 @@ __all__ = ["Mistake", "WrongAnswer", "compare_answer", "not_answered", "RAISES",
            "check_convolution_via_correlation", "check_conv_output_cell", "check_conv_output_shape",
            "check_conv_forward_loops", "conv_cell_exercise_data", "conv_shape_exercise_data",
            "check_bias_gradient", "check_kernel_gradient", "check_input_gradient",
-           "check_conv_relu_pool_dw", "check_conv_backward_matrices", "row2im_overwrite"]
+           "check_conv_relu_pool_dw", "conv_relu_pool_exercise_data", "check_relu_backward",
+           "check_maxpool_backward", "check_avgpool_backward", "check_conv_backward_matrices",
+           "row2im_overwrite"]
