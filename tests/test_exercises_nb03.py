@@ -1,53 +1,127 @@
 """Tests of cnnlib/exercises/nb03_kernel_gradient.py: notebook 03's checkers.
 
-Pattern: the reference answer passes (returns True); each kind of wrong answer is
-rejected with a message that says what is wrong (``match=``).
+The catalogue of each checker (every mistake named exactly, on the notebook's own data, and
+the Your-turn function exercise on its hidden geometries) is proven in
+test_mistake_catalogue.py with the mutants of tests/mutants/nb03_kernel_gradient.py. Here:
+the right answers pass by several routes, the messages say what is wrong, the exercise data
+is what the notebook shows, and the fixes of the misdiagnoses hold (a correct one-filter db
+given as a number is accepted; a number for F > 1 is told why not).
 """
 import numpy as np
 import pytest
 
-from cnnlib.conv import conv2d_forward_naive
-from cnnlib.correlate import cross_correlate2d, rot180
+from cnnlib.conv import conv2d_backward, conv2d_forward
+from cnnlib.correlate import cross_correlate2d, dilate, rot180
 from cnnlib.data import teaching_example
 from cnnlib.exercises import WrongAnswer
+from cnnlib.exercises.nb03_kernel_gradient import (bias_gradient_exercise_data, check_bias_gradient,
+                                                   check_kernel_and_bias_gradient, check_kernel_gradient,
+                                                   kernel_gradient_exercise_data)
+from cnnlib.exercises.nb03_kernel_and_bias_gradient import kernel_and_bias_gradient_example
+from cnnlib.gradcheck import numerical_vjp
 
 
-# ------------------------------------------- 03/04: kernel, bias and input gradient checkers
-
-def _gradients_3_4(x, w, dout, stride, pad):
-    from cnnlib.conv import conv2d_backward_naive
-    _, cache = conv2d_forward_naive(x[None, None], w[None, None], np.zeros(1), stride, pad)
-    dx, dw, _ = conv2d_backward_naive(dout[None, None], cache)
-    return dx[0, 0], dw[0, 0]
+def _index_sum_dw(x, dout, kh, kw, stride):
+    """∂E/∂w[m, q] = Σ_i Σ_j δ[i, j] · x[S·i + m, S·j + q], term by term (one channel, no padding)."""
+    return np.array([[sum(dout[i, j] * x[stride * i + m, stride * j + q]
+                          for i in range(dout.shape[0]) for j in range(dout.shape[1]))
+                      for q in range(kw)] for m in range(kh)])
 
 
-def test_check_kernel_gradient_accepts_reference_and_names_mistakes():
-    from cnnlib.correlate import dilate
-    from cnnlib.exercises import check_kernel_gradient
+def test_kernel_gradient_exercise_data_is_what_the_notebook_shows():
+    x, dout, kernel_shape, stride = kernel_gradient_exercise_data()
+    assert x.shape == (6, 6) and dout.shape == (3, 3) and kernel_shape == (2, 2) and stride == 2
+    assert np.array_equal(kernel_gradient_exercise_data()[0], x)          # seeded: the same every call
+
+
+def test_check_kernel_gradient_accepts_every_route():
+    x, d, ks, s = kernel_gradient_exercise_data()
+    by_sum = _index_sum_dw(x, d, *ks, s)
+    by_fd = numerical_vjp(lambda v: conv2d_forward(x[None, None], v, np.zeros(1), s)[0],
+                          np.zeros((1, 1) + ks), d[None, None])[0, 0]
+    np.testing.assert_allclose(by_fd, by_sum, atol=1e-6)
+    for answer in (by_sum, cross_correlate2d(x, dilate(d, s)), by_sum.tolist()):
+        assert check_kernel_gradient(answer, x, d, ks, s) is True
+
+
+def test_check_kernel_gradient_on_the_course_example():
     ex = teaching_example(seed=3)
-    x, w, d = ex.x[0, 0], ex.w[0, 0], ex.dout[0, 0]
-    _, dw = _gradients_3_4(x, w, d, 2, 0)
-    assert check_kernel_gradient(dw, x, d, (3, 3), 2)
+    x, d = ex.x[0, 0], ex.dout[0, 0]
     assert check_kernel_gradient(cross_correlate2d(x, dilate(d, 2)), x, d, (3, 3), 2)
-    with pytest.raises(WrongAnswer, match="rotated by 180"):
+    with pytest.raises(WrongAnswer, match="rotated by 180") as info:
         check_kernel_gradient(cross_correlate2d(x, rot180(dilate(d, 2))), x, d, (3, 3), 2)
-    with pytest.raises(WrongAnswer, match="not dilated|dilate"):
-        check_kernel_gradient(cross_correlate2d(x, d), x, d, (3, 3), 2)
-    with pytest.raises(WrongAnswer, match="stride was ignored"):
+    assert info.value.mistakes == ("deltas_rotated",)
+    with pytest.raises(WrongAnswer, match="stride was ignored") as info:
         check_kernel_gradient(cross_correlate2d(x, d)[:3, :3], x, d, (3, 3), 2)
-    with pytest.raises(WrongAnswer, match="deltas are missing"):
-        check_kernel_gradient(cross_correlate2d(x, dilate(np.ones_like(d), 2)), x, d, (3, 3), 2)
-    with pytest.raises(WrongAnswer, match="wrong values"):
-        check_kernel_gradient(dw + 0.5, x, d, (3, 3), 2)
+    assert info.value.mistakes == ("stride_ignored",)
+    with pytest.raises(WrongAnswer, match=r"wrong values: \d of 9 entries differ") as info:
+        check_kernel_gradient(cross_correlate2d(x, dilate(d, 2)) + 0.5, x, d, (3, 3), 2)
+    assert info.value.mistakes == ()
 
 
-def test_check_bias_gradient():
-    from cnnlib.exercises import check_bias_gradient
-    dout = np.arange(2 * 3 * 2 * 2, dtype=float).reshape(2, 3, 2, 2) - 10
-    assert check_bias_gradient(dout.sum(axis=(0, 2, 3)), dout)
+def test_check_kernel_gradient_does_not_give_the_answer_away_and_says_the_shape():
+    x, d, ks, s = kernel_gradient_exercise_data()
+    with pytest.raises(WrongAnswer) as info:
+        check_kernel_gradient(_index_sum_dw(x, d, *ks, s) + 1, x, d, ks, s)
+    assert "expected" not in str(info.value)                               # 4 entries: no reveal
+    with pytest.raises(WrongAnswer, match=r"wrong shape: expected \(2, 2\), given \(4, 4\)"):
+        check_kernel_gradient(np.zeros((4, 4)), x, d, ks, s)              # the undilated shape
+    with pytest.raises(WrongAnswer, match="without dilation"):
+        check_kernel_gradient(np.zeros((4, 4)), x, d, ks, s)
+
+
+def test_check_bias_gradient_on_the_notebook_data():
+    d = bias_gradient_exercise_data()
+    assert d.shape == (2, 3, 3, 3)
+    explicit = np.array([sum(d[n, f, i, j] for n in range(2) for i in range(3) for j in range(3))
+                         for f in range(3)])
+    assert check_bias_gradient(explicit, d) is True
     with pytest.raises(WrongAnswer, match="mean"):
-        check_bias_gradient(dout.mean(axis=(0, 2, 3)), dout)
-    with pytest.raises(WrongAnswer, match="first image"):
-        check_bias_gradient(dout[0].sum(axis=(1, 2)), dout)
-    with pytest.raises(WrongAnswer, match="wrong shape"):
-        check_bias_gradient(dout.sum(), dout)
+        check_bias_gradient(explicit / 18, d)
+    with pytest.raises(WrongAnswer, match=r"a single number: the layer has F = 3 filters") as info:
+        check_bias_gradient(1.5, d)                                        # a number no mistake gives
+    assert info.value.mistakes == ()
+    with pytest.raises(WrongAnswer, match="filters were summed together") as info:
+        check_bias_gradient(explicit.sum(), d)
+    assert info.value.mistakes == ("db_summed_over_filters",)
+
+
+def test_a_correct_one_filter_bias_gradient_given_as_a_number_is_accepted(capsys):
+    ex = teaching_example()
+    out, cache = conv2d_forward(ex.x, ex.w, ex.b, 2)
+    _, _, db = conv2d_backward(ex.dout, cache)                              # (1,)
+    assert check_bias_gradient(float(db[0]), ex.dout) is True
+    assert "one filter, so one number" in capsys.readouterr().out
+    assert check_bias_gradient(db, ex.dout) is True                        # and the array
+    with pytest.raises(WrongAnswer, match="mean"):
+        check_bias_gradient(float(ex.dout.mean()), ex.dout)                # the scalar is still judged
+    with pytest.raises(ValueError, match="4 dimensions"):
+        check_bias_gradient(1.0, ex.dout[0])
+
+
+def test_unanswered_templates_print_not_answered(capsys):
+    x, d, ks, s = kernel_gradient_exercise_data()
+    assert check_kernel_gradient(None, x, d, ks, s) is False
+    assert check_bias_gradient(None, bias_gradient_exercise_data()) is False
+    assert capsys.readouterr().out.count("not answered yet") == 2
+
+
+def test_your_turn_example_is_geometry_0_and_has_the_spec_geometry():
+    dout, x, w_shape, stride, pad = kernel_and_bias_gradient_example()
+    assert (x.shape[0], x.shape[1], w_shape[0], stride, pad) == (2, 2, 3, 2, 1)   # N, C, F, S, P
+    case = check_kernel_and_bias_gradient.case(0)
+    assert np.array_equal(case["dout"], dout) and np.array_equal(case["x"], x)
+    labels = [c.label for c in check_kernel_and_bias_gradient.cases]
+    assert any("does not tile" in t for t in labels) and any("padding 2" in t for t in labels)
+
+
+def test_your_turn_reference_agrees_with_finite_differences():
+    # the checker's reference (cnnlib's loops) against an independent route, on every geometry
+    for k, case in enumerate(check_kernel_and_bias_gradient.cases):
+        dout, x, w_shape, stride, pad = case.args
+        dw, db = check_kernel_and_bias_gradient.expected[k]
+        w0, b0 = np.zeros(w_shape), np.zeros(w_shape[0])
+        fd_w = numerical_vjp(lambda v: conv2d_forward(x, v, b0, stride, pad)[0], w0, dout)
+        fd_b = numerical_vjp(lambda v: conv2d_forward(x, w0, v, stride, pad)[0], b0, dout)
+        np.testing.assert_allclose(dw, fd_w, atol=1e-5)
+        np.testing.assert_allclose(db, fd_b, atol=1e-5)

@@ -1,10 +1,55 @@
-"""Checkers of notebook 03 (the kernel gradient): ∂E/∂w and ∂E/∂b."""
+"""Checkers of notebook 03 (the kernel gradient): ∂E/∂w and ∂E/∂b.
+
+- ``check_kernel_gradient``: "Check yourself", ∂E/∂w of a one-channel layer computed with
+  the primitives, on ``kernel_gradient_exercise_data()`` in the notebook;
+- ``check_bias_gradient``: "Check yourself", ∂E/∂b of a batch of deltas, on
+  ``bias_gradient_exercise_data()`` in the notebook;
+- ``check_kernel_and_bias_gradient``: "Your turn", the learner's whole backward pass for
+  dw and db as loops (``nb03_kernel_and_bias_gradient``).
+
+Each wrong answer a typical mistake gives is computed here from cnnlib's loop reference on
+altered inputs; the message names every mistake whose answer equals the given one.
+"""
 import numpy as np
 
 from .._validate import as_pair
 from ..correlate import cross_correlate2d, rot180
-from .compare import WrongAnswer, as_answer_array as _as_array, compare_answer
+from .compare import Mistake, WrongAnswer, as_answer_array, compare_answer, not_answered
+from .nb03_kernel_and_bias_gradient import KERNEL_AND_BIAS_MISTAKES, check_kernel_and_bias_gradient
 from .references import one_channel_gradients as _one_channel_gradients
+
+
+def kernel_gradient_exercise_data():
+    """The data of notebook 03's "Check yourself" 1: ``(x (6, 6), δ (3, 3), (KH, KW) = (2, 2), S = 2)``.
+
+    A one-channel layer with a 2x2 kernel and stride 2: the windows do not overlap."""
+    rng = np.random.default_rng(2024)
+    x = rng.integers(0, 10, size=(6, 6)).astype(float)      # input (6, 6)
+    dout = rng.integers(-2, 3, size=(3, 3)).astype(float)   # deltas (3, 3)
+    return x, dout, (2, 2), 2
+
+
+def bias_gradient_exercise_data():
+    """The data of notebook 03's "Check yourself" 2: deltas ``(N, F, H_out, W_out) = (2, 3, 3, 3)``:
+    a batch of two images through a layer with three filters."""
+    rng = np.random.default_rng(2026)
+    return rng.integers(-2, 3, size=(2, 3, 3, 3)).astype(float)
+
+
+# ----------------------------------------------------- check yourself 1: ∂E/∂w, one channel
+
+DELTAS_ROTATED = Mistake(
+    "deltas_rotated", "the deltas were rotated by 180 degrees (or convolve2d was used, which flips "
+    "its kernel): ∂E/∂w = x ⋆ δ uses δ as it is (eq. 14 writes rot180(δ) with * meaning a true "
+    "convolution; the two flips cancel).")
+DELTAS_MISSING = Mistake(
+    "deltas_missing", "the deltas are missing: every input pixel must be multiplied by the delta of "
+    "its window (dilate δ itself, not an array of ones).")
+STRIDE_IGNORED = Mistake(
+    "stride_ignored", "the stride was ignored: the deltas must be dilated first (stride - 1 zeros "
+    "between them, dilate(δ, S)); then x ⋆ dilate(δ, S) is exactly KH x KW.")
+
+KERNEL_GRADIENT_MISTAKES = [DELTAS_ROTATED, DELTAS_MISSING, STRIDE_IGNORED]
 
 
 def check_kernel_gradient(answer, x, dout, kernel_shape, stride=1):
@@ -14,38 +59,92 @@ def check_kernel_gradient(answer, x, dout, kernel_shape, stride=1):
 
         ∂E/∂w[m, q] = Σ_i Σ_j δ[i, j] · x[S·i + m, S·j + q]  =  (x ⋆ dilate(δ, S))[m, q]
 
-    Reference: ``cnnlib.conv.conv2d_backward_naive``. Known mistakes recognised:
-    the deltas rotated by 180 degrees (eq. 14 read as a cross-correlation), the
-    stride ignored (deltas not dilated), the deltas left out (windows just summed).
+    Reference: ``cnnlib.conv.conv2d_backward_naive``. Mistakes named (``KERNEL_GRADIENT_MISTAKES``):
+    the deltas rotated by 180 degrees (eq. 14 read as a cross-correlation), the deltas left out
+    (windows just summed), the stride ignored (deltas not dilated: the (H - H_out + 1)-wide
+    result, or its first KH x KW block).
     """
+    if not_answered(answer, "kernel gradient"):
+        return False
     x = np.asarray(x, dtype=np.float64)
     dout = np.asarray(dout, dtype=np.float64)
     kh, kw = kernel_shape
-    _, expected = _one_channel_gradients(x.shape, np.zeros((kh, kw)), dout, stride, 0, x=x)
-    given = _as_array(answer, "kernel gradient")
-    undilated = cross_correlate2d(x, dout, "valid")
-    if given.shape != expected.shape and given.shape == undilated.shape:
-        raise WrongAnswer(f"kernel gradient: wrong shape: expected {expected.shape}, given {given.shape}"
-                          f" (the shape of x ⋆ δ without dilation: with stride {stride}, put "
-                          f"{stride} - 1 zeros between the deltas first, dilate(δ, {stride}))")
-    mistakes = [(_one_channel_gradients(x.shape, np.zeros((kh, kw)), rot180(dout), stride, 0, x=x)[1],
-                 "the deltas were rotated by 180 degrees: ∂E/∂w = x ⋆ δ uses δ as it is "
-                 "(eq. 14 writes rot180(δ) with * meaning a true convolution; the two flips cancel)."),
-                (_one_channel_gradients(x.shape, np.zeros((kh, kw)), np.ones_like(dout), stride, 0, x=x)[1],
-                 "the deltas are missing: every input pixel must be multiplied by the delta of its window.")]
-    if as_pair(stride, "stride", 1) != (1, 1) and undilated.shape[0] >= kh and undilated.shape[1] >= kw:
-        mistakes.append((undilated[:kh, :kw], "the stride was ignored: the deltas must be dilated "
-                                              f"(stride {stride} - 1 zeros between them) before correlating."))
-    return compare_answer("kernel gradient", given, expected, known_mistakes=mistakes)
+    zeros = np.zeros((kh, kw))
+
+    def dw(deltas):
+        return _one_channel_gradients(x.shape, zeros, deltas, stride, 0, x=x)[1]
+
+    expected = dw(dout)
+    given = as_answer_array(answer, "kernel gradient")
+    undilated = cross_correlate2d(x, dout, "valid")  # (H - H_out + 1, W - W_out + 1)
+    mistakes = [(dw(rot180(dout)), DELTAS_ROTATED), (dw(np.ones_like(dout)), DELTAS_MISSING)]
+    if as_pair(stride, "stride", 1) != (1, 1):
+        mistakes.append((undilated, STRIDE_IGNORED))
+        if undilated.shape[0] >= kh and undilated.shape[1] >= kw:
+            mistakes.append((undilated[:kh, :kw], STRIDE_IGNORED))
+    shape_hints = [(undilated.shape, f"that is the shape of x ⋆ δ without dilation: with stride {stride}, "
+                                     f"put {stride} - 1 zeros between the deltas first, dilate(δ, {stride}).")]
+    return compare_answer("kernel gradient", given, expected, known_mistakes=mistakes,
+                          letters="m q", shape_hints=shape_hints)
+
+
+# ---------------------------------------------------------- check yourself 2: ∂E/∂b, a batch
+
+DB_MEAN = Mistake(
+    "db_mean", "that is the mean of the deltas; the bias gradient is their sum (the bias is added "
+    "to every output, so every delta counts once).")
+DB_NOT_SUMMED_OVER_BATCH = Mistake(
+    "db_not_summed_over_batch", "the batch was not summed: every image's deltas add to the same "
+    "bias, so sum over n as well as i and j (axis 0, 2 and 3).")
+DB_NOT_SUMMED_OVER_IJ = Mistake(
+    "db_not_summed_over_ij", "the deltas were not summed over the positions i, j: the bias is added "
+    "at every output position, so sum over axes 0, 2 and 3, leaving one number per filter.")
+DB_SUMMED_OVER_FILTERS = Mistake(
+    "db_summed_over_filters", "the filters were summed together: each filter f has its own bias, "
+    "so ∂E/∂b has shape (F,): sum over n, i, j only (axis=(0, 2, 3)).")
+
+BIAS_GRADIENT_MISTAKES = [DB_MEAN, DB_NOT_SUMMED_OVER_BATCH, DB_NOT_SUMMED_OVER_IJ, DB_SUMMED_OVER_FILTERS]
 
 
 def check_bias_gradient(answer, dout):
-    """Check ``∂E/∂b[f] = Σ_n Σ_i Σ_j δ[n, f, i, j]`` for deltas ``dout (N, F, H_out, W_out)``: shape ``(F,)``."""
+    """Check ``∂E/∂b[f] = Σ_n Σ_i Σ_j δ[n, f, i, j]`` for deltas ``dout (N, F, H_out, W_out)``: shape ``(F,)``.
+
+    With one filter (F = 1) a single number is accepted too (it is said that cnnlib's
+    ``db`` has shape ``(1,)``). Mistakes named (``BIAS_GRADIENT_MISTAKES``): the mean instead
+    of the sum, the batch not summed (image 0 only, or one row per image), the positions
+    not summed, the filters summed together.
+    """
+    if not_answered(answer, "bias gradient"):
+        return False
     dout = np.asarray(dout, dtype=np.float64)
     if dout.ndim != 4:
         raise ValueError(f"dout: expected 4 dimensions (N, F, H_out, W_out), got shape {dout.shape}")
-    expected = dout.sum(axis=(0, 2, 3))
-    mistakes = [(dout.mean(axis=(0, 2, 3)), "that is the mean of the deltas; the bias gradient is their sum "
-                                            "(the bias is added to every output, so every delta counts once)."),
-                (dout.sum(axis=(2, 3))[0], "only the first image of the batch was summed: sum over n too.")]
-    return compare_answer("bias gradient", answer, expected, known_mistakes=mistakes)
+    expected = dout.sum(axis=(0, 2, 3))  # (F,)
+    given = as_answer_array(answer, "bias gradient")
+    one_number = given.ndim == 0 and expected.shape == (1,)
+    if one_number:  # one filter: a number is the same answer as an array of one
+        given = given.reshape(1)
+    mistakes = [(dout.mean(axis=(0, 2, 3)), DB_MEAN), (dout.mean(axis=(2, 3)).sum(axis=0), DB_MEAN),
+                (dout[0].sum(axis=(1, 2)), DB_NOT_SUMMED_OVER_BATCH),
+                (dout.sum(axis=(2, 3)), DB_NOT_SUMMED_OVER_BATCH),
+                (dout.sum(axis=0), DB_NOT_SUMMED_OVER_IJ),
+                (dout.sum(axis=(0, 1)), DB_NOT_SUMMED_OVER_IJ)]
+    if expected.shape != (1,):  # with one filter, summing over the filters changes nothing
+        mistakes += [(dout.sum(), DB_SUMMED_OVER_FILTERS),
+                     (dout.sum(axis=(1, 2, 3)), DB_SUMMED_OVER_FILTERS)]
+    shape_hints = [((), f"a single number: the layer has F = {expected.shape[0]} filters, each with "
+                        f"its own bias, so ∂E/∂b has shape ({expected.shape[0]},).")]
+    right = compare_answer("bias gradient", given, expected, known_mistakes=mistakes, letters="f",
+                           shape_hints=shape_hints, quiet=one_number)
+    if one_number:
+        print("Correct: bias gradient matches the reference (one filter, so one number; "
+              "cnnlib's conv2d_backward returns it as an array of shape (F,) = (1,)).")
+    return right
+
+
+CATALOGUE = {"check_kernel_gradient": KERNEL_GRADIENT_MISTAKES,
+             "check_bias_gradient": BIAS_GRADIENT_MISTAKES,
+             "check_kernel_and_bias_gradient": KERNEL_AND_BIAS_MISTAKES}
+
+__all__ = ["kernel_gradient_exercise_data", "bias_gradient_exercise_data", "check_kernel_gradient",
+           "check_bias_gradient", "check_kernel_and_bias_gradient", "CATALOGUE"]

@@ -1,10 +1,41 @@
-"""Checkers of notebook 04 (the input gradient): ∂E/∂x."""
+"""Checkers of notebook 04 (the input gradient): ∂E/∂x.
+
+- ``check_input_gradient``: "Check yourself", ∂E/∂x of a one-channel layer computed with the
+  primitives, on ``input_gradient_exercise_data()`` in the notebook (9x9, K = 3, S = 3, P = 1:
+  the real last row and column are read by no window);
+- ``check_input_gradient_loops`` and ``check_input_gradient_by_correlation``: "Your turn", the
+  learner's whole input gradient as a scatter-add and from the primitives
+  (``nb04_input_gradient_functions``).
+
+A wrong answer is named by its values, never by its shape alone: different mistakes can give
+arrays of the same shape (a 5x5 answer to a 6x6, stride-2, padding-1 exercise is both what
+undilated deltas give and what the full result cropped without its unread zero row gives).
+"""
 import numpy as np
 
 from .._validate import as_pair
-from ..correlate import rot180
-from .compare import WrongAnswer, as_answer_array as _as_array, compare_answer
+from .compare import Mistake, as_answer_array, compare_answer, not_answered
+from .nb04_input_gradient_functions import (CORRELATION_MISTAKES, LOOPS_MISTAKES, check_input_gradient_by_correlation,
+                                            check_input_gradient_loops)
 from .references import one_channel_gradients as _one_channel_gradients
+
+
+def input_gradient_exercise_data():
+    """The data of notebook 04's "Check yourself": ``(δ (3, 3), w (3, 3), x_shape (9, 9), S = 3, P = 1)``."""
+    rng = np.random.default_rng(2025)
+    kernel = rng.integers(-2, 3, size=(3, 3)).astype(float)  # w (3, 3)
+    dout = rng.integers(-2, 3, size=(3, 3)).astype(float)    # deltas (3, 3)
+    return dout, kernel, (9, 9), 3, 1
+
+
+_BY_KEY = {m.key: m for m in CORRELATION_MISTAKES}
+INPUT_GRADIENT_MISTAKES = [Mistake(k, _BY_KEY[k].hint.replace("[:, :, ", "[").replace("w[f, c]", "w"))
+                           for k in ("forgot_flip", "flipped_twice", "transpose_instead_of_rot180",
+                                     "one_axis_flipped", "not_dilated", "dilated_with_S_zeros",
+                                     "zeros_on_the_wrong_side", "padding_not_cropped", "unread_missing",
+                                     "crop_at_the_end")]
+(FORGOT_FLIP, FLIPPED_TWICE, TRANSPOSED, ONE_AXIS, NOT_DILATED, DILATED_S, WRONG_SIDE, NOT_CROPPED,
+ UNREAD_MISSING, CROP_AT_END) = INPUT_GRADIENT_MISTAKES
 
 
 def check_input_gradient(answer, dout, kernel, x_shape, stride=1, pad=0):
@@ -15,33 +46,74 @@ def check_input_gradient(answer, dout, kernel, x_shape, stride=1, pad=0):
         ∂E/∂x_pad = full(dilate(δ, S) ⋆ rot180(w)), zero rows/columns appended where no
         window reads, then the padding P cropped.
 
-    Reference: ``cnnlib.conv.conv2d_backward_naive``. Known mistakes recognised:
-    the kernel not rotated, the deltas not dilated, the padding not cropped,
-    the unread last rows/columns not appended.
+    Reference: ``cnnlib.conv.conv2d_backward_naive``. Mistakes named, by the values they give
+    (``INPUT_GRADIENT_MISTAKES``): the kernel not rotated, or rotated twice (eq. 21 as printed:
+    the same numbers, both named), transposed, flipped along one axis; the deltas not dilated,
+    dilated with S zeros; the zeros put on the wrong side; the padding not cropped; the unread
+    rows/columns missing; the crop taken at the end.
     """
+    if not_answered(answer, "input gradient"):
+        return False
     dout = np.asarray(dout, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     h, w_in = x_shape
-    sh, sw = as_pair(stride, "stride", 1)
-    ph, pw = as_pair(pad, "pad", 0)
-    expected, _ = _one_channel_gradients((h, w_in), kernel, dout, stride, pad)
-    given = _as_array(answer, "input gradient")
+    (sh, sw), (ph, pw) = as_pair(stride, "stride", 1), as_pair(pad, "pad", 0)
     kh, kw = kernel.shape
-    shape_hints = [
-        ((h + 2 * ph, w_in + 2 * pw), "the padding was not cropped: drop P rows/columns on every side."),
-        ((dout.shape[0] + kh - 1, dout.shape[1] + kw - 1),
-         f"the deltas were not dilated: with stride {stride}, put stride - 1 zeros between them first."),
-        ((sh * (dout.shape[0] - 1) + kh - 2 * ph, sw * (dout.shape[1] - 1) + kw - 2 * pw),
-         "the rows/columns that no window reads are missing: append zeros for them (their gradient is 0)."),
-        ((sh * (dout.shape[0] - 1) + kh, sw * (dout.shape[1] - 1) + kw),
-         "this is the full result before cropping: append zero rows/columns no window reads, then crop P."),
-    ]
-    if given.shape != expected.shape:
-        for shape, hint in shape_hints:
-            if given.shape == shape:
-                raise WrongAnswer(f"input gradient: wrong shape: expected {expected.shape}, "
-                                  f"given {given.shape} ({hint})")
-    mistakes = [(_one_channel_gradients((h, w_in), rot180(kernel), dout, stride, pad)[0],
-                 "the kernel was not rotated: ∂E/∂x is the full cross-correlation of the deltas with "
-                 "rot180(w) (or the full convolution with w itself), not with w.")]
-    return compare_answer("input gradient", given, expected, known_mistakes=mistakes)
+    expected, _ = _one_channel_gradients((h, w_in), kernel, dout, stride, pad)
+    given = as_answer_array(answer, "input gradient")
+
+    def full(k=kernel, s=(sh, sw)):
+        """The full correlation with kernel rot180(k): (s·(H_out-1) + KH, s·(W_out-1) + KW)."""
+        rows, cols = s[0] * (dout.shape[0] - 1) + k.shape[0], s[1] * (dout.shape[1] - 1) + k.shape[1]
+        return _one_channel_gradients((rows, cols), k, dout, s, 0)[0]
+
+    def finish(f, at_end=False, crop="middle"):
+        dx_pad = np.zeros((h + 2 * ph, w_in + 2 * pw))
+        if f.shape[0] > dx_pad.shape[0] or f.shape[1] > dx_pad.shape[1]:
+            return None
+        rows = slice(dx_pad.shape[0] - f.shape[0], None) if at_end else slice(0, f.shape[0])
+        cols = slice(dx_pad.shape[1] - f.shape[1], None) if at_end else slice(0, f.shape[1])
+        dx_pad[rows, cols] = f
+        if crop is None:
+            return dx_pad
+        return dx_pad[:h, :w_in] if crop == "end" else dx_pad[ph:ph + h, pw:pw + w_in]
+
+    def as_given(f):
+        """A wrong full result as a learner hands it in: as it is, cropped by P, or finished."""
+        return [f, f[ph:f.shape[0] - ph, pw:f.shape[1] - pw], finish(f)]
+
+    right = full()
+    flipped = finish(full(rot180_(kernel)))          # correlated with w itself
+    mistakes = [(flipped, FORGOT_FLIP), (flipped, FLIPPED_TWICE), (finish(full(rot180_(kernel.T))), TRANSPOSED)]
+    mistakes += [(finish(full(k)), ONE_AXIS) for k in (kernel[:, ::-1], kernel[::-1, :])]
+    mistakes += [(v, NOT_DILATED) for v in as_given(full(s=(1, 1)))] if (sh, sw) != (1, 1) else []
+    mistakes += [(v, DILATED_S) for v in as_given(full(s=(sh + 1, sw + 1)))]
+    mistakes += [(finish(right, at_end=True), WRONG_SIDE), (finish(right, crop=None), NOT_CROPPED),
+                 (right[ph:right.shape[0] - ph, pw:right.shape[1] - pw], UNREAD_MISSING),
+                 (right[ph:ph + h, pw:pw + w_in], UNREAD_MISSING), (finish(right, crop="end"), CROP_AT_END)]
+    if right.shape != (h, w_in):  # else it is the crop at the end, which gives the same numbers
+        mistakes.append((right, NOT_CROPPED))
+    mistakes = [(v, m) for v, m in mistakes if v is not None]
+    mistakes = [(v, m) for v, m in mistakes if not (np.shape(v) == expected.shape and np.allclose(v, expected))]
+    shapes = {}
+    for shape, hint in [((h + 2 * ph, w_in + 2 * pw), "the shape of ∂E/∂x_pad: crop P on every side."),
+                        (right.shape, "the shape of the full result: put it into a zero ∂E/∂x_pad "
+                                      "(rows no window reads stay 0), then crop P."),
+                        ((dout.shape[0] + kh - 1, dout.shape[1] + kw - 1),
+                         f"the shape of undilated deltas' full result: with stride {stride}, dilate first.")]:
+        if shape != expected.shape:
+            shapes[shape] = shapes[shape] + " Or: " + hint if shape in shapes else "this is " + hint
+    return compare_answer("input gradient", given, expected, known_mistakes=mistakes, letters="u v",
+                          shape_hints=list(shapes.items()))
+
+
+def rot180_(k):
+    return np.asarray(k)[::-1, ::-1]
+
+
+CATALOGUE = {"check_input_gradient": INPUT_GRADIENT_MISTAKES,
+             "check_input_gradient_loops": LOOPS_MISTAKES,
+             "check_input_gradient_by_correlation": CORRELATION_MISTAKES}
+
+__all__ = ["input_gradient_exercise_data", "check_input_gradient", "check_input_gradient_loops",
+           "check_input_gradient_by_correlation", "CATALOGUE"]

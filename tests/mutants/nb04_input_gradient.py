@@ -1,0 +1,337 @@
+"""Notebook 04's exercises, right and with each typical mistake, written as a learner would.
+
+- "Check yourself" (an array answer) on the notebook's own data (``input_gradient_exercise_data``:
+  9x9, K = 3, S = 3, P = 1): the answer from the primitives, and each mistake as its slip;
+- "Your turn" (a): ``input_gradient_loops``, the scatter-add over n, f, i, j (and as scalar loops);
+- "Your turn" (b): ``input_gradient_by_correlation``, dilate -> pad -> correlate with rot180(w)
+  -> place into a zero dx_pad -> crop, from the one-channel primitives.
+"""
+import numpy as np
+
+from cnnlib.correlate import convolve2d, cross_correlate2d, dilate, pad2d, rot180
+from cnnlib.exercises.nb04_input_gradient import (check_input_gradient, check_input_gradient_by_correlation,
+                                                  check_input_gradient_loops, input_gradient_exercise_data)
+
+from . import Entry, registry
+
+# ------------------------------------------------------------ check yourself: ∂E/∂x, one channel
+D_EX, W_EX, XS_EX, S_EX, P_EX = input_gradient_exercise_data()
+
+
+def _finish(full, start=0):
+    dx_pad = np.zeros((11, 11))                          # x_pad is 9 + 2 = 11 wide
+    dx_pad[start:start + full.shape[0], start:start + full.shape[1]] = full
+    return dx_pad[1:10, 1:10]                            # crop P = 1
+
+
+FULL = cross_correlate2d(dilate(D_EX, 3), rot180(W_EX), mode="full")    # (9, 9): x_pad rows 0..8
+DX_RIGHT = _finish(FULL)
+DX_MUTANTS = {
+    "forgot_flip": _finish(cross_correlate2d(dilate(D_EX, 3), W_EX, mode="full")),
+    "flipped_twice": _finish(convolve2d(dilate(D_EX, 3), rot180(W_EX), mode="full")),     # eq. 21
+    "transpose_instead_of_rot180": _finish(cross_correlate2d(dilate(D_EX, 3), W_EX.T, mode="full")),
+    "one_axis_flipped": _finish(cross_correlate2d(dilate(D_EX, 3), np.flipud(W_EX), mode="full")),
+    "not_dilated": _finish(cross_correlate2d(D_EX, rot180(W_EX), mode="full")),           # 5x5 placed
+    "dilated_with_S_zeros": _finish(cross_correlate2d(dilate(D_EX, 4), rot180(W_EX), mode="full")),
+    "zeros_on_the_wrong_side": _finish(FULL, start=2),
+    "padding_not_cropped": np.pad(FULL, ((0, 2), (0, 2))),                                 # (11, 11)
+    "unread_missing": FULL[1:-1, 1:-1],                                                    # (7, 7)
+    "crop_at_the_end": np.pad(FULL, ((0, 2), (0, 2)))[:9, :9],
+}
+DX_MORE = {  # other ways to the same mistakes
+    "one_axis_flipped": _finish(cross_correlate2d(dilate(D_EX, 3), np.fliplr(W_EX), mode="full")),
+    "not_dilated": cross_correlate2d(D_EX, rot180(W_EX), mode="full"),                    # (5, 5)
+    "dilated_with_S_zeros": cross_correlate2d(dilate(D_EX, 4), rot180(W_EX), mode="full"),  # (11, 11)
+    "unread_missing": FULL[1:10, 1:10],                                                    # (8, 8)
+    "crop_at_the_end": FULL,                                                               # not cropped
+}
+
+
+# ------------------------------------------------------------ your turn (a): the scatter-add
+
+def input_gradient_loops(dout, w, x_shape, stride, pad):
+    N, C, H, W = x_shape
+    F, _, KH, KW = w.shape
+    _, _, H_out, W_out = dout.shape
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] += dout[n, f, i, j] * w[f]
+    return dx_pad[:, :, pad:pad + H, pad:pad + W]
+
+
+def input_gradient_scalar_loops(dout, w, x_shape, stride, pad):
+    N, C, H, W = x_shape
+    F, _, KH, KW = w.shape
+    _, _, H_out, W_out = dout.shape
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
+        for c in range(C):
+            for m in range(KH):
+                for q in range(KW):
+                    dx_pad[n, c, stride * i + m, stride * j + q] += dout[n, f, i, j] * w[f, c, m, q]
+    return dx_pad[:, :, pad:pad + H, pad:pad + W]
+
+
+LOOPS, bad = registry()
+
+
+def _scatter(dout, w, x_shape, stride, pad, share=None, place=None, crop=None, target=None):
+    """The right scatter with one piece replaced: how a learner's one-line slip looks."""
+    N, C, H, W = x_shape
+    F, _, KH, KW = w.shape
+    _, _, H_out, W_out = dout.shape
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad)) if target is None else target
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    value = share(n, f, i, j) if share else dout[n, f, i, j] * w[f]
+                    rows, cols = place(i, j) if place else (stride * i, stride * j)
+                    dx_pad[n, :, rows:rows + KH, cols:cols + KW] += value
+    return crop(dx_pad) if crop else dx_pad[:, :, pad:pad + H, pad:pad + W]
+
+
+@bad("flipped_kernel")
+def _(dout, w, x_shape, stride, pad):
+    return _scatter(dout, w, x_shape, stride, pad, share=lambda n, f, i, j: dout[n, f, i, j] * rot180(w[f]))
+
+
+@bad("stride_ignored")
+def _(dout, w, x_shape, stride, pad):
+    return _scatter(dout, w, x_shape, stride, pad, place=lambda i, j: (i, j))
+
+
+@bad("padding_not_cropped")
+def _(dout, w, x_shape, stride, pad):
+    return _scatter(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad)
+
+
+@bad("crop_at_the_end")
+def _(dout, w, x_shape, stride, pad):
+    H, W = x_shape[2:]
+    return _scatter(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad[:, :, :H, :W])
+
+
+@bad("crop_minus_zero")
+def _(dout, w, x_shape, stride, pad):
+    return _scatter(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad[:, :, pad:-pad, pad:-pad])
+
+
+@bad("overwrite_not_add")
+def _(dout, w, x_shape, stride, pad):
+    N, C, H, W = x_shape
+    F, _, KH, KW = w.shape
+    _, _, H_out, W_out = dout.shape
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] = dout[n, f, i, j] * w[f]
+    return dx_pad[:, :, pad:pad + H, pad:pad + W]
+
+
+def _scalar(dout, w, x_shape, stride, pad, weight):
+    N, C, H, W = x_shape
+    F, _, KH, KW = w.shape
+    _, _, H_out, W_out = dout.shape
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
+        for c, m, q in np.ndindex(C, KH, KW):
+            dx_pad[n, c, stride * i + m, stride * j + q] += dout[n, f, i, j] * weight(f, c, m, q)
+    return dx_pad[:, :, pad:pad + H, pad:pad + W]
+
+
+@bad("c_f_swapped")
+def _(dout, w, x_shape, stride, pad):
+    return _scalar(dout, w, x_shape, stride, pad, lambda f, c, m, q: w[c, f, m, q])
+
+
+@bad("i_j_swapped")
+def _(dout, w, x_shape, stride, pad):
+    return _scatter(dout, w, x_shape, stride, pad, share=lambda n, f, i, j: dout[n, f, j, i] * w[f])
+
+
+@bad("kernel_transposed")
+def _(dout, w, x_shape, stride, pad):
+    return _scalar(dout, w, x_shape, stride, pad, lambda f, c, m, q: w[f, c, q, m])
+
+
+def _padding_ignored(dout, w, x_shape, stride, pad):
+    """Scatter straight into dx, as if there were no padding."""
+    return _scatter(dout, w, x_shape, stride, pad, target=np.zeros(x_shape), crop=lambda dx: dx)
+
+
+def _overwrite_all_filters(dout, w, x_shape, stride, pad):
+    N, C, H, W = x_shape
+    F, _, KH, KW = w.shape
+    _, _, H_out, W_out = dout.shape
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for n, i, j in np.ndindex(N, H_out, W_out):
+        share = np.tensordot(dout[n, :, i, j], w, axes=1)          # Σ_f δ[n, f, i, j] · w[f], (C, KH, KW)
+        dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] = share
+    return dx_pad[:, :, pad:pad + H, pad:pad + W]
+
+
+LOOPS_MORE = {"crop_at_the_end": _padding_ignored, "overwrite_not_add": _overwrite_all_filters}
+
+
+# ------------------------------------------------------------ your turn (b): from the primitives
+
+def input_gradient_by_correlation(dout, w, x_shape, stride, pad):
+    N, C, H, W = x_shape
+    F, _, KH, KW = w.shape
+    dx = np.zeros(x_shape)
+    for n in range(N):
+        for c in range(C):
+            dx_pad = np.zeros((H + 2 * pad, W + 2 * pad))
+            for f in range(F):
+                spread = pad2d(dilate(dout[n, f], stride), (KH - 1, KW - 1))   # dilate, then pad
+                full = cross_correlate2d(spread, rot180(w[f, c]))              # valid = the full result
+                dx_pad[:full.shape[0], :full.shape[1]] += full                  # unread rows stay 0
+            dx[n, c] = dx_pad[pad:pad + H, pad:pad + W]
+    return dx
+
+
+CORRELATION, wrong = registry()
+
+
+def _primitives(dout, w, x_shape, stride, pad, kernel=None, spread=None, full_fn=None, add=None, crop=None,
+                channel=None):
+    """The right route with one step replaced."""
+    N, C, H, W = x_shape
+    F, _, KH, KW = w.shape
+    dx = np.zeros(x_shape)
+    for n in range(N):
+        for c in range(C):
+            dx_pad = np.zeros((H + 2 * pad, W + 2 * pad))
+            for f in range(F):
+                k = w[c, f] if channel else w[f, c]
+                d = spread(dout[n, f]) if spread else dilate(dout[n, f], stride)
+                if full_fn:
+                    full = full_fn(d, k)
+                else:
+                    full = cross_correlate2d(d, kernel(k) if kernel else rot180(k), mode="full")
+                if add:
+                    add(dx_pad, full)
+                else:
+                    dx_pad[:full.shape[0], :full.shape[1]] += full
+            dx[n, c] = crop(dx_pad) if crop else dx_pad[pad:pad + H, pad:pad + W]
+    return dx
+
+
+@wrong("forgot_flip")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, kernel=lambda k: k)
+
+
+@wrong("flipped_twice")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, full_fn=lambda d, k: convolve2d(d, rot180(k), mode="full"))
+
+
+@wrong("transpose_instead_of_rot180")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, kernel=lambda k: k.T)
+
+
+@wrong("one_axis_flipped")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, kernel=np.flipud)
+
+
+@wrong("not_dilated")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, spread=lambda d: d)
+
+
+@wrong("dilated_with_S_zeros")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, spread=lambda d: dilate(d, stride + 1))
+
+
+@wrong("zeros_on_the_wrong_side")
+def _(dout, w, x_shape, stride, pad):
+    def add(dx_pad, full):
+        dx_pad[dx_pad.shape[0] - full.shape[0]:, dx_pad.shape[1] - full.shape[1]:] += full
+    return _primitives(dout, w, x_shape, stride, pad, add=add)
+
+
+@wrong("padding_not_cropped")
+def _(dout, w, x_shape, stride, pad):
+    N, C, H, W = x_shape
+    target = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for n in range(N):
+        for c in range(C):
+            for f in range(w.shape[0]):
+                full = cross_correlate2d(dilate(dout[n, f], stride), rot180(w[f, c]), mode="full")
+                target[n, c, :full.shape[0], :full.shape[1]] += full
+    return target
+
+
+@wrong("unread_missing")
+def _(dout, w, x_shape, stride, pad):
+    images = []
+    for n in range(x_shape[0]):
+        channels = []
+        for c in range(x_shape[1]):
+            total = sum(cross_correlate2d(dilate(dout[n, f], stride), rot180(w[f, c]), mode="full")
+                        for f in range(w.shape[0]))
+            channels.append(total[pad:total.shape[0] - pad, pad:total.shape[1] - pad])   # crop P
+        images.append(channels)
+    return np.array(images)
+
+
+@wrong("crop_at_the_end")
+def _(dout, w, x_shape, stride, pad):
+    H, W = x_shape[2:]
+    return _primitives(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad[:H, :W])
+
+
+@wrong("crop_minus_zero")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad[pad:-pad, pad:-pad])
+
+
+@wrong("c_f_swapped")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, channel=True)
+
+
+@wrong("overwrite_not_add")
+def _(dout, w, x_shape, stride, pad):
+    def add(dx_pad, full):
+        dx_pad[:full.shape[0], :full.shape[1]] = full
+    return _primitives(dout, w, x_shape, stride, pad, add=add)
+
+
+def _not_dilated_formula_size(dout, w, x_shape, stride, pad):
+    """Placed with the size formula S·(H_out - 1) + KH: the undilated result does not fit."""
+    KH, KW = w.shape[2:]
+    rows, cols = stride * (dout.shape[2] - 1) + KH, stride * (dout.shape[3] - 1) + KW
+
+    def add(dx_pad, full):
+        dx_pad[:rows, :cols] += full
+    return _primitives(dout, w, x_shape, stride, pad, spread=lambda d: d, add=add)
+
+
+CORRELATION_MORE = {"not_dilated": _not_dilated_formula_size,
+                    "one_axis_flipped": lambda *a: _primitives(*a, kernel=np.fliplr)}
+
+_TWINS = (frozenset({"forgot_flip", "flipped_twice"}),)
+
+ENTRIES = [
+    Entry("check_input_gradient", lambda answer: check_input_gradient(answer, D_EX, W_EX, XS_EX, S_EX, P_EX),
+          DX_RIGHT, DX_MUTANTS, _TWINS),
+    Entry("check_input_gradient", lambda answer: check_input_gradient(answer, D_EX, W_EX, XS_EX, S_EX, P_EX),
+          DX_RIGHT, DX_MORE, _TWINS),
+    Entry("check_input_gradient_loops", check_input_gradient_loops, input_gradient_loops, LOOPS),
+    Entry("check_input_gradient_loops", check_input_gradient_loops, input_gradient_scalar_loops, LOOPS_MORE),
+    Entry("check_input_gradient_by_correlation", check_input_gradient_by_correlation,
+          input_gradient_by_correlation, CORRELATION, _TWINS),
+    Entry("check_input_gradient_by_correlation", check_input_gradient_by_correlation,
+          input_gradient_by_correlation, CORRELATION_MORE, _TWINS),
+]
