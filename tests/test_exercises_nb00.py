@@ -1,27 +1,81 @@
-"""Tests of cnnlib/exercises/nb00_network_shapes.py: notebook 00's checker.
-
-Pattern: the reference answer passes (returns True); each kind of wrong answer is
-rejected with a message that says what is wrong (``match=``).
+"""Tests of cnnlib/exercises/nb00_network_shapes.py: notebook 00's checker. Every catalogued
+mistake is proven named by its mutant (tests/mutants/nb00_network_shapes.py) in
+test_mistake_catalogue.py; here: the reference shapes against a count made without cnnlib,
+answers that give nothing away, bad input, an unanswered template.
 """
+import re
+
 import pytest
 
-from cnnlib.exercises import (WrongAnswer, check_seed_network_shapes,
-                              seed_network_shapes)
+from cnnlib.exercises import WrongAnswer, check_seed_network_shapes, seed_network_shapes
+from cnnlib.exercises.nb00_network_shapes import SEED_SHAPE_MISTAKES, _SEED_LAYERS, _stage_mistakes
 
 
-# ------------------------------------------------------ 00: the seed network
+def _windows(size, k, stride):
+    """Window starts that fit, counted one by one."""
+    return sum(1 for start in range(0, size, stride) if start + k <= size)
 
 
-def test_seed_network_shapes_follow_seed_004():
-    assert seed_network_shapes() == [(1, 1, 28, 28), (1, 3, 26, 26), (1, 3, 26, 26), (1, 3, 13, 13),
-                                     (1, 10, 10, 10), (1, 10, 10, 10), (1, 10, 5, 5), (1, 10)]
+def test_seed_network_shapes_follow_seed_004_by_counting_windows():
+    h = [28]
+    for k in (3, 4):
+        h.append(_windows(h[-1], k, 1))      # conv, stride 1
+        h.append(_windows(h[-1], 2, 2))      # 2x2 pool, stride 2
+    expected = [(1, 1, 28, 28), (1, 3, h[1], h[1]), (1, 3, h[1], h[1]), (1, 3, h[2], h[2]),
+                (1, 10, h[3], h[3]), (1, 10, h[3], h[3]), (1, 10, h[4], h[4]), (1, 10)]
+    assert seed_network_shapes() == expected
 
 
-def test_check_seed_network_shapes():
-    assert check_seed_network_shapes(seed_network_shapes())
-    wrong = seed_network_shapes()
-    wrong[3] = (1, 3, 14, 14)
-    with pytest.raises(WrongAnswer, match=r"pool1: expected \(1, 3, 13, 13\), given \(1, 3, 14, 14\)"):
-        check_seed_network_shapes(wrong)
-    with pytest.raises(WrongAnswer, match="expected 8 shapes"):
-        check_seed_network_shapes(seed_network_shapes()[:5])
+def test_the_right_shapes_pass(capsys):
+    assert check_seed_network_shapes(seed_network_shapes()) is True
+    assert "Correct: all 8 shapes" in capsys.readouterr().out
+    assert check_seed_network_shapes([list(s) for s in seed_network_shapes()]) is True
+
+
+def test_every_stage_mistake_differs_from_the_right_shape_and_from_the_others():
+    expected = seed_network_shapes()
+    seen = set()
+    for k, (name, kind, filters, size) in enumerate(_SEED_LAYERS):
+        found = _stage_mistakes(kind, filters, size, expected[k - 1] if k else None, expected[k])
+        shapes = [s for s, _ in found]
+        assert expected[k] not in shapes and len(set(shapes)) == len(shapes), name
+        seen |= {m for _, m in found}
+    assert seen == set(SEED_SHAPE_MISTAKES)
+
+
+def test_the_first_wrong_stage_is_named_without_the_expected_shape():
+    answer = seed_network_shapes()
+    answer[3] = (1, 3, 14, 14)                  # pool1 rounded up: not a catalogued mistake here
+    with pytest.raises(WrongAnswer) as info:
+        check_seed_network_shapes(answer)
+    message = str(info.value)
+    assert "1 of 8 stages is not right; the first is pool1: given (1, 3, 14, 14)" in message
+    assert "(1, 3, 13, 13)" not in message and not re.search(r"\b13\b", message)
+    assert "Hint: a 2x2 max pool with stride 2" in message and info.value.mistakes == ()
+
+
+def test_the_depth_mistake_gets_the_depth_hint_not_the_shrink_hint():
+    answer = seed_network_shapes()
+    answer[4:7] = [(1, 3, 10, 10), (1, 3, 10, 10), (1, 3, 5, 5)]
+    with pytest.raises(WrongAnswer) as info:
+        check_seed_network_shapes(answer)
+    assert info.value.mistakes == ("depth_is_input_channels",)
+    assert "shrink" not in str(info.value) and "number of filters F" in str(info.value)
+
+
+@pytest.mark.parametrize("answer, match", [
+    (seed_network_shapes()[:5], "expected a list of 8 shapes"),
+    ("shapes", "expected a list of 8 shapes"),
+    (42, "expected a list of 8 shapes"),
+    (seed_network_shapes()[:7] + [(1, 10.5)], "scores: sizes are whole numbers"),
+    (seed_network_shapes()[:1] + [None] + seed_network_shapes()[2:], "conv1: expected a tuple of whole numbers"),
+    (seed_network_shapes()[:1] + [(1, "3", "x", 26)] + seed_network_shapes()[2:], "conv1: expected a tuple"),
+])
+def test_malformed_answers_get_a_clear_message(answer, match):
+    with pytest.raises(WrongAnswer, match=match):
+        check_seed_network_shapes(answer)
+
+
+def test_an_unanswered_template_runs(capsys):
+    assert check_seed_network_shapes(None) is False
+    assert "not answered yet" in capsys.readouterr().out
