@@ -8,14 +8,13 @@ The exercise: one SGD step of seed 004's network, written with cnnlib's layer fu
 then θ_new = θ - η·∂E/∂θ for the six parameter arrays. ``step`` below is that chain with
 switches; each switch is one typical mistake, and the checker's reference is
 ``Sequential.backward``, not this chain (a test proves that the two agree with every switch
-off). A model returns ``(loss, grads, new_params)``, or ``Raises`` where a learner with that
+off). A model returns ``(loss, grads, new_params)``, or ``RaisedIn`` where a learner with that
 mistake gets an exception from cnnlib: a cache of the wrong layer, or the layers' backward
 functions called in the wrong order, give cnnlib's own ``ValueError`` (expected vs given
 shapes), and the model reproduces that very error so the checker can tell such mistakes apart.
 """
 import os
 import traceback
-from typing import NamedTuple
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from ..conv import conv2d_backward, conv2d_forward
 from ..dense import affine_backward, affine_forward, flatten_backward, flatten_forward
 from ..losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from ..pool import maxpool2d_backward, maxpool2d_forward
+from .function_exercise import Raises
 
 PARAM_NAMES = ("conv1.w", "conv1.b", "conv2.w", "conv2.b", "fc1.w", "fc1.b")
 PARAM_SHAPES = {"conv1.w": (3, 1, 3, 3), "conv1.b": (3,), "conv2.w": (10, 3, 4, 4), "conv2.b": (10,),
@@ -43,18 +43,33 @@ def _cnnlib_function(err):
     return None
 
 
-class Raises(NamedTuple):
-    """What a mistake's model gives where the learner's function raises *this* exception:
-    ``error`` is ``"ValueError in relu_backward: <message>"`` (the cnnlib function called, when
-    the error comes from one). It matches only a run that failed in the same function with the
-    same type and message, so two mistakes that both crash are still told apart."""
-    error: str
-    function: str = None  # the cnnlib function that raised, if any
+class RaisedIn(Raises):
+    """What a mistake's model gives where the learner's function raises *this very* exception:
+    the same type and message, raised by the same cnnlib function (``relu_backward`` and
+    ``conv2d_backward`` both say "dout: expected shape ..." when handed another layer's
+    cache). So two mistakes that both crash are still told apart. ``of(err)`` wraps the
+    exception the model itself got by making the mistake."""
+    __slots__ = ("error", "function")
 
-    @classmethod
-    def of(cls, err):
-        where = _cnnlib_function(err)
-        return cls(f"{type(err).__name__}{' in ' + where if where else ''}: {err}", where)
+    def __init__(self, error):
+        super().__init__(type(error), str(error))
+        self.error, self.function = error, _cnnlib_function(error)
+
+    of = classmethod(lambda cls, err: cls(err))
+
+    def matches(self, error):
+        return (error is not None and type(error) is self.kind and str(error) == self.contains
+                and _cnnlib_function(error) == self.function)
+
+    def example(self):
+        return self.error
+
+    def describe(self):
+        """``"ValueError in relu_backward: <message>"``."""
+        return f"{self.kind.__name__}{' in ' + self.function if self.function else ''}: {self.contains}"
+
+    def __repr__(self):
+        return f"RaisedIn({self.describe()!r})"
 
 
 def forward(params, x, y):
@@ -140,10 +155,10 @@ def step(params, x, y, lr, mask=(True, True), route=(True, True), unflatten=None
 
 
 def step_or_raises(**slips):
-    """A model: ``step`` with these slips, or ``Raises`` with the error cnnlib gives."""
+    """A model: ``step`` with these slips, or ``RaisedIn`` the error cnnlib gives."""
     def model(params, x, y, lr):
         try:
             return step(params, x, y, lr, **slips)
         except ValueError as err:
-            return Raises.of(err)
+            return RaisedIn(err)
     return model
