@@ -167,6 +167,20 @@ def test_feature_maps_own_scale_each_signed_override_and_spare_axes_hidden():
         plot_feature_maps(np.zeros((2, 2)))
 
 
+def test_feature_maps_shared_scale_with_a_labelled_colorbar():
+    from cnnlib.plotting import plot_feature_maps
+    maps = np.stack([np.full((3, 3), 2.0), np.zeros((3, 3)), np.array([[0.5, 0, 0], [0, 0, 0], [0, 0, 0]])])
+    axes = plot_feature_maps(maps, vmax="shared", colorbar="activation")
+    assert [ax.images[0].get_clim() for ax in axes] == [(0.0, 2.0)] * 3   # an all-zero map stays blank
+    bar = [ax for ax in axes[0].figure.axes if ax not in axes]
+    assert len(bar) == 1 and bar[0].get_ylabel() == "activation"
+    maps[2, 0, 0] = -0.5                                                   # one negative entry: all diverging
+    axes = plot_feature_maps(maps, vmax=4.0)
+    assert all(ax.images[0].get_clim() == (-4.0, 4.0) and ax.images[0].get_cmap().name == "RdBu_r" for ax in axes)
+    with pytest.raises(ValueError, match="colorbar needs one scale"):
+        plot_feature_maps(maps, colorbar="activation")
+
+
 def test_maps_rejects_bad_input():
     with pytest.raises(ValueError, match="2-D arrays"):
         plot_maps([np.zeros((2, 2, 2))])
@@ -189,7 +203,8 @@ def test_kernel_entry_inputs_outlines_the_pixels_met_by_one_weight():
     ax = plot_kernel_entry_inputs(x, (3, 3), (1, 2), stride=2, deltas=d)
     assert _outlines(ax) == sorted((2 * i + 1, 2 * j + 2, 1, 1) for i in range(3) for j in range(3))
     labels = [t for t in _texts(ax) if t.startswith("δ")]
-    assert labels == [f"δ{int(v)}" for v in d.ravel()]     # delta paired with each pixel, row-major
+    # the delta paired with each pixel, row-major, as "δ=−2" (not "δ-2", which reads as an index)
+    assert labels == [f"δ={int(v)}".replace("-", "\u2212") for v in d.ravel()]
 
 
 def test_kernel_entry_inputs_rejects_bad_input():
@@ -243,6 +258,8 @@ def test_jacobian_annotates_small_and_not_large_matrices():
     # ticks (the axis labels are placed under them), not plot_grid's index texts as well
     assert _index_labels(ax) == ([], [])
     assert [t.get_text() for t in ax.get_xticklabels()] == [str(v) for v in range(0, 49, 4)]
+    ax = plot_jacobian(np.ones((9, 49)), colorbar="∂out/∂x")               # a colour legend
+    assert len(ax.figure.axes) == 2 and ax.figure.axes[1].get_ylabel() == "∂out/∂x"
     ax = plot_jacobian(-np.eye(2))
     assert _index_labels(ax) == ([], []) and [t.get_text() for t in ax.get_yticklabels()] == ["0", "1"]
     with pytest.raises(ValueError, match="2-D"):

@@ -10,15 +10,16 @@ def _hide_ticks(ax):
     ax.set_yticks([])
 
 
-def _map_image(ax, a, signed=None):
+def _map_image(ax, a, signed=None, vmax=None):
     """Draw one 2-D map ``a`` as a picture (no numbers, no ticks) with its own colour scale:
     the diverging ``SIGNED_CMAP`` centred on zero if ``signed`` (default: if ``a`` has a
-    negative value), else ``UNSIGNED_CMAP`` from 0 to its maximum. Returns the axes."""
+    negative value), else ``UNSIGNED_CMAP`` from 0 to its maximum. ``vmax`` fixes the top of
+    the scale instead (``[-vmax, vmax]`` or ``[0, vmax]``). Returns the axes."""
     if (a < 0).any() if signed is None else signed:
-        lim = max(float(np.abs(a).max()), 1e-12)
+        lim = max(float(np.abs(a).max()), 1e-12) if vmax is None else vmax
         ax.imshow(a, cmap=SIGNED_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
     else:
-        ax.imshow(a, cmap=UNSIGNED_CMAP, vmin=0.0, vmax=max(float(a.max()), 1e-12),
+        ax.imshow(a, cmap=UNSIGNED_CMAP, vmin=0.0, vmax=max(float(a.max()), 1e-12) if vmax is None else vmax,
                   interpolation="nearest")
     _hide_ticks(ax)
     return ax
@@ -161,12 +162,17 @@ def plot_filters(w, axes=None, title=None, size=0.7):
     return axes
 
 
-def plot_feature_maps(maps, ncols=None, axes=None, titles=None, size=0.9, signed=None):
+def plot_feature_maps(maps, ncols=None, axes=None, titles=None, size=0.9, signed=None, vmax=None,
+                      colorbar=None):
     """Feature maps ``(C, H, W)`` of one image as a grid of pictures.
 
     Each map has its own colour scale (``Greys`` for maps without negative
     values, such as after ReLU or pooling; diverging around zero otherwise,
-    or as ``signed`` says). Returns the list of axes.
+    or as ``signed`` says), unless ``vmax`` gives one scale to all of them:
+    ``"shared"`` (the largest ``|value|`` of these maps) or a number (to share it
+    with other calls), so that the same colour is the same number in every
+    panel and an empty map looks empty. ``colorbar``: a label; draws the shared
+    scale's colour bar beside the panels. Returns the list of axes.
     """
     maps = np.asarray(maps, dtype=float)
     if maps.ndim != 3:
@@ -180,14 +186,24 @@ def plot_feature_maps(maps, ncols=None, axes=None, titles=None, size=0.9, signed
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.82, wspace=0.08, hspace=0.3)
         axes = list(grid.ravel())
     axes = list(axes)
+    if vmax == "shared":
+        vmax = max(float(np.abs(maps).max()), 1e-12)
+    if vmax is not None and signed is None:  # one scale, one colour map
+        signed = bool((maps < 0).any())
+    if colorbar is not None and vmax is None:
+        raise ValueError("plot_feature_maps: a colorbar needs one scale for all maps: vmax='shared' or a number")
     for k, ax in enumerate(axes):
         if k >= n:
             _hide_ticks(ax)
             ax.set_axis_off()
             continue
-        _map_image(ax, maps[k], signed)
+        _map_image(ax, maps[k], signed, vmax)
         if titles is not None:
             ax.set_title(titles[k], fontsize=7)
+    if colorbar is not None:
+        bar = axes[0].figure.colorbar(axes[n - 1].images[-1], ax=axes[:n], fraction=0.03, pad=0.01, aspect=12)
+        bar.set_label(colorbar, fontsize=7)
+        bar.ax.tick_params(labelsize=7)
     return axes
 
 
