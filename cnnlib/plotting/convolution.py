@@ -144,7 +144,7 @@ def plot_kernel_entry_inputs(image, kernel_shape, entry, stride=1, deltas=None, 
     image        : (H, W) array, one (padded) input channel.
     kernel_shape : (KH, KW); ``entry`` is ``(m, q)``; ``stride`` an int or ``(S_h, S_w)``.
     deltas       : optional (H_out, W_out) array; the delta each outlined pixel is
-                   paired with is written small in its corner, so the picture shows
+                   paired with is written small in its corner ("δ=−2"), so the picture shows
 
                        ∂E/∂w[m, q] = Σ_i Σ_j δ[i, j] · x[S·i + m, S·j + q]    (eq. 13 with stride)
 
@@ -168,7 +168,8 @@ def plot_kernel_entry_inputs(image, kernel_shape, entry, stride=1, deltas=None, 
     ax = plot_grid(a, ax=ax, title=title, highlight=mask, **grid_kwargs)
     if deltas is not None:
         cells = [(sh * i + m, sw * j + q) for i in range(h_out) for j in range(w_out)]
-        labels = [f"δ{_format(v, None)}" for v in np.asarray(deltas, dtype=float).ravel()]
+        # "δ=−2", not "δ-2" (which reads as an index); a true minus sign
+        labels = [f"δ={_format(v, None)}".replace("-", "\u2212") for v in np.asarray(deltas, dtype=float).ravel()]
         _corner_labels(ax, cells, labels, color=label_color, fontsize=label_fontsize)
     return ax
 

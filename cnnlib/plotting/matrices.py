@@ -6,12 +6,14 @@ from .panels import plot_padded_grid
 
 
 def plot_jacobian(jac, ax=None, title=None, annotate=None, row_label="output entry",
-                  col_label="parameter", fmt=None, fontsize=None):
+                  col_label="parameter", fmt=None, fontsize=None, colorbar=None):
     """Draw a Jacobian matrix ``J[r, p] = ∂out_r/∂θ_p`` as a heat map (diverging colours if signed).
 
     jac      : (R, P) array. ``annotate`` writes the values (default: when R, P <= 12).
     Zero entries stay white, so the sparsity pattern is visible. ``fontsize``: of the
-    written values (default: ``plot_grid``'s). Returns the axes.
+    written values (default: ``plot_grid``'s). ``colorbar``: a label (or ``True``) adds a
+    colour legend beside the matrix, for a matrix too large to carry its numbers.
+    Returns the axes.
     """
     a = np.asarray(jac, dtype=float)
     if a.ndim != 2:
@@ -32,6 +34,11 @@ def plot_jacobian(jac, ax=None, title=None, annotate=None, row_label="output ent
     ax.set_yticklabels([str(v) for v in range(0, r, step_r)], fontsize=7)
     ax.set_xlabel(col_label, fontsize=8)
     ax.set_ylabel(row_label, fontsize=8)
+    if colorbar:
+        bar = ax.figure.colorbar(ax.images[-1], ax=ax, fraction=0.03, pad=0.015, aspect=12)
+        bar.ax.tick_params(labelsize=7)
+        if isinstance(colorbar, str):
+            bar.set_label(colorbar, fontsize=8)
     return ax
 
 
