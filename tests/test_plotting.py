@@ -141,6 +141,22 @@ def test_conv_windows_padding_frames_the_image():
     assert (1, 1, 8, 8) in _rects(ax)          # the dashed frame around the real image
 
 
+
+def test_conv_windows_spans_show_what_each_output_row_and_column_reads():
+    ax = plot_conv_windows((8, 8), 3, stride=2, windows="spans")
+    counts = conv2d_coverage((8, 8), 3, stride=2)
+    assert _texts(ax)[:64] == [f"{v:g}" for v in counts.ravel()]
+    assert _texts(ax)[64:] == ["0", "1", "2", "0", "1", "2"]          # the bars' numbers i, then j
+    rows = sorted((round(min(l.get_ydata()) + 0.4), round(max(l.get_ydata()) - 0.4)) for l in ax.lines
+                  if l.get_xdata()[0] == l.get_xdata()[1])
+    cols = sorted((round(min(l.get_xdata()) + 0.4), round(max(l.get_xdata()) - 0.4)) for l in ax.lines
+                  if l.get_ydata()[0] == l.get_ydata()[1])
+    assert rows == cols == [(0, 2), (2, 4), (4, 6)]                  # rows/columns 0-2, 2-4, 4-6; 7 is never read
+    assert (4, 4, 3, 3) in _rects(ax)                                 # the last window, outlined
+    assert _crosses(ax) == sorted(zip(*np.nonzero(counts == 0)))
+    with pytest.raises(ValueError, match="windows: expected 'outlines' or 'spans'"):
+        plot_conv_windows((8, 8), 3, windows="all")
+
 # ---------------------------------------------------------------------- plot_maps
 
 def test_maps_one_panel_each_no_ticks():

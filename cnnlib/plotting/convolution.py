@@ -87,19 +87,27 @@ def plot_flip(kernel, axes=None, name="w"):
     return list(axes)
 
 
-def plot_conv_windows(x_shape, kernel_size, stride=1, pad=0, ax=None, title=None):
+def plot_conv_windows(x_shape, kernel_size, stride=1, pad=0, ax=None, title=None, windows="outlines"):
     """Every window of a conv layer drawn on its (padded) input, with read counts.
 
     x_shape     : ``(H, W)`` or ``(N, C, H, W)``; kernel_size an int or ``(KH, KW)``.
     The cells show how many windows read each input pixel
     (``cnnlib.conv.conv2d_coverage``, padding zeros shown as 0 outside the dashed
-    frame); every window is outlined in its own colour (row-major order, inset a
-    little more for each later window so overlapping ones stay visible); pixels
-    of the real image that no window reads are crossed out: their gradient is
-    always zero. Returns the axes.
+    frame); pixels of the real image that no window reads are crossed out: their
+    gradient is always zero.
+    windows     : ``"outlines"``: every window is outlined in its own colour (row-major
+                  order, inset a little more for each later window so overlapping ones
+                  stay visible); ``"spans"``: no overlapping outlines but, right of the
+                  grid, a bar per output row ``i`` over the rows its windows read and,
+                  above it, a bar per output column ``j`` over the columns, numbered, in
+                  the colours of the window outlines; only the last window is outlined
+                  (black). Easier to follow when many windows overlap.
+    Returns the axes.
     """
     from ..conv import conv2d_coverage, conv_output_shape  # local import, as above
     from .._validate import as_pair
+    if windows not in ("outlines", "spans"):
+        raise ValueError(f"windows: expected 'outlines' or 'spans', got {windows!r}")
     h, w = tuple(x_shape)[-2:]
     (kh, kw), (sh, sw), (ph, pw) = (as_pair(kernel_size, "kernel_size", 1), as_pair(stride, "stride", 1),
                                     as_pair(pad, "pad", 0))
@@ -112,11 +120,36 @@ def plot_conv_windows(x_shape, kernel_size, stride=1, pad=0, ax=None, title=None
         _, (ax,) = grid_figure([padded.shape], min_width=2.2)
     plot_padded_grid(padded, (ph, pw), ax=ax, title=title, signed=False, mark=never,
                      vmax=2.5 * max(int(counts.max()), 1))  # light greys: the outlines stay visible
+    if windows == "spans":
+        return _window_spans(ax, padded.shape, (kh, kw), (sh, sw), (h_out, w_out))
     for k, (i, j) in enumerate(np.ndindex(h_out, w_out)):
         inset = 0.06 + 0.06 * (k % 4)
         ax.add_patch(Rectangle((sw * j - 0.5 + inset, sh * i - 0.5 + inset), kw - 2 * inset,
                                kh - 2 * inset, fill=False, linewidth=1.6, zorder=3,
                                edgecolor=WINDOW_COLORS[k % len(WINDOW_COLORS)]))
+    return ax
+
+
+def _window_spans(ax, padded_shape, kernel, stride, out_shape, gap=0.35, step=0.45):
+    """The ``"spans"`` drawing of ``plot_conv_windows``: a numbered bar per output row (right of
+    the grid) and per output column (above it) over what its windows read; the last window outlined."""
+    (hp, wp), (kh, kw), (sh, sw), (h_out, w_out) = padded_shape, kernel, stride, out_shape
+    for i in range(h_out):  # rows read by the windows of output row i
+        x, color = wp - 0.5 + gap + step * i, WINDOW_COLORS[i % len(WINDOW_COLORS)]
+        ax.plot([x, x], [sh * i - 0.4, sh * i + kh - 0.6], color=color, lw=2.2, solid_capstyle="butt",
+                clip_on=False)
+        ax.text(x, sh * i + kh - 0.55, f"{i}", fontsize=7, color=color, ha="center", va="top")
+    for j in range(w_out):  # columns read by the windows of output column j
+        y, color = -0.5 - gap - step * j, WINDOW_COLORS[j % len(WINDOW_COLORS)]
+        ax.plot([sw * j - 0.4, sw * j + kw - 0.6], [y, y], color=color, lw=2.2, solid_capstyle="butt",
+                clip_on=False)
+        ax.text(sw * j + kw - 0.5, y, f"{j}", fontsize=7, color=color, ha="left", va="center")
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.add_patch(Rectangle((-0.5, -0.5), wp, hp, fill=False, edgecolor="black", linewidth=0.8))
+    outline_window(ax, sh * (h_out - 1), sw * (w_out - 1), kh, kw, color="black", lw=2)
+    ax.set_xlim(-0.5, wp - 0.3 + gap + step * h_out)
+    ax.set_ylim(hp - 0.5, -0.5 - gap - step * w_out)
     return ax
 
 
