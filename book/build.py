@@ -80,6 +80,7 @@ def stage(src, notebooks=NOTEBOOKS, readme=README, cache=vendor.DEFAULT_CACHE):
     course, solutions, warnings = pages(notebooks, readme)
     src = Path(src)
     shutil.copy(HERE / "_config.yml", src / "_config.yml")
+    shutil.copytree(HERE / "_ext", src / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     (src / "_toc.yml").write_text(toc_yaml(course, solutions))
     for name in course + solutions:
         (src / name).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,27 @@
+"""A small Sphinx extension of the course site (listed in book/_config.yml).
+
+- MathJax on every page, not only on pages with equations: the sidebar's page titles
+  hold math (``03 · The kernel gradient ∂E/∂w``), and the search and index pages would
+  show them as raw TeX.
+- On the search page, ``search-math.js`` typesets the titles of the results as Sphinx's
+  search writes them in (their text excerpts stay plain text: they may cut a formula).
+"""
+from pathlib import Path
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _static_path(app):
+    app.config.html_static_path.append(str(STATIC))
+
+
+def _search_page(app, pagename, templatename, context, doctree):
+    if pagename == "search":
+        app.add_js_file("search-math.js", defer="defer")
+
+
+def setup(app):
+    app.set_html_assets_policy("always")
+    app.connect("builder-inited", _static_path)
+    app.connect("html-page-context", _search_page)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,350 @@
+"""The course website (``make site``) in a real browser, offline.
+
+The site is built into a temporary folder by the same code as ``make site``
+(``book/build.py``, strict: a Sphinx warning fails), served by ``http.server`` on
+127.0.0.1, and every page is opened in headless Chromium with every request to any
+other address aborted and recorded. For each page:
+
+- it is the page the README's notebook map (then ``notebooks/solutions/``) puts there,
+  with previous/next links and the sidebar in that order;
+- no script error, no request that failed or left 127.0.0.1;
+- the math rendered: every math element holds MathJax output, no MathJax error, and no
+  raw ``$...$``, ``\\(``, ``\\frac``... left in the text (code and outputs excepted);
+- every figure loaded, and there are as many as the notebook has image outputs;
+- every saved widget view was drawn by the widget manager;
+- a screenshot of the whole page at 1280 px goes to ``tests/output/site_<page>.png``.
+
+Also: the search page finds a word of the course; a page opened from ``file://`` shows
+its math and widgets; and the explorers answer a slider move and a click on the static
+page with cnnlib's numbers (skipped, by explorer name, while the notebooks still hold the
+Python-drawn explorers of before issue 12, which need a kernel).
+
+Skipped, with the reason, where Chromium, playwright, Jupyter Book or npm is missing.
+"""
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = Path(__file__).resolve().parent / "output"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WIDTH = 1280
+sys.path.insert(0, str(ROOT / "book"))
+import build  # noqa: E402  (book/build.py: what `make site` runs)
+import vendor  # noqa: E402
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"site tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="site tests need the playwright Python package "
+                                      "(pip install -e '.[browser]')")
+pytest.importorskip("jupyter_book", reason="site tests need Jupyter Book 1 "
+                                           "(pip install -e '.[site]')")
+if shutil.which("npm") is None and not all(
+        (vendor.DEFAULT_CACHE / p.archive).exists() for p in vendor.PACKAGES):
+    pytest.skip("site tests need npm to vendor the site's scripts (Debian: apt-get install npm)",
+                allow_module_level=True)
+
+COURSE, SOLUTIONS, _ = build.pages()
+PAGES = COURSE + SOLUTIONS
+VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+STATE_MIME = "application/vnd.jupyter.widget-state+json"
+
+
+# ------------------------------------------------------------------ fixtures
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site, built as `make site` builds it (strict), into a temporary folder."""
+    out = tmp_path_factory.mktemp("site") / "site"
+    summary = build.build(out, strict=True, quiet=True)
+    summary["path"] = out
+    return summary
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """``http.server`` on 127.0.0.1 (a free port) serving the built folder."""
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site["path"])))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Visit:
+    """A browser tab that may load only ``allowed`` URLs; records what went wrong."""
+
+    def __init__(self, browser, allowed):
+        self.context = browser.new_context(viewport={"width": WIDTH, "height": 900})
+        self.outside, self.failed, self.errors = [], [], []
+
+        def route(r):
+            if r.request.url.startswith(allowed) or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                self.outside.append(r.request.url)
+                r.abort()
+        self.context.route("**/*", route)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(30_000)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
+        self.page.on("requestfailed", lambda r: r.url.startswith(allowed)
+                     and self.failed.append(f"{r.failure} {r.url}"))
+
+    def open(self, url):
+        self.page.goto(url)
+        self.page.wait_for_load_state("load")
+        wait_rendered(self.page)
+        return self.page
+
+    def assert_clean(self, what):
+        assert not self.outside, f"{what}: requests left the site (blocked): {self.outside[:5]}"
+        assert not self.failed, f"{what}: requests failed: {self.failed[:5]}"
+        assert not self.errors, f"{what}: script errors: {self.errors[:5]}"
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, server):
+    v = Visit(browser, server)
+    yield v
+    v.close()
+
+
+def wait_rendered(page):
+    """Until MathJax has typeset the page and the widget manager has drawn every view."""
+    page.wait_for_function("""() => {
+        const math = document.querySelectorAll('span.math, div.math').length;
+        if (math && !(window.MathJax && MathJax.startup && MathJax.startup.document)) return false;
+        const views = document.querySelectorAll(
+            'script[type="application/vnd.jupyter.widget-view+json"]').length;
+        const drawn = [...document.querySelectorAll('.widget-subarea')]
+            .filter(d => d.children.length > 0).length;
+        return drawn >= views;
+    }""", timeout=30_000)
+    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+
+
+# ------------------------------------------------------------------ notebook facts
+
+def _notebook(name):
+    return json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
+
+
+def image_outputs(name):
+    """How many figures a page should show: the notebook's image outputs (those not drawn
+    as a widget view instead), in cells not tagged to be removed."""
+    count = 0
+    for cell in _notebook(name)["cells"]:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & {"remove-cell", "remove-output"}:
+            continue
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if any(k.startswith("image/") for k in data) and VIEW_MIME not in data:
+                count += 1
+    return count
+
+
+def widget_views(name):
+    count = 0
+    for cell in _notebook(name)["cells"]:
+        for out in cell.get("outputs", []):
+            count += VIEW_MIME in out.get("data", {})
+    return count
+
+
+def html_name(docname):
+    return f"{docname}.html"
+
+
+# ------------------------------------------------------------------ the build
+
+def test_build_renders_the_committed_notebooks_in_the_readme_order(site):
+    assert site["pages"] == PAGES
+    mapped = build.readout_map()
+    assert COURSE[:len(mapped)] == mapped and COURSE[0] == "00_start_here"
+    on_disk = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(COURSE) == on_disk, "every course notebook is a page"
+    assert SOLUTIONS == sorted(f"solutions/{p.stem}"
+                               for p in (ROOT / "notebooks" / "solutions").glob("*.ipynb"))
+    assert not site["warnings"], site["warnings"]  # (strict already fails on Sphinx's)
+    for name in PAGES:
+        assert (site["path"] / html_name(name)).is_file(), f"no page for {name}"
+    # nothing executed: the config says so, and each page shows exactly the stored outputs
+    assert "execute_notebooks: \"off\"" in (ROOT / "book" / "_config.yml").read_text()
+    # every script the pages load is in the folder; no page names a CDN in a tag
+    for name in PAGES:
+        text = (site["path"] / html_name(name)).read_text(encoding="utf-8")
+        for src in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', text):
+            assert "://" not in src, f"{name}: loads {src} from outside the site"
+            path = (site["path"] / Path(name).parent / src.split("?")[0]).resolve()
+            assert path.is_file(), f"{name}: {src} is not in the site"
+    assert (site["path"] / ".nojekyll").exists()
+    sources = (site["path"] / vendor.VENDOR / "SOURCES.txt").read_text()
+    for package in vendor.PACKAGES:
+        assert package.spec in sources and package.checksum in sources
+
+
+def test_vendored_archives_match_their_pinned_checksums():
+    for package in vendor.PACKAGES:
+        path = vendor.fetch(package)
+        assert vendor.checksum(package, path) == package.checksum
+
+
+# ------------------------------------------------------------------ every page
+
+NO_RAW_MATH = """() => {
+    const root = document.querySelector('article') || document.body;
+    const clone = root.cloneNode(true);
+    clone.querySelectorAll('pre, code, script, style, mjx-container, .highlight, '
+                           + '.cell_output .output.text_plain').forEach(e => e.remove());
+    const text = clone.textContent;
+    const raw = [/\\\\(frac|partial|sum|mathbf|begin|cdot|star|delta|left|right)\\b/,
+                 /\\\\\\(|\\\\\\[|\\$\\$/, /\\$[^$\\s][^$\\n]{0,80}\\$/];
+    return raw.map(r => (text.match(r) || [null])[0]).filter(m => m);
+}"""
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page(visit, server, name):
+    page = visit.open(server + html_name(name))
+    where = html_name(name)
+    # math
+    math = page.evaluate("""() => {
+        const all = [...document.querySelectorAll('span.math, div.math')];
+        return {count: all.length,
+                untypeset: all.filter(e => !e.querySelector('mjx-container'))
+                              .map(e => e.textContent.slice(0, 60)),
+                errors: [...document.querySelectorAll('mjx-merror')].map(e => e.textContent)};
+    }""")
+    assert math["count"] > 0, f"{where}: no math on the page"
+    assert not math["untypeset"], f"{where}: math left as TeX: {math['untypeset'][:3]}"
+    assert not math["errors"], f"{where}: MathJax errors: {math['errors'][:3]}"
+    raw = page.evaluate(NO_RAW_MATH)
+    assert not raw, f"{where}: raw TeX in the text: {raw}"
+    # figures
+    images = page.evaluate("""() => [...document.querySelectorAll('article img')].map(i => ({
+        src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0,
+        widget: !!i.closest('.widget-subarea')}))""")
+    broken = [i["src"][:80] for i in images if not i["ok"]]
+    assert not broken, f"{where}: figures that did not load: {broken}"
+    figures = [i for i in images if not i["widget"]]
+    assert len(figures) == image_outputs(name), \
+        f"{where}: {len(figures)} figures, the notebook has {image_outputs(name)} image outputs"
+    # widgets: every saved view drawn
+    drawn = page.evaluate("""() => [...document.querySelectorAll('.widget-subarea')]
+        .filter(d => d.querySelector('.jupyter-widgets, .widget-box, .widget-inline-hbox, '
+                                     + '.widget-output, .lm-Widget')).length""")
+    assert drawn == widget_views(name), \
+        f"{where}: {drawn} widgets drawn, the notebook saved {widget_views(name)} views"
+    # navigation: previous/next links and the sidebar follow the site's order
+    k = PAGES.index(name)
+    links = page.evaluate("""() => ({
+        prev: document.querySelector('.prev-next-area a.left-prev')?.getAttribute('href'),
+        next: document.querySelector('.prev-next-area a.right-next')?.getAttribute('href'),
+        nav: [...document.querySelectorAll('.bd-docs-nav a.reference, .bd-sidenav a.reference')]
+               .map(a => a.href)})""")
+    base = server + (name.rsplit("/", 1)[0] + "/" if "/" in name else "")
+    resolve = lambda href: None if href is None else page.evaluate(  # noqa: E731
+        "([h, b]) => new URL(h, b).href", [href, base])
+    assert resolve(links["prev"]) == (server + html_name(PAGES[k - 1]) if k else None), links
+    assert resolve(links["next"]) == (server + html_name(PAGES[k + 1])
+                                      if k + 1 < len(PAGES) else None), links
+    nav = list(dict.fromkeys(h.split("#")[0] for h in links["nav"]))
+    assert nav == [server + html_name(p) for p in PAGES], nav
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"site_{name.replace('/', '_')}.png"), full_page=True)
+    visit.assert_clean(where)
+
+
+def test_home_and_search(visit, server):
+    visit.page.goto(server)  # index.html sends the reader to the first page
+    visit.page.wait_for_url(server + html_name(PAGES[0]))
+    page = visit.open(server + "search.html?q=rot180")
+    page.wait_for_selector("#search-results ul.search li a", timeout=30_000)
+    hits = page.evaluate("() => [...document.querySelectorAll('#search-results ul.search li a')]"
+                         ".map(a => a.href.split('#')[0].split('?')[0])")
+    assert set(hits) & {server + html_name(p) for p in COURSE}, hits
+    # titles with math (03 · The kernel gradient ∂E/∂w) are typeset (book/_ext/course_site.py)
+    page.wait_for_function("""() => [...document.querySelectorAll('#search-results li > a')]
+        .filter(a => a.querySelector('span.math')).every(a => a.querySelector('mjx-container'))""")
+    visit.assert_clean("search.html")
+
+
+def test_a_page_opened_from_file_url(browser, site):
+    """From file:// (no server): the math and the saved widgets render, no script error."""
+    with_widgets = next(p for p in PAGES if widget_views(p))
+    v = Visit(browser, "file://")
+    try:
+        page = v.open((site["path"] / html_name(with_widgets)).as_uri())
+        assert page.locator("mjx-container").count() > 0
+        drawn = page.locator(".widget-subarea .jupyter-widgets").count()
+        assert drawn >= widget_views(with_widgets) > 0
+        assert not v.outside and not v.errors, (v.outside[:3], v.errors[:3])
+    finally:
+        v.close()
+
+
+# ------------------------------------------------------------------ the explorers
+
+EXPLORERS = ["gradient_flow", "conv_arithmetic", "pooling", "im2row"]
+
+
+def _browser_explorers():
+    """{explorer name: page} for the browser-drawn (anywidget) explorers saved in the
+    notebooks' widget state (``spec.name`` of cnnlib.explorers' widgets)."""
+    found = {}
+    for name in PAGES:
+        state = _notebook(name)["metadata"].get("widgets", {}).get(STATE_MIME, {}).get("state", {})
+        for model in state.values():
+            if model.get("model_module") == "anywidget":
+                explorer = model.get("state", {}).get("spec", {}).get("name")
+                found.setdefault(explorer, name)
+    return found
+
+
+@pytest.mark.parametrize("explorer", EXPLORERS)
+def test_explorer_on_the_static_page(explorer):
+    found = _browser_explorers()
+    if explorer not in found:
+        pytest.skip(f"the {explorer} explorer is still the Python-drawn one in the committed "
+                    "notebooks (it needs a kernel: nothing to move on a static page); this "
+                    "check waits on issue 12's browser-drawn explorers")
+    raise AssertionError(f"the {explorer} explorer is browser-drawn now (on {found[explorer]}):"
+                         " drive it here")  # written once issue 12 lands
