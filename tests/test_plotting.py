@@ -240,8 +240,9 @@ def test_pixel_reach_outlines_the_outputs_that_read_a_pixel():
     # pixel (2, 2) is read by outputs (0,0) via w[2,2], (0,1) via w[2,0], (1,0) via w[0,2], (1,1) via w[0,0]
     assert _outlines(ax) == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
     assert [t for t in _texts(ax) if t.startswith("×")] == ["×8", "×6", "×2", "×0"]
-    ax = plot_pixel_reach(np.ones((3, 3)), -w, (2, 2), stride=2)
+    ax = plot_pixel_reach(np.ones((3, 3)), -w, (2, 2), stride=2, label_fontsize=7)
     assert [t for t in _texts(ax) if t.startswith("×")] == ["×(-8)", "×(-6)", "×(-2)", "×0"]
+    assert {t.get_fontsize() for t in ax.texts if t.get_text().startswith("×")} == {7}
     ax = plot_pixel_reach(np.ones((3, 3)), w, (0, 0), stride=1, pad=1)   # padded: (1,1) read via w[1,1] etc.
     assert _outlines(ax) == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
     with pytest.raises(ValueError, match="2-D"):

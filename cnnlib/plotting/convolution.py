@@ -207,16 +207,18 @@ def plot_kernel_entry_inputs(image, kernel_shape, entry, stride=1, deltas=None, 
     return ax
 
 
-def plot_pixel_reach(deltas, kernel, pixel, stride=1, pad=0, ax=None, title=None, **grid_kwargs):
-    """Draw the deltas with the outputs that read input pixel ``(a, b)`` outlined.
+def plot_pixel_reach(deltas, kernel, pixel, stride=1, pad=0, ax=None, title=None, label_fontsize=6,
+                     **grid_kwargs):
+    """Draw the deltas with the outputs that read input pixel ``(u, v)`` outlined.
 
-    deltas : (H_out, W_out) array; ``kernel`` (KH, KW) array; ``pixel`` ``(a, b)``
+    deltas : (H_out, W_out) array; ``kernel`` (KH, KW) array; ``pixel`` ``(u, v)``
              in unpadded input coordinates; ``stride``/``pad`` ints.
-    Output ``(i, j)`` read pixel ``(a, b)`` through the weight ``w[m, q]`` with
-    ``S·i + m = a + P`` and ``S·j + q = b + P``; that weight is written in the
-    corner of the outlined cell (as "×8": the delta is multiplied by 8), so the picture shows
+    Output ``(i, j)`` read pixel ``(u, v)`` through the weight ``w[m, q]`` with
+    ``S·i + m = u + P`` and ``S·j + q = v + P``; that weight is written in the
+    corner of the outlined cell (as "×8": the delta is multiplied by 8, in
+    ``label_fontsize`` points), so the picture shows
 
-        ∂E/∂x[a, b] = Σ over outlined (i, j) of δ[i, j] · w[a + P - S·i, b + P - S·j]   (eq. 16-20)
+        ∂E/∂x[u, v] = Σ over outlined (i, j) of δ[i, j] · w[u + P - S·i, v + P - S·j]   (eq. 16-20)
 
     Returns the axes.
     """
@@ -224,12 +226,12 @@ def plot_pixel_reach(deltas, kernel, pixel, stride=1, pad=0, ax=None, title=None
     k = np.asarray(kernel, dtype=float)
     if d.ndim != 2 or k.ndim != 2:
         raise ValueError(f"plot_pixel_reach: expected 2-D deltas and kernel, got shapes {d.shape} and {k.shape}")
-    a, b = pixel
+    u, v = pixel
     kh, kw = k.shape
     cells, labels = [], []
     for i in range(d.shape[0]):
         for j in range(d.shape[1]):
-            m, q = a + pad - stride * i, b + pad - stride * j
+            m, q = u + pad - stride * i, v + pad - stride * j
             if 0 <= m < kh and 0 <= q < kw:
                 cells.append((i, j))
                 labels.append(_times(k[m, q]))
@@ -237,7 +239,7 @@ def plot_pixel_reach(deltas, kernel, pixel, stride=1, pad=0, ax=None, title=None
     for r, c in cells:
         mask[r, c] = True
     ax = plot_grid(d, ax=ax, title=title, highlight=mask, **grid_kwargs)
-    _corner_labels(ax, cells, labels, color="black")
+    _corner_labels(ax, cells, labels, color="black", fontsize=label_fontsize)
     return ax
 
 
