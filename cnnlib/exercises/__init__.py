@@ -19,7 +19,8 @@ from .nb03_kernel_gradient import check_bias_gradient, check_kernel_gradient
 from .nb04_input_gradient import check_input_gradient
 from .nb05_relu_pooling import (check_avgpool_backward, check_conv_relu_pool_dw, check_maxpool_backward,
                                 check_relu_backward, conv_relu_pool_exercise_data)
-from .nb06_im2row import check_conv_backward_matrices, row2im_overwrite
+from .nb06_im2row import (adjoint_test, check_conv_backward_matrices, check_im2row, check_row2im,
+                          conv_backward_matrices_exercise_data, row2im_overwrite)
 from .nb07_training import check_training_step
 
 __all__ = ["Mistake", "WrongAnswer", "compare_answer", "not_answered", "RAISES", "Raises", "Case", "FunctionExercise",
@@ -29,4 +30,5 @@ __all__ = ["Mistake", "WrongAnswer", "compare_answer", "not_answered", "RAISES",
            "check_bias_gradient", "check_kernel_gradient", "check_input_gradient",
            "check_conv_relu_pool_dw", "conv_relu_pool_exercise_data", "check_relu_backward",
            "check_maxpool_backward", "check_avgpool_backward", "check_conv_backward_matrices",
+           "conv_backward_matrices_exercise_data", "check_im2row", "check_row2im", "adjoint_test",
            "row2im_overwrite", "check_training_step"]

@@ -1,40 +1,58 @@
-"""Checkers of notebook 06 (im2row): the backward pass as matrix products."""
+"""Checkers of notebook 06 (im2row).
+
+- ``check_conv_backward_matrices``: ∂E/∂w and ∂E/∂x of a conv layer as matrix products, on the
+  notebook's data ``conv_backward_matrices_exercise_data()``; both are judged and reported;
+- ``check_im2row``, ``check_row2im``: the "Your turn" pair (``nb06_im2row_pair``); ``adjoint_test``
+  runs the dot-product test on it;
+- ``row2im_overwrite``: the typical bug of a hand-written row2im, kept on purpose (``nb06_overwrite``).
+
+``CATALOGUE`` lists the typical mistakes of the three checkers.
+"""
 import numpy as np
 
-from .._validate import as_pair
-from ..conv import conv2d_backward_naive, conv2d_forward_naive, conv_output_shape
+from ..conv import conv2d_backward_naive, conv2d_forward_naive
 from ..im2row import im2row, row2im
-from .compare import compare_answer
+from .compare import Mistake, WrongAnswer, compare_answer
+from .nb06_im2row_pair import CATALOGUE as _PAIR_CATALOGUE
+from .nb06_im2row_pair import (GEOMETRIES, check_im2row, check_row2im, columns_from_mqc, columns_mqc,
+                               rows_from_ji, rows_ji)
+from .nb06_overwrite import row2im_overwrite, row2im_overwrite_by_offset
 
 
-def row2im_overwrite(rows, x_shape, KH, KW, stride=1, pad=0):
-    """WRONG ON PURPOSE: ``row2im`` that writes (``=``) where it must add (``+=``).
+def conv_backward_matrices_exercise_data():
+    """Notebook 06's exercise: ``x (2, 3, 6, 6)``, ``w (4, 3, 3, 3)``, ``dout (2, 4, 6, 6)``, stride 1,
+    padding 1: a batch, padding and overlapping windows, small integers."""
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 10, size=(2, 3, 6, 6)).astype(float)
+    w = rng.integers(-2, 3, size=(4, 3, 3, 3)).astype(float)
+    dout = rng.integers(-2, 3, size=(2, 4, 6, 6)).astype(float)
+    return x, w, dout, 1, 1
 
-    Same signature and shapes as ``cnnlib.im2row.row2im``:
-    ``rows (N*H_out*W_out, C*KH*KW) -> (N, C, H, W)``. Each row is written onto
-    its receptive field, window after window in row order, so where windows
-    overlap only the last one's value survives:
 
-        out_pad[n, c, S·i + m, S·j + q] = rows[(n*H_out + i)*W_out + j, (c*KH + m)*KW + q]
+DY_LAYOUT = Mistake("dy_reshape_without_moving_f",
+                    "the deltas were laid out with dout.reshape(-1, F): move the filter axis last first, "
+                    "dout.transpose(0, 2, 3, 1).reshape(-1, F), so that row r holds the F deltas of output "
+                    "position r.")
+DW_NOT_TRANSPOSED = Mistake("dw_not_transposed",
+                            "Rᵀ ΔY has shape (C*KH*KW, F): transpose it to (F, C*KH*KW) before reshaping to "
+                            "(F, C, KH, KW).")
+W_COL_BY_RESHAPE = Mistake("w_col_by_reshape",
+                           "W_col was built as w.reshape(-1, F): that has the right shape but mixes the filters. "
+                           "W_col = w.reshape(F, -1).T: flatten each filter, then stand it up as a column.")
+ROW2IM_OVERWRITES = Mistake("row2im_overwrite",
+                            "row2im overwrote where windows overlap: it must add (+=) every row's share, the "
+                            "adjoint of im2row.")
+PAIR_COLUMNS_MQC = Mistake("pair_column_order_mqc",
+                           "your im2row / row2im order the columns (m, q, c), channel last: the two agree with "
+                           "each other (the dot-product test passes), but not with W_col = w.reshape(F, -1).T, "
+                           "whose rows run (c, m, q). Order the columns (c*KH + m)*KW + q.")
+PAIR_ROWS_JI = Mistake("pair_rows_i_j_swapped",
+                       "your im2row / row2im order the rows with i fastest, (n, j, i): the two agree with each "
+                       "other, but not with ΔY = dout.transpose(0, 2, 3, 1).reshape(-1, F), whose rows run "
+                       "(n, i, j). Order the rows (n*H_out + i)*W_out + j.")
 
-    This is the typical bug of a hand-written col2im. It is not the adjoint of
-    ``im2row`` (the dot-product test fails), and the input gradient it gives is
-    wrong at every pixel that lies in more than one window. Notebook 06 shows
-    it failing; the exercise checkers recognise its result.
-    """
-    n_img, n_ch, h, w_in = x_shape
-    _, _, h_out, w_out = conv_output_shape(tuple(x_shape), (1, n_ch, KH, KW), stride, pad)
-    (sh, sw), (ph, pw) = as_pair(stride, "stride", 1), as_pair(pad, "pad", 0)
-    rows = np.asarray(rows, dtype=np.float64)
-    expected = (n_img * h_out * w_out, n_ch * KH * KW)
-    if rows.shape != expected:
-        raise ValueError(f"rows: expected shape {expected} (N*H_out*W_out, C*KH*KW), got {rows.shape}")
-    out = np.zeros((n_img, n_ch, h + 2 * ph, w_in + 2 * pw))
-    for r in range(rows.shape[0]):
-        n, rest = divmod(r, h_out * w_out)
-        i, j = divmod(rest, w_out)
-        out[n, :, sh * i:sh * i + KH, sw * j:sw * j + KW] = rows[r].reshape(n_ch, KH, KW)  # the bug: = not +=
-    return out[:, :, ph:ph + h, pw:pw + w_in]
+MATRIX_MISTAKES = [DY_LAYOUT, DW_NOT_TRANSPOSED, W_COL_BY_RESHAPE, ROW2IM_OVERWRITES, PAIR_COLUMNS_MQC,
+                   PAIR_ROWS_JI]
 
 
 def check_conv_backward_matrices(dw, dx, x, w, dout, stride=1, pad=0):
@@ -48,31 +66,111 @@ def check_conv_backward_matrices(dw, dx, x, w, dout, stride=1, pad=0):
         ∂E/∂w = (Rᵀ ΔY)ᵀ reshaped to w's shape           (F, C, KH, KW)
         ∂E/∂x = row2im(ΔY W_colᵀ)                       (N, C, H, W)
 
-    Reference: ``cnnlib.conv.conv2d_backward_naive`` (the loops). Known mistakes
-    recognised: ``ΔY = dout.reshape(-1, F)`` without moving the filter axis
-    last; ``Rᵀ ΔY`` reshaped to w's shape without transposing it; a row2im that
-    overwrites instead of adding. Returns True when both are right.
+    Reference: ``cnnlib.conv.conv2d_backward_naive`` (the loops). Both answers are judged and
+    both verdicts reported (a wrong ``dw`` does not hide a wrong ``dx``); the typical mistakes
+    named are ``MATRIX_MISTAKES``. Returns True when both are right, False (after "not
+    answered yet") while both are still None.
     """
+    if dw is None and dx is None:
+        print("∂E/∂w and ∂E/∂x: not answered yet. Put your arrays where the template has None, "
+              "then run this cell again.")
+        return False
     x, w, dout = (np.asarray(v, dtype=np.float64) for v in (x, w, dout))
-    n_filt, _, kh, kw = w.shape
+    n_filt, n_ch, kh, kw = w.shape
     _, cache = conv2d_forward_naive(x, w, np.zeros(n_filt), stride, pad)
     dx_ref, dw_ref, _ = conv2d_backward_naive(dout, cache)
+    n_img, _, h_out, w_out = dout.shape
 
     rows = im2row(x, kh, kw, stride, pad)  # (N*H_out*W_out, C*KH*KW)
     w_col = w.reshape(n_filt, -1).T  # (C*KH*KW, F)
     d_y = dout.transpose(0, 2, 3, 1).reshape(-1, n_filt)  # (N*H_out*W_out, F)
     d_y_bad = dout.reshape(-1, n_filt)  # (N*H_out*W_out, F), but the entries in the wrong places
-    layout = ("the deltas were laid out with dout.reshape(-1, F): move the filter axis last "
-              "first, dout.transpose(0, 2, 3, 1).reshape(-1, F), so that row r holds the "
-              "F deltas of output position r.")
-    dw_mistakes = [((rows.T @ d_y_bad).T.reshape(w.shape), layout),
-                   ((rows.T @ d_y).reshape(w.shape),
-                    "Rᵀ ΔY has shape (C*KH*KW, F): transpose it to (F, C*KH*KW) before reshaping "
-                    "to (F, C, KH, KW).")]
-    dx_mistakes = [(row2im(d_y_bad @ w_col.T, x.shape, kh, kw, stride, pad), layout),
-                   (row2im_overwrite(d_y @ w_col.T, x.shape, kh, kw, stride, pad),
-                    "row2im overwrote where windows overlap: it must add (+=) every row's share, "
-                    "the adjoint of im2row.")]
-    ok_w = compare_answer("∂E/∂w", dw, dw_ref, known_mistakes=dw_mistakes)
-    ok_x = compare_answer("∂E/∂x", dx, dx_ref, known_mistakes=dx_mistakes)
-    return ok_w and ok_x
+    w_col_bad = w.reshape(-1, n_filt)  # (C*KH*KW, F), the filters mixed
+
+    def as_w(d_w_col):  # (C*KH*KW, F) -> (F, C*KH*KW) -> (F, C, KH, KW)
+        return d_w_col.T.reshape(w.shape)
+
+    def back(d_rows):  # row2im of (N*H_out*W_out, C*KH*KW) -> (N, C, H, W)
+        return row2im(d_rows, x.shape, kh, kw, stride, pad)
+
+    rows_mqc = columns_mqc(rows, n_ch, kh, kw)  # (N*H_out*W_out, C*KH*KW), columns (m, q, c)
+    rows_swapped = rows_ji(rows, n_img, h_out, w_out)  # rows (n, j, i)
+    dw_mistakes = [(as_w(rows.T @ d_y_bad), DY_LAYOUT), ((rows.T @ d_y).reshape(w.shape), DW_NOT_TRANSPOSED),
+                   (as_w(rows_mqc.T @ d_y), PAIR_COLUMNS_MQC), (as_w(rows_swapped.T @ d_y), PAIR_ROWS_JI)]
+    dx_mistakes = [(back(d_y_bad @ w_col.T), DY_LAYOUT), (back(d_y @ w_col_bad.T), W_COL_BY_RESHAPE),
+                   (row2im_overwrite(d_y @ w_col.T, x.shape, kh, kw, stride, pad), ROW2IM_OVERWRITES),
+                   (row2im_overwrite_by_offset(d_y @ w_col.T, x.shape, kh, kw, stride, pad), ROW2IM_OVERWRITES),
+                   (back(columns_from_mqc(d_y @ w_col.T, n_ch, kh, kw)), PAIR_COLUMNS_MQC),
+                   (back(rows_from_ji(d_y @ w_col.T, n_img, h_out, w_out)), PAIR_ROWS_JI)]
+    lines, named, right = [], [], 0
+    for name, answer, expected, mistakes, letters in [("∂E/∂w", dw, dw_ref, dw_mistakes, "f c m q"),
+                                                      ("∂E/∂x", dx, dx_ref, dx_mistakes, "n c u v")]:
+        if answer is None:
+            lines.append(f"{name}: not answered yet.")
+            continue
+        try:
+            compare_answer(name, answer, expected, known_mistakes=mistakes, letters=letters, quiet=True)
+            lines.append(f"{name}: right (shape {expected.shape}).")
+            right += 1
+        except WrongAnswer as err:
+            lines.append(str(err))
+            named += [k for k in err.mistakes if k not in named]
+    if right == 2:
+        print(f"Correct: ∂E/∂w {dw_ref.shape} and ∂E/∂x {dx_ref.shape} both match the loops.")
+        return True
+    if right + sum(line.endswith("not answered yet.") for line in lines) == 2:
+        print("\n".join(lines))
+        return False
+    raise WrongAnswer("\n".join(lines), named)
+
+
+# ------------------------------------------------------------------ the dot-product test
+
+ADJOINT_GEOMETRIES = [GEOMETRIES[0], GEOMETRIES[1], GEOMETRIES[3]]  # all with overlapping windows
+
+
+def adjoint_test(im2row_fn, row2im_fn, seed=0):
+    """The dot-product test on a pair of functions: ``<im2row(x), G> == <x, row2im(G)>``.
+
+    Runs on three geometries where windows overlap (one with padding), with random ``x`` and
+    ``G`` of the shapes ``im2row_fn`` gives. Prints both sides per geometry; returns True when
+    they agree on all (the pair is adjoint), False (after "not written yet") while either still
+    raises NotImplementedError, and raises ``WrongAnswer`` when they differ. The test checks
+    that the two functions agree with each other, not that either agrees with cnnlib.
+    """
+    rng = np.random.default_rng(seed)
+    lines, failed = [f"{'geometry':42s} {'<im2row(x), G>':>15s} {'<x, row2im(G)>':>15s}"], []
+    for k, (shape, kh, kw, s, p, label) in enumerate(ADJOINT_GEOMETRIES):
+        x = rng.normal(size=shape)
+        try:
+            rows = np.asarray(im2row_fn(x.copy(), kh, kw, s, p), dtype=float)
+            g = rng.normal(size=rows.shape)
+            back = np.asarray(row2im_fn(g.copy(), shape, kh, kw, s, p), dtype=float)
+        except NotImplementedError:
+            print("adjoint test: not written yet (my_im2row or my_row2im still raises NotImplementedError). "
+                  "Write both, then run this cell again.")
+            return False
+        if back.shape != x.shape:
+            raise WrongAnswer(f"adjoint test, geometry {k} ({label}): row2im returned shape {back.shape}, "
+                              f"expected the shape of x, {shape}")
+        lhs, rhs = float(np.sum(rows * g)), float(np.sum(x * back))
+        ok = abs(lhs - rhs) <= 1e-9 * max(1.0, abs(lhs))
+        name = f"x {shape}, {kh}x{kw} windows, stride {s}, pad {p}"
+        lines.append(f"{name:42s} {lhs:15.6f} {rhs:15.6f}  {'equal' if ok else 'DIFFERENT'}")
+        if not ok:
+            failed.append(k)
+    print("\n".join(lines))
+    if failed:
+        raise WrongAnswer(f"the dot-product test fails on {len(failed)} of {len(ADJOINT_GEOMETRIES)} geometries: "
+                          "your row2im is not the adjoint of your im2row. Each entry of G must go back, added, "
+                          "to the very pixel im2row copied into that place: check that both use the same row and "
+                          "column order, that row2im adds (+=) where windows overlap, and that it crops the "
+                          "padding it added.")
+    print("The pair passes the dot-product test: your row2im is the adjoint of your im2row.")
+    return True
+
+
+CATALOGUE = {"check_conv_backward_matrices": MATRIX_MISTAKES, **_PAIR_CATALOGUE}
+
+__all__ = ["check_conv_backward_matrices", "conv_backward_matrices_exercise_data", "check_im2row",
+           "check_row2im", "adjoint_test", "row2im_overwrite", "row2im_overwrite_by_offset", "CATALOGUE"]
