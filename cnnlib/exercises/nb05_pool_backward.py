@@ -100,6 +100,23 @@ def _unravel_with_stride(dout, x, size, stride):
     return Variants([in_x, in_window])
 
 
+def _too_few_windows(reference):
+    """The mistake's model for either exercise: only H // k x W // k windows visited."""
+    def model(dout, x, size, stride):
+        shape = x.shape if hasattr(x, "shape") else tuple(x)
+        h, w = shape[2] // size, shape[3] // size
+        if h > dout.shape[2] or w > dout.shape[3]:
+            return RAISES  # dout[n, c, i, j] out of range
+        visited = np.zeros(dout.shape)
+        visited[:, :, :h, :w] = dout[:, :, :h, :w]
+        return reference(visited, x, size, stride)
+    return model
+
+
+_TOO_FEW_WINDOWS = ("only H // k windows were visited along the rows (W // k along the columns), as if the "
+                    "windows tiled the input: with stride S there are H_out = (H - k) // S + 1 of them "
+                    "(dout.shape[2]), and likewise W_out.")
+
 MAXPOOL_MISTAKES = [
     FunctionMistake("every_tied_max_gets_delta",
                     "every tied maximum got the whole δ: a window with k tied maxima then hands out k·δ, "
@@ -131,6 +148,7 @@ MAXPOOL_MISTAKES = [
                     "the flat index of the window's maximum was split with divmod(index, stride): a "
                     "window row is size entries long, so m*, q* = divmod(index, size) "
                     "(or np.unravel_index(index, (size, size))).", _unravel_with_stride),
+    FunctionMistake("too_few_windows", _TOO_FEW_WINDOWS, _too_few_windows(_max_reference)),
 ]
 
 
@@ -180,6 +198,7 @@ AVGPOOL_MISTAKES = [
     FunctionMistake("stride_taken_as_size",
                     "the windows were placed size apart: window (i, j) starts at row S·i, column S·j, "
                     "with S the stride.", _stride_as_size),
+    FunctionMistake("too_few_windows", _TOO_FEW_WINDOWS, _too_few_windows(_avg_reference)),
 ]
 
 

@@ -167,6 +167,20 @@ def _(dout, x, size, stride):
     return _windows(dout, x, size, stride, body)
 
 
+@bad("too_few_windows")
+def _(dout, x, size, stride):
+    N, C, H, W = x.shape
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H // size):                 # "H // size windows fit"
+                for j in range(W // size):
+                    window = x[n, c, stride * i:stride * i + size, stride * j:stride * j + size]
+                    m, q = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, stride * i + m, stride * j + q] += dout[n, c, i, j]
+    return dx
+
+
 # ------------------------------------------------------------------------- avg pool
 
 
@@ -229,6 +243,15 @@ def _(dout, x_shape, size, stride):
 @bad("stride_taken_as_size")
 def _(dout, x_shape, size, stride):
     return _spread(dout, x_shape, size, (size * size, size))
+
+
+@bad("too_few_windows")
+def _(dout, x_shape, size, stride):
+    N, C, H, W = x_shape
+    dx = np.zeros(x_shape)
+    for n, c, i, j in np.ndindex(N, C, H // size, W // size):
+        dx[n, c, stride * i:stride * i + size, stride * j:stride * j + size] += dout[n, c, i, j] / size ** 2
+    return dx
 
 
 # ------------------------------------------------- check yourself: the chain by hand
