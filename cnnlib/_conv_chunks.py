@@ -37,10 +37,10 @@ SHORT_ROW = 16           # output rows shorter than this use the image-index-las
 
 def plan(n_img, per_image):
     """The chunks ``[(n0, n1), ...]`` of a batch of ``n_img`` images (``per_image`` matrix entries each)."""
-    total = n_img * per_image
-    count = 1 if total < SPLIT_ENTRIES else max(MIN_CHUNKS, math.ceil(total / CHUNK_ENTRIES))
-    count = max(1, min(n_img, count))
-    k = math.ceil(n_img / count) if n_img else 1
+    if n_img * per_image < SPLIT_ENTRIES:
+        k = max(n_img, 1)
+    else:  # as many images as fit CHUNK_ENTRIES, and at least MIN_CHUNKS chunks
+        k = max(1, min(CHUNK_ENTRIES // max(per_image, 1), math.ceil(n_img / MIN_CHUNKS)))
     return [(n0, min(n_img, n0 + k)) for n0 in range(0, n_img, k)]
 
 

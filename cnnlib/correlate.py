@@ -19,7 +19,7 @@ so that ``convolve2d(I, K) == cross_correlate2d(I, rot180(K))`` is a real check.
 """
 import numpy as np
 
-from ._validate import as_float_array, as_pair
+from ._validate import as_float_array, as_numeric_array, as_pair
 
 _MODES = ("valid", "full")
 
@@ -30,7 +30,7 @@ def pad2d(a, pad):
     Shapes: ``(..., H, W) -> (..., H + 2*ph, W + 2*pw)``.
     """
     ph, pw = as_pair(pad, "pad", 0)
-    a = np.asarray(a)
+    a = as_numeric_array(a, "pad2d: a")
     if a.ndim < 2:
         raise ValueError(f"pad2d: expected an array with at least 2 dimensions, got shape {a.shape}")
     widths = [(0, 0)] * (a.ndim - 2) + [(ph, ph), (pw, pw)]
@@ -43,7 +43,7 @@ def rot180(kernel):
     A rotation by 180 degrees is a flip up-down followed by a flip left-right.
     Shapes: ``(..., KH, KW) -> (..., KH, KW)``.
     """
-    kernel = np.asarray(kernel)
+    kernel = as_numeric_array(kernel, "rot180: kernel")
     if kernel.ndim < 2:
         raise ValueError(f"rot180: expected an array with at least 2 dimensions, got shape {kernel.shape}")
     return kernel[..., ::-1, ::-1].copy()
@@ -57,7 +57,7 @@ def dilate(delta, stride):
     This turns the deltas of a strided layer into those of a stride-1 layer.
     """
     sh, sw = as_pair(stride, "stride", 1)
-    delta = np.asarray(delta)
+    delta = as_numeric_array(delta, "dilate: delta")
     if delta.ndim < 2:
         raise ValueError(f"dilate: expected an array with at least 2 dimensions, got shape {delta.shape}")
     h, w = delta.shape[-2:]

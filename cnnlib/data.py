@@ -11,10 +11,13 @@ checks the file's SHA-256, shapes and dtypes first. ``prepare_images`` turns
 the uint8 images into the float ``(N, 1, 28, 28)`` batches a network reads.
 """
 import hashlib
+import os
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from ._validate import as_bool, as_int, as_real, as_seed
 
 
 class TeachingExample(NamedTuple):
@@ -33,9 +36,9 @@ def teaching_example(channels=1, filters=1, seed=0):
     drawn from ``np.random.default_rng(seed)``, so the same seed always gives
     the same numbers.
     """
-    if channels < 1 or filters < 1:
-        raise ValueError(f"expected channels >= 1 and filters >= 1, got channels={channels}, filters={filters}")
-    rng = np.random.default_rng(seed)
+    channels = as_int(channels, "channels", minimum=1)
+    filters = as_int(filters, "filters", minimum=1)
+    rng = np.random.default_rng(as_seed(seed))
     x = rng.integers(0, 10, size=(1, channels, 7, 7)).astype(np.float64)
     w = rng.integers(-2, 3, size=(filters, channels, 3, 3)).astype(np.float64)
     b = rng.integers(0, 3, size=(filters,)).astype(np.float64)
@@ -53,6 +56,10 @@ _MNIST_LAYOUT = {  # name -> (shape, dtype) stored in the file
     "x_test": ((1000, 28, 28), np.uint8),
     "y_test": ((1000,), np.uint8),
 }
+
+
+MNIST_TRAIN_SIZE = _MNIST_LAYOUT["x_train"][0][0]  # 4000
+MNIST_TEST_SIZE = _MNIST_LAYOUT["x_test"][0][0]    # 1000
 
 
 class MnistSubset(NamedTuple):
@@ -92,7 +99,12 @@ def load_mnist_subset(path=None, verify=True):
     label values) raises ``ValueError``; both messages name the path and what
     was expected versus found. Returns a named tuple, so it unpacks as four arrays.
     """
-    path = Path(default_mnist_path() if path is None else path)
+    verify = as_bool(verify, "verify")
+    try:
+        path = Path(default_mnist_path() if path is None else os.fspath(path))
+    except TypeError:
+        raise ValueError(f"path: expected None or a file path (str or os.PathLike), "
+                         f"got {type(path).__name__}") from None
     remedy = ("restore it with `git checkout -- data/mnist_subset.npz` or rebuild it as "
               "data/README.md describes (data/make_mnist_subset.py)")
     if not path.is_file():
@@ -124,12 +136,27 @@ def load_mnist_subset(path=None, verify=True):
                        arrays["x_test"], arrays["y_test"].astype(np.int64))
 
 
+def _images(images):
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"images: expected 3 dimensions (N, H, W), got shape {images.shape}")
+    if images.dtype.kind not in "uif":
+        raise ValueError(f"images: expected numeric pixel values, got dtype {images.dtype}")
+    if images.dtype.kind == "f" and not np.isfinite(images).all():
+        raise ValueError("images: expected finite pixel values, got NaN or infinity")
+    return images
+
+
 def pixel_stats(images):
     """Mean and standard deviation of ``images / 255`` over all pixels: two floats.
 
     Compute them on the training images only, and use them for both sets.
+    ``images (N, H, W)``, at least one image.
     """
-    scaled = np.asarray(images, dtype=np.float64) / 255.0
+    images = _images(images)
+    if images.size == 0:
+        raise ValueError(f"images: expected at least one pixel, got shape {images.shape}")
+    scaled = images.astype(np.float64) / 255.0
     return float(scaled.mean()), float(scaled.std())
 
 
@@ -141,19 +168,28 @@ def prepare_images(images, mean=0.0, std=1.0, dtype=np.float32):
     With the defaults the pixels are only scaled to [0, 1]; with
     ``mean, std = pixel_stats(x_train)`` they are standardized (mean 0,
     standard deviation 1 over the training set), which makes SGD train faster.
+    ``mean`` must be a finite number and ``std`` a finite number > 0.
     """
-    images = np.asarray(images)
-    if images.ndim != 3:
-        raise ValueError(f"images: expected 3 dimensions (N, H, W), got shape {images.shape}")
-    if images.dtype.kind not in "uif":
-        raise ValueError(f"images: expected numeric pixel values, got dtype {images.dtype}")
-    if not std > 0:
-        raise ValueError(f"std: expected a positive number, got {std!r}")
-    dtype = np.dtype(dtype)
+    images = _images(images)
+    mean = as_real(mean, "mean")
+    std = as_real(std, "std", low=0, low_open=True)
+    dtype = _float_dtype(dtype)
+    x = (images.astype(np.float64) / 255.0 - mean) / std
+    with np.errstate(over="ignore"):
+        x = x.astype(dtype)
+    if not np.isfinite(x).all():
+        raise ValueError(f"prepare_images: the scaled pixels overflow {dtype} (mean={mean}, std={std})")
+    return x[:, None, :, :]  # (N, H, W) -> (N, 1, H, W)
+
+
+def _float_dtype(dtype):
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"dtype: expected a float dtype such as float32 or float64, got {dtype!r}") from None
     if dtype.kind != "f":
         raise ValueError(f"dtype: expected a float dtype such as float32 or float64, got {dtype}")
-    x = (images.astype(np.float64) / 255.0 - mean) / std
-    return x.astype(dtype)[:, None, :, :]  # (N, H, W) -> (N, 1, H, W)
+    return dtype
 
 
 def load_mnist_prepared(dtype=np.float32, path=None):
@@ -162,6 +198,7 @@ def load_mnist_prepared(dtype=np.float32, path=None):
     Returns ``(x_train (4000, 1, 28, 28), y_train (4000,), x_test (1000, 1, 28, 28),
     y_test (1000,))``, images as ``dtype``, labels int64.
     """
+    dtype = _float_dtype(dtype)
     x_train, y_train, x_test, y_test = load_mnist_subset(path)
     mean, std = pixel_stats(x_train)
     return MnistSubset(prepare_images(x_train, mean, std, dtype), y_train,

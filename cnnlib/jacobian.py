@@ -21,7 +21,7 @@ independent finite-difference route.
 """
 import numpy as np
 
-from ._validate import as_float_array, as_pair, output_size
+from ._validate import as_float_array, as_int, as_numeric_array, as_pair, as_real, as_shape, output_size
 from .correlate import pad2d
 
 
@@ -33,20 +33,37 @@ def numerical_jacobian(f, x, h=1e-6):
     ``f`` receives a float64 copy of ``x`` (any shape) with one entry nudged;
     ``x`` itself is never modified. Exact up to rounding for a linear ``f``.
     """
-    x = np.array(x, dtype=np.float64, copy=True)
+    if not callable(f):
+        raise ValueError(f"f: expected a function, got {type(f).__name__}")
+    h = as_real(h, "h", low=0, low_open=True)
+    x = np.array(as_float_array(x, "x", finite=False), dtype=np.float64, copy=True)
     if not np.isfinite(x).all():
         raise ValueError("numerical_jacobian: expected finite values in x, got NaN or infinity")
     flat = x.reshape(-1)  # a view: nudging flat nudges x
+    size = _values(f(x.copy()), None, "at x").size
     columns = []
     for k in range(flat.size):
         old = flat[k]
         flat[k] = old + h
-        f_plus = np.asarray(f(x), dtype=np.float64).ravel()
+        f_plus = _values(f(x), size, f"with entry {k} nudged")
         flat[k] = old - h
-        f_minus = np.asarray(f(x), dtype=np.float64).ravel()
+        f_minus = _values(f(x), size, f"with entry {k} nudged")
         flat[k] = old
         columns.append((f_plus - f_minus) / (2 * h))
+    if not columns:
+        return np.zeros((size, 0))
     return np.stack(columns, axis=1)  # (f(x).size, x.size)
+
+
+def _values(value, size, where):
+    """``f``'s value, flattened as float64; it must keep its size and be finite."""
+    arr = as_numeric_array(value, "f(x)", complex_ok=False).astype(np.float64).ravel()
+    if size is not None and arr.size != size:
+        raise ValueError(f"numerical_jacobian: expected f to return {size} numbers every time, "
+                         f"got {arr.size} {where}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"numerical_jacobian: f returned NaN or infinity {where}")
+    return arr
 
 
 def _sizes(x_shape, kh, kw, stride, pad):
@@ -69,9 +86,8 @@ def conv2d_kernel_jacobian(x, kernel_size, filters=1, stride=1, pad=0):
     It does not depend on ``w`` (the layer is linear in ``w``).
     """
     x = as_float_array(x, "x", ndim=4)
-    kh, kw = as_pair(tuple(kernel_size), "kernel size (KH, KW)", 1)
-    if not isinstance(filters, (int, np.integer)) or filters < 1:
-        raise ValueError(f"filters: expected an int >= 1, got {filters!r}")
+    kh, kw = as_pair(kernel_size, "kernel size (KH, KW)", 1)
+    filters = as_int(filters, "filters", minimum=1)
     n_img, n_chan = x.shape[:2]
     sh, sw, ph, pw, h_out, w_out = _sizes(x.shape, kh, kw, stride, pad)
     x_pad = pad2d(x, (ph, pw))
@@ -100,9 +116,7 @@ def conv2d_input_jacobian(w, x_shape, stride=1, pad=0):
     *transposed convolution*.
     """
     w = as_float_array(w, "w", ndim=4)
-    if len(tuple(x_shape)) != 4:
-        raise ValueError(f"x_shape: expected 4 numbers (N, C, H, W), got {tuple(x_shape)}")
-    n_img, n_chan, h, w_in = (int(v) for v in x_shape)
+    n_img, n_chan, h, w_in = as_shape(x_shape, "x_shape", ndim=4, hint="(N, C, H, W)")
     n_filt, c_w, kh, kw = w.shape
     if c_w != n_chan:
         raise ValueError(f"channels differ: x_shape has C={n_chan} but w has shape {w.shape} "

@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ._validate import as_int
+from ._validate import as_int, as_shape
 
 _lock = threading.Lock()
 _explicit = None  # set_num_threads
@@ -205,7 +205,10 @@ def run_chunks(task, n_chunks, threads):
     thread 0). Tasks must write to disjoint places; an exception in any task
     is raised here after every thread has stopped.
     """
-    used = min(threads, n_chunks)
+    if not callable(task):
+        raise ValueError(f"task: expected a function of the chunk index, got {type(task).__name__}")
+    n_chunks = as_int(n_chunks, "n_chunks", minimum=0)
+    used = min(resolve_threads(threads), n_chunks)
     if used <= 1:
         _run_part(task, range(n_chunks))
         return
@@ -233,6 +236,9 @@ def workspace(name, shape, dtype):
     thread (grown when a larger one is asked for), so the caller must be done
     with it before asking again; the contents are whatever was left there.
     """
+    if not isinstance(name, str):
+        raise ValueError(f"name: expected a str naming the buffer, got {name!r}")
+    shape = as_shape(shape, "shape", minimum=0)
     dtype = np.dtype(dtype)
     size = int(np.prod(shape)) * dtype.itemsize
     buffers = _local.__dict__.setdefault("buffers", {})

@@ -31,15 +31,13 @@ window reads are never reached by the full convolution: they get zeros.
 """
 import numpy as np
 
-from ._validate import as_float_array, as_pair, check_shape, output_size
+from ._validate import as_float_array, as_pair, as_shape, check_shape, output_size
 from .correlate import cross_correlate2d, dilate, pad2d, rot180
 
 
 def _geometry(x_shape, kernel_size, stride, pad):
-    if len(tuple(x_shape)) != 4:
-        raise ValueError(f"x_shape: expected 4 numbers (N, C, H, W), got {tuple(x_shape)}")
-    n_img, n_chan, h, w_in = (int(v) for v in x_shape)
-    kh, kw = as_pair(tuple(kernel_size), "kernel size (KH, KW)", 1)
+    n_img, n_chan, h, w_in = as_shape(x_shape, "x_shape", ndim=4, hint="(N, C, H, W)")
+    kh, kw = as_pair(kernel_size, "kernel size (KH, KW)", 1)
     sh, sw = as_pair(stride, "stride", 1)
     ph, pw = as_pair(pad, "pad", 0)
     h_out = output_size(h, kh, sh, ph, "H")
@@ -96,7 +94,7 @@ def input_gradient_by_full_convolution(dout, w, x_shape, stride=1, pad=0):
     """
     dout = as_float_array(dout, "dout", ndim=4)
     w = as_float_array(w, "w", ndim=4)
-    geometry = _geometry(x_shape, w.shape[2:], stride, pad)
+    geometry = _geometry(x_shape, tuple(w.shape[2:]), stride, pad)
     n_img, n_chan, h, w_in, kh, kw, sh, sw, ph, pw, h_out, w_out = geometry
     n_filt = w.shape[0]
     if w.shape[1] != n_chan:

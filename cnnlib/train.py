@@ -16,68 +16,54 @@ Everything random (the weights, the order of the images in each epoch) comes
 from ``np.random.default_rng(seed)``, so the same seed gives the same numbers
 on the same machine.
 
+Every setting is checked before the first step (ValueError naming it). A run
+that diverges stops with a ``RuntimeWarning`` instead of a confusing error
+deep inside a layer: when the loss or the weights stop being finite, or when
+the training accuracy collapses to chance (``lr`` far too high, dead ReLUs).
+``history["warnings"]`` lists what was warned.
+
 Run from a terminal: ``python -m cnnlib.train --model two_conv --epochs 20 --seed 0``
 (``--help`` lists the options).
 """
 import argparse
 import math
-import sys
+import os
 import time
+import warnings
+from pathlib import Path
 
 import numpy as np
 
-from .data import load_mnist_prepared
-from .losses import softmax_cross_entropy_forward
+from ._validate import as_int, as_labels, as_real, as_seed
+from .data import MNIST_TRAIN_SIZE, load_mnist_prepared
+from .evaluation import _check_model, confusion_matrix, evaluate, predict, predict_scores  # noqa: F401
+from .model import Sequential
 from .network import MODELS, build_model
+from .progress import NoProgress, TextProgress, WidgetProgress, make_progress  # noqa: F401 (public here too)
 
 SCHEDULES = ("cosine", "step", "constant")
-
-
-# ----------------------------------------------------------------- evaluation
-
-def predict_scores(model, x, batch_size=500):
-    """The network's scores ``(N, K)`` for images ``x (N, C, H, W)``, in batches."""
-    return np.concatenate([model.forward(x[start:start + batch_size])
-                           for start in range(0, len(x), batch_size)])
-
-
-def predict(model, x, batch_size=500):
-    """Predicted classes ``(N,)``: the index of the largest score of each image."""
-    return predict_scores(model, x, batch_size).argmax(axis=1)
-
-
-def evaluate(model, x, y, batch_size=500):
-    """``(mean cross-entropy loss, accuracy)`` of ``model`` on images ``x`` with labels ``y``."""
-    scores = predict_scores(model, x, batch_size)
-    loss, _ = softmax_cross_entropy_forward(scores.astype(np.float64), y)
-    return loss, float(np.mean(scores.argmax(axis=1) == y))
-
-
-def confusion_matrix(y_true, y_pred, classes=10):
-    """``counts[t, p]``: how many images of class ``t`` were predicted as ``p``; ``(K, K)``."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"confusion_matrix: y_true shape {y_true.shape} differs from y_pred shape {y_pred.shape}")
-    counts = np.zeros((classes, classes), dtype=np.int64)
-    np.add.at(counts, (y_true, y_pred), 1)
-    return counts
 
 
 # ------------------------------------------------------------------ optimizer
 
 class SGD:
-    """Mini-batch SGD with momentum and weight decay, updating the parameters in place."""
+    """Mini-batch SGD with momentum and weight decay, updating the parameters in place.
+
+    ``lr > 0``, ``0 <= momentum < 1`` and ``weight_decay >= 0``, all finite.
+    """
 
     def __init__(self, model, lr=0.02, momentum=0.9, weight_decay=5e-4):
-        if not lr > 0 or not 0 <= momentum < 1 or not weight_decay >= 0:
-            raise ValueError(f"SGD: expected lr > 0, 0 <= momentum < 1, weight_decay >= 0, "
-                             f"got lr={lr}, momentum={momentum}, weight_decay={weight_decay}")
-        self.model, self.lr, self.momentum, self.weight_decay = model, lr, momentum, weight_decay
+        if not isinstance(model, Sequential):
+            raise ValueError(f"SGD: expected a cnnlib Sequential model, got {type(model).__name__}")
+        self.lr = as_real(lr, "lr", low=0, low_open=True)
+        self.momentum = as_real(momentum, "momentum", low=0, high=1, high_open=True)
+        self.weight_decay = as_real(weight_decay, "weight_decay", low=0)
+        self.model = model
         self.velocity = {name: np.zeros_like(p) for name, p in model.parameters().items()}
 
     def step(self, lr=None):
         """One update of every parameter from the gradients of the last backward."""
-        lr = self.lr if lr is None else lr
+        lr = self.lr if lr is None else as_real(lr, "lr", low=0)
         grads = self.model.gradients()
         for name, param in self.model.parameters().items():
             g = grads[name]
@@ -91,112 +77,34 @@ class SGD:
 
 def learning_rate(step, total_steps, lr, schedule="cosine"):
     """The learning rate at ``step`` (0-based) of ``total_steps`` under ``schedule``."""
+    if not isinstance(schedule, str) or schedule not in SCHEDULES:
+        raise ValueError(f"schedule: expected one of {SCHEDULES}, got {schedule!r}")
+    total_steps = as_int(total_steps, "total_steps", minimum=1)
+    step = as_int(step, "step", minimum=0, maximum=total_steps)
+    lr = as_real(lr, "lr", low=0)
     if schedule == "cosine":
         return lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
     if schedule == "step":
         return lr * (0.1 ** ((step >= 0.5 * total_steps) + (step >= 0.75 * total_steps)))
-    if schedule == "constant":
-        return lr
-    raise ValueError(f"schedule: expected one of {SCHEDULES}, got {schedule!r}")
-
-
-# -------------------------------------------------------------------- progress
-
-def _in_notebook():
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
-
-
-class TextProgress:
-    """A one-line text bar rewritten in place with ``\\r``, and one line per epoch.
-
-    ``live=None`` draws the bar only where ``\\r`` works (a terminal or a
-    notebook); written to a file or a pipe, only the epoch lines appear.
-    """
-
-    def __init__(self, total, stream=None, width=24, live=None):
-        self.total, self.width = total, width
-        self.stream = sys.stdout if stream is None else stream
-        if live is None:
-            isatty = getattr(self.stream, "isatty", None)
-            live = _in_notebook() or bool(isatty and isatty())
-        self.live = live
-
-    def update(self, done, text):
-        if not self.live:
-            return
-        filled = int(self.width * done / self.total)
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{self.total} {text}   ")
-        self.stream.flush()
-
-    def log(self, text):
-        self.stream.write(("\r" + text + " " * 30 if self.live else text) + "\n")
-        self.stream.flush()
-
-    def close(self):
-        pass
-
-
-class WidgetProgress:
-    """An ipywidgets progress bar with a label, and one text line per epoch below it."""
-
-    def __init__(self, total):
-        import ipywidgets as widgets
-        from IPython.display import display
-        self.bar = widgets.IntProgress(min=0, max=total, value=0, layout=widgets.Layout(width="45%"))
-        self.label = widgets.HTML()
-        self.lines = widgets.HTML()
-        display(widgets.VBox([widgets.HBox([self.bar, self.label]), self.lines]))
-        self._log = []
-
-    def update(self, done, text):
-        self.bar.value = done
-        self.label.value = f"&nbsp;{done}/{self.bar.max} {text}"
-
-    def log(self, text):
-        self._log.append(text)
-        self.lines.value = "<pre style='margin:0'>" + "\n".join(self._log) + "</pre>"
-
-    def close(self):
-        self.bar.bar_style = "success"
-
-
-class NoProgress:
-    def update(self, done, text):
-        pass
-
-    def log(self, text):
-        pass
-
-    def close(self):
-        pass
-
-
-def make_progress(progress, total):
-    """``progress``: ``"auto"`` (a widget in a notebook when ipywidgets is installed,
-    else text), ``"widget"``, ``"text"``, or ``None``/``False`` (silent)."""
-    if progress in (None, False, "none"):
-        return NoProgress()
-    if progress == "auto":
-        if _in_notebook():
-            try:
-                return WidgetProgress(total)
-            except ImportError:
-                pass
-        return TextProgress(total)
-    if progress == "widget":
-        return WidgetProgress(total)
-    if progress in ("text", True):
-        return TextProgress(total)
-    raise ValueError(f"progress: expected 'auto', 'widget', 'text' or None, got {progress!r}")
+    return lr
 
 
 # --------------------------------------------------------------------- training
+
+def _finite(model):
+    return all(np.isfinite(p).all() for p in model.parameters().values())
+
+
+def _collapsed(history, classes):
+    """Why the last epoch's training accuracy looks collapsed, or None."""
+    acc = history["train_acc"]
+    chance = 1.0 / classes
+    if len(acc) >= 2 and acc[-1] <= 1.5 * chance:
+        return f"the training accuracy is {acc[-1]:.1%} after {len(acc)} epochs, chance level (1/{classes})"
+    if len(acc) >= 2 and max(acc[:-1]) > 3 * chance and acc[-1] < 0.5 * max(acc[:-1]):
+        return f"the training accuracy fell from {max(acc[:-1]):.1%} to {acc[-1]:.1%}"
+    return None
+
 
 def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_size=32, lr=0.02,
           momentum=0.9, weight_decay=5e-4, schedule="cosine", seed=0, progress="auto"):
@@ -210,22 +118,46 @@ def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_si
     Returns a dict of lists: ``epoch``, ``train_loss`` and ``train_acc`` (means
     over the epoch's mini-batches, measured while the weights were changing),
     ``test_loss`` and ``test_acc`` (after the epoch, if a test set was given),
-    ``lr`` (at the end of the epoch), ``seconds`` (wall time of the epoch).
+    ``lr`` (at the end of the epoch), ``seconds`` (wall time of the epoch), and
+    ``warnings`` (the text of each RuntimeWarning the run gave: a diverged run
+    stops early, a collapsed accuracy is reported and training goes on).
     """
-    x_train, y_train = np.asarray(x_train), np.asarray(y_train)
-    if len(x_train) != len(y_train) or len(x_train) == 0:
+    classes = _check_model(model, "train")
+    x_train = model._input(x_train)
+    if len(x_train) == 0:
+        raise ValueError("x_train: expected at least one image, got 0")
+    n = len(x_train)
+    y_arr = np.asarray(y_train)
+    if y_arr.ndim == 1 and len(y_arr) != n:
         raise ValueError(f"train: expected as many labels as images (at least one), got "
-                         f"{len(x_train)} images and {len(y_train)} labels")
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"train: expected epochs >= 1 and batch_size >= 1, got {epochs} and {batch_size}")
+                         f"{n} images and {len(y_arr)} labels")
+    y_train = as_labels(y_train, "y_train", count=n, classes=classes)
+    if (x_test is None) != (y_test is None):
+        raise ValueError("x_test, y_test: expected both (a test set) or neither, got only one")
+    if x_test is not None:
+        x_test = model._input(x_test)
+        y_test = as_labels(y_test, "y_test", count=len(x_test), classes=classes)
+        if len(x_test) == 0:
+            raise ValueError("x_test: expected at least one image, got 0")
+    epochs = as_int(epochs, "epochs", minimum=1)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    seed = as_seed(seed)
+    opt = SGD(model, lr, momentum, weight_decay)  # checks lr, momentum, weight_decay
     learning_rate(0, 1, lr, schedule)  # checks the schedule's name
     rng = np.random.default_rng(seed)
-    opt = SGD(model, lr, momentum, weight_decay)
-    n = len(x_train)
     steps_per_epoch = math.ceil(n / batch_size)
     total = epochs * steps_per_epoch
     history = {key: [] for key in ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")}
+    history["warnings"] = []
     bar = make_progress(progress, total)
+
+    def warn(text):
+        text += (f" (lr={opt.lr:g}, momentum={opt.momentum:g}, weight_decay={opt.weight_decay:g}: "
+                 f"a smaller learning rate usually fixes it)")
+        history["warnings"].append(text)
+        bar.log("warning: " + text)
+        warnings.warn(text, RuntimeWarning, stacklevel=3)
+
     step = 0
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
@@ -233,10 +165,23 @@ def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_si
         loss_sum, correct = 0.0, 0
         for first in range(0, n, batch_size):
             idx = order[first:first + batch_size]
-            loss, scores = model.loss_and_gradients(x_train[idx], y_train[idx])
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):  # a divergence is reported below
+                    loss, scores = model.loss_and_gradients(x_train[idx], y_train[idx])
+            except ValueError as err:  # the inputs were checked above: an overflow inside the network
+                warn(f"training diverged at epoch {epoch}, step {step + 1}: a layer's values are no "
+                     f"longer finite ({err}); training stopped")
+                bar.close()
+                return history
             rate = learning_rate(step, total, lr, schedule)
-            opt.step(rate)
+            with np.errstate(over="ignore", invalid="ignore"):
+                opt.step(rate)
             step += 1
+            if not (math.isfinite(loss) and _finite(model)):
+                warn(f"training diverged at epoch {epoch}, step {step}: the loss or the weights are "
+                     f"no longer finite (loss {loss}); training stopped")
+                bar.close()
+                return history
             loss_sum += loss * len(idx)
             correct += int(np.sum(scores.argmax(axis=1) == y_train[idx]))
             if step % 5 == 0 or step == total:
@@ -253,11 +198,45 @@ def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_si
             line += f"  |  test loss {test_loss:.4f}  acc {test_acc:.2%}"
         history["seconds"].append(time.perf_counter() - start)
         bar.log(line + f"  ({history['seconds'][-1]:.1f} s)")
+        why = _collapsed(history, classes)
+        if why and not any("accuracy" in w for w in history["warnings"]):
+            warn(f"the training looks collapsed: {why}")
     bar.close()
     return history
 
 
 # -------------------------------------------------------------------------- CLI
+
+def _arg(check, what):
+    """An argparse ``type``: ``check(text)`` or a usage error saying what was expected."""
+    def parse(text):
+        try:
+            return check(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    parse.__name__ = what  # argparse names the type in its message
+    return parse
+
+
+def _int_at_least(low):
+    return _arg(lambda t: as_int(int(t), "", minimum=low), f"an int >= {low}")
+
+
+def _real(what, **bounds):
+    return _arg(lambda t: as_real(float(t), "", **bounds), what)
+
+
+def _save_path(text):
+    path = Path(text)
+    folder = path.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"expected a file in an existing folder, but {folder} does not exist")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"expected a file name, got the folder {text!r}")
+    if not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"expected a folder you may write to, got {folder}")
+    return path
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
@@ -267,41 +246,54 @@ def main(argv=None):
     parser.add_argument("--model", choices=sorted(MODELS), default="two_conv",
                         help="one_conv: conv-relu-pool-FC (seed 000); two_conv: the network of seed 004 "
                              "(default)")
-    parser.add_argument("--epochs", type=int, default=20, help="passes over the training set (default 20)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch order (default 0)")
-    parser.add_argument("--batch-size", type=int, default=32, help="images per SGD step (default 32)")
-    parser.add_argument("--lr", type=float, default=0.02, help="peak learning rate (default 0.02)")
-    parser.add_argument("--momentum", type=float, default=0.9, help="momentum (default 0.9)")
-    parser.add_argument("--weight-decay", type=float, default=5e-4, help="L2 weight decay on weights (default 5e-4)")
+    parser.add_argument("--epochs", type=_int_at_least(1), default=20, help="passes over the training set (default 20)")
+    parser.add_argument("--seed", type=_int_at_least(0), default=0,
+                        help="seed of the weights and the batch order, an int >= 0 (default 0)")
+    parser.add_argument("--batch-size", type=_int_at_least(1), default=32, help="images per SGD step (default 32)")
+    parser.add_argument("--lr", type=_real("a finite number > 0", low=0, low_open=True), default=0.02,
+                        help="peak learning rate (default 0.02)")
+    parser.add_argument("--momentum", type=_real("a number in [0, 1)", low=0, high=1, high_open=True), default=0.9,
+                        help="momentum, at least 0 and below 1 (default 0.9)")
+    parser.add_argument("--weight-decay", type=_real("a finite number >= 0", low=0), default=5e-4,
+                        help="L2 weight decay on weights (default 5e-4)")
     parser.add_argument("--schedule", choices=SCHEDULES, default="cosine", help="learning-rate schedule (default cosine)")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="default float32")
-    parser.add_argument("--train-size", type=int, default=None,
-                        help="use only the first N training digits (default: all 4000)")
-    parser.add_argument("--save", metavar="FILE.npz", default=None, help="save the trained weights here")
+    parser.add_argument("--train-size", type=_int_at_least(1), default=None,
+                        help=f"use only the first N training digits, 1..{MNIST_TRAIN_SIZE} (default: all)")
+    parser.add_argument("--save", metavar="FILE", type=_save_path, default=None,
+                        help="save the trained weights here (an .npz archive; the folder must exist)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bar and no per-epoch lines: the settings and the result only")
     args = parser.parse_args(argv)
+    if args.train_size is not None and args.train_size > MNIST_TRAIN_SIZE:
+        parser.error(f"argument --train-size: expected 1..{MNIST_TRAIN_SIZE}, got {args.train_size}")
 
     x_train, y_train, x_test, y_test = load_mnist_prepared(dtype=np.dtype(args.dtype))
     if args.train_size is not None:
-        if not 1 <= args.train_size <= len(x_train):
-            parser.error(f"--train-size: expected 1..{len(x_train)}, got {args.train_size}")
         x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
     model = build_model(args.model, seed=args.seed, dtype=args.dtype)
     print(f"{args.model}: {model.num_parameters()} parameters; {len(x_train)} training digits, "
           f"{len(x_test)} test digits; {args.epochs} epochs, batch {args.batch_size}, lr {args.lr} "
           f"({args.schedule}), momentum {args.momentum}, weight decay {args.weight_decay}, seed {args.seed}")
     start = time.perf_counter()
-    history = train(model, x_train, y_train, x_test, y_test, epochs=args.epochs,
-                    batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
-                    weight_decay=args.weight_decay, schedule=args.schedule, seed=args.seed,
-                    progress=None if args.quiet else "text")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # printed below, as a line, not a traceback-like warning
+        history = train(model, x_train, y_train, x_test, y_test, epochs=args.epochs,
+                        batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
+                        weight_decay=args.weight_decay, schedule=args.schedule, seed=args.seed,
+                        progress=None if args.quiet else "text")
     seconds = time.perf_counter() - start
+    if args.quiet:
+        for text in history["warnings"]:
+            print(f"warning: {text}")
     if args.save:
-        model.save(args.save)
-        print(f"weights saved to {args.save}")
-    print(f"test accuracy {history['test_acc'][-1]:.2%} ({round(history['test_acc'][-1] * len(x_test))}"
-          f"/{len(x_test)}) after {args.epochs} epochs in {seconds:.1f} s")
+        print(f"weights saved to {model.save(args.save)}")
+    if history["test_acc"]:
+        print(f"test accuracy {history['test_acc'][-1]:.2%} ({round(history['test_acc'][-1] * len(x_test))}"
+              f"/{len(x_test)}) after {len(history['test_acc'])} epoch{'s' * (len(history['test_acc']) != 1)} "
+              f"in {seconds:.1f} s")
+    else:
+        print(f"no epoch finished: training diverged in {seconds:.1f} s")
     return history
 
 

@@ -85,7 +85,7 @@ def test_prepare_images_scales_and_standardizes():
 
 @pytest.mark.parametrize("bad, kwargs, match", [
     (np.zeros((2, 28)), {}, "expected 3 dimensions"),
-    (np.zeros((2, 3, 3)), {"std": 0.0}, "std: expected a positive"),
+    (np.zeros((2, 3, 3)), {"std": 0.0}, "std: expected a finite real number > 0"),
     (np.zeros((2, 3, 3)), {"dtype": np.int32}, "expected a float dtype"),
 ])
 def test_prepare_images_rejects_bad_input(bad, kwargs, match):

@@ -217,3 +217,122 @@ def test_activations_are_every_layer_output():
     assert [a.shape[1:] for a in acts.values()] == model.shapes
     assert np.array_equal(acts["fc1"], model.forward(x))
     assert np.array_equal(acts["relu1"], np.maximum(acts["conv1"], 0))
+
+
+# ------------------------------------------------------------------ the weights file
+
+def test_save_writes_the_path_given_and_load_reads_it(tmp_path):
+    model = two_conv_net(seed=1)
+    written = model.save(tmp_path / "w")
+    assert written == tmp_path / "w" and written.is_file()
+    assert not (tmp_path / "w.npz").exists()
+    other = two_conv_net(seed=2).load(str(tmp_path / "w"))
+    assert all(np.array_equal(other.parameters()[k], v) for k, v in model.parameters().items())
+    assert [p.name for p in tmp_path.iterdir()] == ["w"]  # no temporary file left behind
+
+
+def test_save_into_a_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match=r"save .*: expected an existing folder, but .*nowhere does not exist"):
+        two_conv_net().save(tmp_path / "nowhere" / "w.npz")
+    with pytest.raises(ValueError, match=r"expected a file name, got a folder"):
+        two_conv_net().save(tmp_path)
+
+
+def _params_with(model, **changes):
+    params = {k: v.copy() for k, v in model.parameters().items()}
+    params.update(changes)
+    return params
+
+
+BAD_FILES = [
+    ("random bytes", lambda p: p.write_bytes(np.random.default_rng(0).bytes(300)), r"cannot be read as one"),
+    ("an empty file", lambda p: p.write_bytes(b""), r"cannot be read as one"),
+    ("a .npy file", lambda p: np.save(open(p, "wb"), np.ones(3)), r"found a single array of shape \(3,\) \(an .npy file\)"),
+    ("a truncated file", lambda p: (two_conv_net().save(p), p.write_bytes(p.read_bytes()[:700])),
+     r"(cannot be read as one|an array in it cannot be read)"),
+    ("a pickled object array", lambda p: np.savez(open(p, "wb"), **_params_with(two_conv_net(), **{
+        "fc1.b": np.array([object()] * 10)})), r"an array in it cannot be read"),
+    ("another architecture", lambda p: one_conv_net().save(p), r"expected parameters \[.*\], found \[.*\]; missing"),
+    ("complex weights", lambda p: np.savez(open(p, "wb"), **_params_with(two_conv_net(), **{
+        "fc1.w": np.ones((250, 10), complex)})), r"fc1.w expected real numbers .*found dtype complex128"),
+    ("string weights", lambda p: np.savez(open(p, "wb"), **_params_with(two_conv_net(), **{
+        "conv1.b": np.array(["1", "2", "3"])})), r"conv1.b expected real numbers .*found dtype <U1"),
+    ("a NaN weight", lambda p: np.savez(open(p, "wb"), **_params_with(two_conv_net(), **{
+        "conv2.w": np.full((10, 3, 4, 4), np.nan)})), r"conv2.w expected finite values as float32, found 480 NaN"),
+    ("a weight too big for float32", lambda p: np.savez(open(p, "wb"), **_params_with(two_conv_net(), **{
+        "fc1.b": np.full(10, 1e300)})), r"fc1.b expected finite values as float32, found 10 NaN or infinite"),
+    ("a wrong shape", lambda p: np.savez(open(p, "wb"), **_params_with(two_conv_net(), **{
+        "fc1.w": np.zeros((10, 250))})), r"fc1.w expected shape \(250, 10\), found \(10, 250\)"),
+]
+
+
+@pytest.mark.parametrize("label, write, message", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_load_rejects_a_bad_file_naming_it_and_changes_nothing(tmp_path, label, write, message):
+    path = tmp_path / "weights.npz"
+    write(path)
+    model = two_conv_net(seed=3)
+    before = {k: v.copy() for k, v in model.parameters().items()}
+    with pytest.raises(ValueError, match=message) as info:
+        model.load(path)
+    assert str(path) in str(info.value)
+    assert all(np.array_equal(model.parameters()[k], v) for k, v in before.items())  # atomic: untouched
+
+
+def test_load_checks_every_array_before_writing_any(tmp_path):
+    """The last array is bad: before, every other parameter had already been overwritten."""
+    path = tmp_path / "w.npz"
+    source = two_conv_net(seed=1)
+    names = list(source.parameters())
+    np.savez(path, **_params_with(source, **{names[-1]: np.full(source.parameters()[names[-1]].shape, np.inf)}))
+    model = two_conv_net(seed=2)
+    before = {k: v.copy() for k, v in model.parameters().items()}
+    with pytest.raises(ValueError, match=rf"{names[-1]} expected finite values"):
+        model.load(path)
+    assert all(np.array_equal(model.parameters()[k], v) for k, v in before.items())
+
+
+def test_load_of_a_missing_file_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"load: no file at .*missing.npz \(expected an .npz archive"):
+        two_conv_net().load(tmp_path / "missing.npz")
+    with pytest.raises(ValueError, match=r"expected an .npz archive .*, got a folder"):
+        two_conv_net().load(tmp_path)
+
+
+def test_load_converts_float64_and_int_weights_to_the_network_dtype(tmp_path):
+    path = tmp_path / "w.npz"
+    source = two_conv_net(seed=1, dtype=np.float64)
+    np.savez(path, **_params_with(source, **{"conv1.b": np.array([1, 2, 3])}))
+    model = two_conv_net(seed=2).load(path)
+    assert model.parameters()["conv1.b"].dtype == np.float32
+    assert model.parameters()["conv1.b"].tolist() == [1.0, 2.0, 3.0]
+    assert np.array_equal(model.parameters()["fc1.w"], source.parameters()["fc1.w"].astype(np.float32))
+
+
+# ------------------------------------------------------------------ aliasing
+
+def test_changing_inputs_or_weights_in_place_between_forward_and_backward_changes_nothing():
+    """The caches keep their own copies: PyTorch refuses such a backward, here it is impossible."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 1, 28, 28))
+    y = np.array([1, 2, 3])
+    model = two_conv_net(seed=0, dtype=np.float64)
+    _, cache = softmax_cross_entropy_forward(model.forward(x), y)
+    dscores = softmax_cross_entropy_backward(1.0, cache)
+    dx = model.backward(dscores)
+    expected = {k: v.copy() for k, v in model.gradients().items()}
+    model.forward(x)
+    x += 1.0                                   # the caller reuses its buffer
+    for p in model.parameters().values():      # and an optimizer steps too early
+        p *= 2.0
+    assert np.array_equal(model.backward(dscores), dx)
+    for k, v in model.gradients().items():
+        assert np.array_equal(v, expected[k]), k
+
+
+def test_layer_caches_are_read_only():
+    model = two_conv_net(seed=0)
+    model.forward(np.ones((2, 1, 28, 28)))
+    for array in (model.layer("conv1").cache.x, model.layer("conv1").cache.w, model.layer("relu1").cache,
+                  model.layer("fc1").cache.x, model.layer("fc1").cache.w):
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0

@@ -1,6 +1,7 @@
 """cnnlib.train: the optimizer, the schedule, the training loop, evaluation and the CLI."""
 import io
 import math
+import re
 import subprocess
 import sys
 
@@ -105,7 +106,7 @@ def test_bad_training_arguments(digits):
     model = two_conv_net()
     with pytest.raises(ValueError, match="as many labels as images"):
         train(model, digits.x_train[:10], digits.y_train[:9], progress=None)
-    with pytest.raises(ValueError, match="epochs >= 1"):
+    with pytest.raises(ValueError, match="epochs: expected an int >= 1, got 0"):
         train(model, digits.x_train[:10], digits.y_train[:10], epochs=0, progress=None)
     with pytest.raises(ValueError, match="progress: expected"):
         train(model, digits.x_train[:10], digits.y_train[:10], epochs=1, progress="fancy")
@@ -138,3 +139,73 @@ def test_cli_help_and_bad_arguments():
     assert done.returncode == 0 and "--model" in done.stdout and "--epochs" in done.stdout
     with pytest.raises(SystemExit):
         main(["--train-size", "0"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--epochs", "0"], "argument --epochs: expected an int >= 1, got '0'"),
+    (["--epochs", "2.5"], "argument --epochs: expected an int >= 1, got '2.5'"),
+    (["--batch-size", "-3"], "argument --batch-size: expected an int >= 1, got '-3'"),
+    (["--lr", "-0.1"], "argument --lr: expected a finite number > 0, got '-0.1'"),
+    (["--lr", "nan"], "argument --lr: expected a finite number > 0, got 'nan'"),
+    (["--lr", "inf"], "argument --lr: expected a finite number > 0, got 'inf'"),
+    (["--momentum", "1"], "argument --momentum: expected a number in [0, 1), got '1'"),
+    (["--weight-decay=-1e-4"], "argument --weight-decay: expected a finite number >= 0, got '-1e-4'"),
+    (["--seed", "-1"], "argument --seed: expected an int >= 0, got '-1'"),
+    (["--train-size", "4001"], "argument --train-size: expected 1..4000, got 4001"),
+    (["--save", "no/such/folder/w.npz"], "argument --save: expected a file in an existing folder, but no/such/folder"),
+])
+def test_cli_settings_are_usage_errors_before_any_data_is_loaded(monkeypatch, capsys, argv, message):
+    import cnnlib.train as train_module
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("the data was loaded before the settings were checked")
+    monkeypatch.setattr(train_module, "load_mnist_prepared", no_data)
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_cli_save_prints_the_path_it_wrote(capsys, tmp_path):
+    main(["--epochs", "1", "--train-size", "64", "--batch-size", "64", "--quiet", "--save", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert f"weights saved to {tmp_path / 'out'}\n" in out and (tmp_path / "out").is_file()
+    two_conv_net().load(tmp_path / "out")
+
+
+def test_a_far_too_large_learning_rate_is_warned_about(digits):
+    """lr 5 used to train silently to 10%: now the collapse is named, with the setting."""
+    model = two_conv_net(seed=0)
+    with pytest.warns(RuntimeWarning, match=r"training looks collapsed: the training accuracy is .* chance level"):
+        history = train(model, digits.x_train[:256], digits.y_train[:256], epochs=3, batch_size=32, lr=5.0,
+                        progress=None)
+    assert len(history["warnings"]) == 1 and "lr=5" in history["warnings"][0]
+
+
+def test_a_diverging_run_stops_with_a_warning_instead_of_a_layer_error(digits):
+    import warnings
+    model = two_conv_net(seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = train(model, digits.x_train[:256], digits.y_train[:256], epochs=5, batch_size=32, lr=50.0,
+                        momentum=0.99, progress=None)
+    assert all(w.category is RuntimeWarning for w in caught)  # ours only: no numpy overflow warning
+    assert [str(w.message) for w in caught] == history["warnings"]
+    assert re.match(r"training diverged at epoch \d+, step \d+", history["warnings"][-1])
+    assert len(history["epoch"]) < 5 and "training stopped" in history["warnings"][-1]
+
+
+def test_a_healthy_run_gives_no_warning(digits):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        history = train(two_conv_net(seed=0), digits.x_train[:256], digits.y_train[:256], epochs=2,
+                        batch_size=32, progress=None)
+    assert history["warnings"] == []
+
+
+def test_cli_prints_the_divergence_warning(capsys):
+    main(["--epochs", "3", "--train-size", "256", "--lr", "5", "--quiet"])
+    out = capsys.readouterr().out
+    assert "warning: the training looks collapsed" in out and "lr=5" in out

@@ -1,0 +1,158 @@
+"""cnnlib.parallel and the chunked conv layer: thread counts, bit-for-bit equal results, buffers.
+
+Never a timing: only which threads ran, what came out, and what state is left behind.
+"""
+import threading
+
+import numpy as np
+import pytest
+
+from cnnlib import _conv_chunks, parallel
+from cnnlib._validate import as_pair
+from cnnlib.conv import conv2d_backward, conv2d_backward_naive, conv2d_forward, conv2d_forward_naive
+from cnnlib.gradcheck import check_close
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Cut even small test batches into many chunks, so that the thread paths really run."""
+    monkeypatch.setattr(_conv_chunks, "SPLIT_ENTRIES", 1)
+    monkeypatch.setattr(_conv_chunks, "CHUNK_ENTRIES", 64)
+
+
+# (x shape, w shape, stride, pad): long rows, short rows (image index last), stride and padding
+GEOMETRIES = [((7, 3, 9, 20), (4, 3, 3, 3), 1, 1),
+              ((9, 2, 11, 11), (5, 2, 4, 4), 1, 0),
+              ((6, 2, 13, 17), (3, 2, 3, 2), (2, 3), (1, 2))]
+
+
+def _case(geometry, dtype, seed=0):
+    x_shape, w_shape, stride, pad = geometry
+    rng = np.random.default_rng(seed)
+    x, w, b = (rng.standard_normal(s).astype(dtype) for s in (x_shape, w_shape, w_shape[:1]))
+    out, _ = conv2d_forward_naive(x, w, b, stride, pad)
+    return x, w, b, stride, pad, rng.standard_normal(out.shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geometry", GEOMETRIES, ids=["long-rows", "short-rows", "stride-pad"])
+def test_every_thread_count_gives_the_same_bits(small_chunks, geometry, dtype):
+    x, w, b, stride, pad, dout = _case(geometry, dtype)
+    g = _conv_chunks.Geometry(x.shape, w.shape, as_pair(stride, "stride", 1), as_pair(pad, "pad", 0),
+                              *dout.shape[2:])
+    assert len(g.chunks) >= 4  # the fixture made several chunks
+    results = []
+    for threads in (1, 2, 3):
+        out, cache = conv2d_forward(x, w, b, stride, pad, threads=threads)
+        results.append((out,) + conv2d_backward(dout, cache, threads=threads))
+    for other in results[1:]:
+        for a, b_ in zip(results[0], other):
+            assert a.dtype == b_.dtype and np.array_equal(a, b_)
+    # and the chunked, threaded numbers are the loops' numbers
+    out, cache = conv2d_forward_naive(x, w, b, stride, pad)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for name, got, ref in zip(("out", "dx", "dw", "db"), results[1], (out,) + conv2d_backward_naive(dout, cache)):
+        check_close(name, got, ref, tol)
+
+
+def test_two_threads_really_run_on_two_threads(small_chunks):
+    seen = set()
+
+    def task(i):
+        seen.add(threading.current_thread().name)
+    parallel.run_chunks(task, 8, threads=2)
+    assert len(seen) == 2 and any(name.startswith("cnnlib") for name in seen)
+    seen.clear()
+    parallel.run_chunks(task, 8, threads=1)
+    assert seen == {threading.current_thread().name}  # one thread: the caller only
+
+
+def test_run_chunks_calls_every_chunk_once_and_raises_a_tasks_error():
+    calls = []
+    parallel.run_chunks(calls.append, 7, threads=3)
+    assert sorted(calls) == list(range(7))
+    before = parallel.blas_threads()
+
+    def task(i):
+        if i == 5:
+            raise ValueError("chunk 5 failed")
+    with pytest.raises(ValueError, match="chunk 5 failed"):
+        parallel.run_chunks(task, 8, threads=2)
+    assert parallel.blas_threads() == before  # the BLAS setting is restored even then
+    parallel.run_chunks(calls.append, 0, threads=2)  # nothing to do is fine
+
+
+def test_blas_is_held_at_one_thread_inside_a_parallel_region_only():
+    if parallel.blas_threads() is None:
+        pytest.skip("numpy's BLAS is not an OpenBLAS this process can ask")
+    before = parallel.blas_threads()
+    assert parallel.set_blas_threads(2)
+    inside = []
+    parallel.run_chunks(lambda i: inside.append(parallel.blas_threads()), 4, threads=2)
+    assert inside == [1] * 4
+    assert parallel.blas_threads() == 2
+    parallel.run_chunks(lambda i: inside.append(parallel.blas_threads()), 2, threads=1)
+    assert inside[-2:] == [2, 2]  # threads=1 touches nothing
+    parallel.set_blas_threads(before)
+
+
+def test_thread_count_comes_from_the_argument_the_setting_or_the_environment(monkeypatch):
+    monkeypatch.setattr(parallel, "_explicit", None)
+    monkeypatch.delenv("CNNLIB_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert parallel.num_threads() == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "2,1")  # nested OpenMP levels: the first one counts
+    assert parallel.num_threads() == 2
+    monkeypatch.setenv("CNNLIB_NUM_THREADS", "5")
+    assert parallel.num_threads() == 5
+    with parallel.num_threads_set(1):
+        assert parallel.num_threads() == 1 and parallel.resolve_threads(None) == 1
+        assert parallel.resolve_threads(4) == 4
+    assert parallel.num_threads() == 5
+    monkeypatch.setenv("CNNLIB_NUM_THREADS", "many")
+    with pytest.raises(ValueError, match=r"CNNLIB_NUM_THREADS: expected a positive int, got 'many'"):
+        parallel.num_threads()
+    monkeypatch.delenv("CNNLIB_NUM_THREADS")
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert parallel.num_threads() >= 1  # the cores this process may use
+
+
+def test_set_num_threads_returns_the_previous_setting(monkeypatch):
+    monkeypatch.setattr(parallel, "_explicit", None)
+    assert parallel.set_num_threads(2) is None
+    assert parallel.set_num_threads(None) == 2
+    assert parallel._explicit is None
+
+
+def test_work_buffers_are_reused_per_thread_and_grow_when_needed():
+    a = parallel.workspace("test", (4, 5), np.float32)
+    b = parallel.workspace("test", (2, 10), np.float32)
+    assert np.shares_memory(a, b) and b.shape == (2, 10) and b.dtype == np.float32
+    c = parallel.workspace("test", (100, 100), np.float64)  # larger: a new buffer
+    assert c.shape == (100, 100) and not np.shares_memory(a, c)
+    other = []
+    t = threading.Thread(target=lambda: other.append(parallel.workspace("test", (4, 5), np.float32)))
+    t.start()
+    t.join()
+    assert not np.shares_memory(other[0], c)  # each thread has its own
+    parallel.release_workspace()
+    assert not np.shares_memory(parallel.workspace("test", (4, 5), np.float32), c)
+
+
+def test_a_second_conv_call_reuses_the_buffers_of_the_first():
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=(8, 3, 12, 12)), rng.normal(size=(4, 3, 3, 3)), np.zeros(4)
+    with parallel.num_threads_set(1):
+        conv2d_forward(x, w, b)
+        first = parallel.workspace("cols", (1,), np.uint8).__array_interface__["data"][0]
+        conv2d_forward(x, w, b)
+        second = parallel.workspace("cols", (1,), np.uint8).__array_interface__["data"][0]
+    assert first == second
+
+
+def test_the_chunks_depend_on_the_shapes_only():
+    assert _conv_chunks.plan(64, 9 * 26 * 26) == [(0, 64)]  # MNIST layer 1: small, one chunk
+    chunks = _conv_chunks.plan(64, 288 * 28 * 28)              # the larger layer
+    assert chunks[0] == (0, 2) and chunks[-1][1] == 64 and len(chunks) == 32
+    assert _conv_chunks.plan(3, 10 ** 7) == [(0, 1), (1, 2), (2, 3)]
+    assert _conv_chunks.plan(0, 100) == []
