@@ -119,11 +119,13 @@ def build(out=ROOT / "site", strict=False, notebooks=NOTEBOOKS, readme=README,
         if strict:
             cmd += ["-W", "--keep-going"]
         result = subprocess.run(cmd, capture_output=True, text=True)
-        log = result.stdout + result.stderr
-        sphinx_warnings = [line for line in log.splitlines()
-                           if "WARNING" in line or "ERROR" in line]
+        log = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)  # no colours
+        sphinx_warnings = [line.replace(str(src) + "/", "") for line in log.splitlines()
+                           if "WARNING:" in line or "ERROR:" in line]
         if result.returncode != 0:
-            raise RuntimeError(f"jupyter-book build failed ({result.returncode}):\n{log[-6000:]}")
+            raise RuntimeError(f"jupyter-book build failed ({result.returncode})"
+                               + ("; Sphinx said:\n  " + "\n  ".join(sphinx_warnings)
+                                  if sphinx_warnings else f":\n{log[-6000:]}"))
         replace_output(work / "_build" / "html", out)
     files = [f for f in Path(out).rglob("*") if f.is_file()]
     summary = {

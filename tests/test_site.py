@@ -296,6 +296,7 @@ def test_page(visit, server, name):
 def test_home_and_search(visit, server):
     visit.page.goto(server)  # index.html sends the reader to the first page
     visit.page.wait_for_url(server + html_name(PAGES[0]))
+    wait_rendered(visit.page)
     page = visit.open(server + "search.html?q=rot180")
     page.wait_for_selector("#search-results ul.search li a", timeout=30_000)
     hits = page.evaluate("() => [...document.querySelectorAll('#search-results ul.search li a')]"
