@@ -2,7 +2,7 @@
 import numpy as np
 from matplotlib.patches import Rectangle
 from ._style import HIGHLIGHT, SECOND, _format
-from .grids import outline_window, plot_grid
+from .grids import INDEX_LABEL, outline_window, plot_grid
 from .panels import grid_figure, plot_padded_grid
 from .pooling import WINDOW_COLORS
 
@@ -272,6 +272,14 @@ def plot_full_correlation(deltas, kernel, pixel, ax=None, title=None, label_font
                           highlight=[(a, b, kh, kw)], **grid_kwargs)
     rotated = k[::-1, ::-1]
     cells = [(a + m, b + q) for m in range(kh) for q in range(kw)]
+    # in the window, each cell's number moves up a little, so that the weight label below it
+    # never touches it (on dark cells too)
+    for text in ax.texts:
+        if text.get_label() == INDEX_LABEL or text.get_transform() != ax.transData:
+            continue
+        col, row = text.get_position()
+        if (round(row), round(col)) in cells:
+            text.set_position((col, row - 0.2))
     _corner_labels(ax, cells, [_times(v) for v in rotated.ravel()], color="tab:purple",
                    fontsize=label_fontsize)
     return ax
