@@ -124,8 +124,8 @@ CELL_ONE_CHANNEL = Mistake("cell_one_channel_only", "only input channel 0 was su
                            "over every input channel c.")
 CELL_I_J_SWAPPED = Mistake("cell_i_j_swapped", "this is out[n, f, j, i]: i is the output row (window at row "
                            "S*i), j the column (window at column S*j).")
-CELL_WRONG_FILTER = Mistake("cell_wrong_filter", "this is the cell of another filter: use w[f] and b[f] of "
-                            "the filter f that was asked.")
+CELL_WRONG_FILTER = Mistake("cell_wrong_filter", "this uses another filter's kernels: use w[f] (and b[f]) "
+                            "of the filter f that was asked.")
 CELL_C_F_SWAPPED = Mistake("cell_c_f_swapped", "the filter bank was indexed w[c, f]: its shape is (F, C, KH, "
                            "KW), so filter f's kernel for channel c is w[f, c].")
 CELL_MISTAKES = [CELL_NO_BIAS, CELL_NO_STRIDE, CELL_NO_PAD, CELL_FLIPPED, CELL_BIAS_PER_CHANNEL,
@@ -169,8 +169,10 @@ def _cell_mistakes(x, w, b, stride, pad, n, f, i, j):
              (window_sum(x_pad, sh * j, sw * i, w[f]) + b[f], CELL_I_J_SWAPPED)]
     if channels > 1:  # the loop over c forgotten: channel 0 only
         found.append((window_sum(x_pad, sh * i, sw * j, w[f, :1], slice(0, 1)) + b[f], CELL_ONE_CHANNEL))
-    found += [(window_sum(x_pad, sh * i, sw * j, w[g]) + b[g], CELL_WRONG_FILTER)
-              for g in range(n_filters) if g != f]
+    for g in range(n_filters):  # another filter's cell, or its kernels with the right bias
+        if g != f:
+            found += [(window_sum(x_pad, sh * i, sw * j, w[g]) + b[g], CELL_WRONG_FILTER),
+                      (window_sum(x_pad, sh * i, sw * j, w[g]) + b[f], CELL_WRONG_FILTER)]
     if channels == n_filters:
         found.append((window_sum(x_pad, sh * i, sw * j, w[:, f]) + b[f], CELL_C_F_SWAPPED))
     return [(v, m) for v, m in found if np.isfinite(v)]
