@@ -256,6 +256,10 @@ def test_full_correlation_draws_padded_deltas_window_and_rotated_weights():
     ax = plot_full_correlation(d, w, (1, 2))
     assert (1, 2, 2, 2) in _outlines(ax)
     assert [t for t in _texts(ax) if t.startswith("×")] == ["×4", "×3", "×2", "×1"]   # rot180(w), row-major
+    raised = sorted((round(t.get_position()[1] + 0.2), t.get_position()[0]) for t in ax.texts
+                    if t.get_transform() == ax.transData and not t.get_text().startswith("×")
+                    and abs(t.get_position()[1] % 1 - 0.8) < 1e-9)          # numbers moved up by 0.2
+    assert raised == [(1, 2), (1, 3), (2, 2), (2, 3)]                       # the window's 4 cells only
     ax = plot_full_correlation(d, -w, (1, 2), label_fontsize=9)
     labels = [t for t in ax.texts if t.get_text().startswith("×")]
     assert [t.get_text() for t in labels] == ["×(-4)", "×(-3)", "×(-2)", "×(-1)"]
