@@ -20,3 +20,8 @@ from ._base import Control, Explorer  # noqa: F401
 from .gradient_flow import GradientFlowExplorer, gradient_flow_explorer  # noqa: F401
 from .gradient_flow_state import (GradientFlowState, Term, gradient_flow_layer,  # noqa: F401
                                   gradient_flow_state)
+from .conv_arithmetic import (ConvArithmeticExplorer, ConvArithmeticState,  # noqa: F401
+                              conv_arithmetic_explorer, conv_arithmetic_state)
+from .pooling import (PoolingExplorer, PoolingState, first_window, pooling_explorer,  # noqa: F401
+                      pooling_layer, pooling_state)
+from .im2row import Im2rowExplorer, Im2rowState, im2row_explorer, im2row_state  # noqa: F401

@@ -20,6 +20,7 @@ import html
 import json
 import zlib
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import anywidget
@@ -55,12 +56,18 @@ def cells(values, blank_zeros=False):
     a = np.asarray(values, dtype=float)
     if a.ndim != 2:
         raise ValueError(f"cells: expected a 2-D array, got shape {a.shape}")
+    return _cells(a.shape, a.tobytes(), bool(blank_zeros))
+
+
+@lru_cache(maxsize=4096)
+def _cells(shape, data, blank_zeros):   # the explorers' tables repeat many arrays
+    a = np.frombuffer(data, dtype=float).reshape(shape)
     return ";".join(",".join("" if blank_zeros and v == 0 else plain(v) for v in row)
                     for row in a)
 
 
 def grid(name, values, title, signed=None, vmax=None, vmin=None, origin=(0, 0), pad=0,
-         boxes=(), marks=None, pick=None, blank_zeros=False, frame=None):
+         boxes=(), marks=None, pick=None, blank_zeros=False, frame=None, select=None):
     """One panel: a grid of numbers with its colour scale, outlines, crosses and clicks.
 
     values : (R, C) array. ``signed``: diverging colours centred on 0 (default: any
@@ -70,6 +77,8 @@ def grid(name, values, title, signed=None, vmax=None, vmin=None, origin=(0, 0), 
     boxes  : ``[(row, col, height, width, colour)]`` outlines.
     marks  : (R, C) bool, cells crossed out. ``pick``: (R, C) nested list of what a
     click on each cell sets (a dict of control values, or None: no click).
+    select : ``(("out_i", "out_j"), boxes[i][j])``: outlines that follow two controls (one
+    view serves every position: the browser picks ``boxes[value of out_i][value of out_j]``).
     """
     a = np.asarray(values, dtype=float)
     signed = bool((a < 0).any()) if signed is None else bool(signed)
@@ -91,7 +100,17 @@ def grid(name, values, title, signed=None, vmax=None, vmin=None, origin=(0, 0), 
         panel["m"] = [[int(r), int(c)] for r, c in zip(*np.nonzero(marks))]
     if pick is not None:
         panel["k"] = pick
+    if select is not None:
+        panel["xb"], panel["x"] = list(select[0]), json.loads(json.dumps(select[1]))  # lists
     return panel
+
+
+def resolved(panel, values):
+    """The panel as drawn for ``values``: its ``select`` outlines added to its boxes."""
+    if "x" not in panel:
+        return panel
+    a, b = panel["xb"]
+    return {**panel, "b": panel["b"] + panel["x"][values[a]][values[b]]}
 
 
 def pick_table(shape, fn):
@@ -158,7 +177,7 @@ class Explorer(anywidget.AnyWidget):
         defaults = {s["name"]: s["value"] for s in self.CONTROLS}
         self.spec = {"controls": self.CONTROLS, "mode": self.MODE, "geometry": self.GEOMETRY,
                      "keys": self.KEYS, "visible": self.VISIBLE, "name": self.NAME}
-        self.observe(self._values_changed, names="values")
+        self.observe(self._on_values, names="values")
         self.values = self.clamp({**defaults, **values})
         self.explorer = self.widget = self   # the old ``widget.explorer`` / ``.widget`` names
 
@@ -193,7 +212,7 @@ class Explorer(anywidget.AnyWidget):
         if not outer:
             self.values = self.clamp(self._pending)
 
-    def _values_changed(self, change):
+    def _on_values(self, change):
         clamped = self.clamp(change["new"])
         if clamped != change["new"]:   # e.g. the browser sent a position out of the new range
             self.values = clamped
@@ -202,11 +221,13 @@ class Explorer(anywidget.AnyWidget):
 
     def update(self):
         """Recompute the state and the view from the control values."""
+        self.updates = getattr(self, "updates", 0) + 1
         self.state = self.compute(self.values)
         shown = self.scene(self.state, self.values)
         parts = shown["readout"]
         self.readout = parts if isinstance(parts, str) else "".join(parts)
-        self.tip, self.panels = shown["tip"], shown["panels"]
+        self.tip = shown["tip"]
+        self.panels = [resolved(p, self.values) for p in shown["panels"]]
 
     def _mode_value(self):
         return self.values[self.MODE] if self.MODE else ""
@@ -254,7 +275,7 @@ class Explorer(anywidget.AnyWidget):
             panels = []
             for p in shown["panels"]:
                 p = dict(p)
-                for k in ("g", "m", "k"):
+                for k in ("g", "m", "k", "x"):
                     if k in p:
                         p[k] = blob(p[k])
                 panels.append(p)

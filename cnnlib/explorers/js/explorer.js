@@ -49,8 +49,9 @@ function buildControl(c, onSet) {
 function render({ model, el }) {
   const spec = model.get("spec");
   let values = { ...model.get("values") };
-  let data = null, entry = null, playing = null, lastWidth = 0;
+  let data = null, entry = null, playing = null, lastWidth = 0, timing = {}, pending = false;
   el.classList.add("cnn-explorer");
+  el.dataset.explorer = spec.name;
   el.innerHTML = `<div class="cnn-controls"></div><div class="cnn-tip"></div>` +
     `<div class="cnn-readout explorer-readout"></div><div class="cnn-picture"></div>`;
   const [ctrlBox, tipBox, readBox, picBox] = el.children;
@@ -73,12 +74,25 @@ function render({ model, el }) {
     return out;
   }
 
+  // the model (Python in a kernel, other views, the saved state) learns the new values
+  // after the frame is painted: the picture never waits for it
+  function sync() {
+    pending = false;
+    if (JSON.stringify(model.get("values")) === JSON.stringify(values)) return;
+    model.set("values", { ...values });
+    model.save_changes();
+  }
+
   function set(changes, t0) {
     if (!data) return;
     values = clamp({ ...values, ...changes });
-    model.set("values", { ...values });
-    model.save_changes();
+    const t1 = performance.now();
     draw(t0);
+    timing = { draw: performance.now() - t1 };
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(() => setTimeout(sync, 0));
+    }
   }
 
   function cellSize(panels) {
@@ -135,14 +149,17 @@ function render({ model, el }) {
     const grids = entry.p.map((p) => parseCells(blobs[p.g]));
     const cell = cellSize(grids.map((g) => [g.length, g[0].length]));
     lastWidth = picBox.clientWidth;
-    picBox.innerHTML = entry.p.map((p, i) => panelSVG(p, i, grids[i],
+    const withSelected = (p) => ("x" in p ?   // outlines that follow two position controls
+      { ...p, b: p.b.concat(blobs[p.x][values[p.xb[0]]][values[p.xb[1]]]) } : p);
+    picBox.innerHTML = entry.p.map((p, i) => panelSVG(withSelected(p), i, grids[i],
       "m" in p ? blobs[p.m] : [], "k" in p, cell)).join("");
     el.dataset.key = key;
+    el.dataset.values = JSON.stringify(values);
     if (t0 !== undefined) {
       // the frame after this change is painted once the next animation frame has run
       requestAnimationFrame(() => setTimeout(() => {
         const ms = performance.now() - t0;
-        LATENCY.push({ explorer: spec.name, key, ms });
+        LATENCY.push({ explorer: spec.name, key, ms, ...timing });
         el.dataset.latency = ms.toFixed(2);
       }, 0));
     }
@@ -181,8 +198,10 @@ function render({ model, el }) {
     if (entry && Math.abs(picBox.clientWidth - lastWidth) > 2) draw();
   });
   resized.observe(picBox);
-  const onValues = () => {
-    values = { ...model.get("values") };
+  const onValues = () => {   // a change from Python or another view of this explorer
+    const now = model.get("values");
+    if (pending || JSON.stringify(now) === JSON.stringify(values)) return;
+    values = { ...now };
     draw();
   };
   const load = () => tableOf(model).then((t) => {
