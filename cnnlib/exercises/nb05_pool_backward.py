@@ -53,13 +53,13 @@ def _route(dout, x, size, stride, share, assign=None):
 
 
 def _first(win):
-    return (np.arange(win.size) == np.argmax(win)).reshape(win.shape).astype(float)
+    return (np.arange(win.size) == np.argmax(win)).reshape(win.shape).astype(float)  # (k, k) one-hot
 
 
 def _last(win):
     flat = win.ravel()
     last = flat.size - 1 - int(np.argmax(flat[::-1]))
-    return (np.arange(win.size) == last).reshape(win.shape).astype(float)
+    return (np.arange(win.size) == last).reshape(win.shape).astype(float)  # (k, k) one-hot
 
 
 def _every(win):

@@ -95,7 +95,8 @@ def check_conv_backward_matrices(dw, dx, x, w, dout, stride=1, pad=0):
 
     rows_mqc = columns_mqc(rows, n_ch, kh, kw)  # (N*H_out*W_out, C*KH*KW), columns (m, q, c)
     rows_swapped = rows_ji(rows, n_img, h_out, w_out)  # rows (n, j, i)
-    dw_mistakes = [(as_w(rows.T @ d_y_bad), DY_LAYOUT), ((rows.T @ d_y).reshape(w.shape), DW_NOT_TRANSPOSED),
+    not_transposed = (rows.T @ d_y).reshape(w.shape)  # (C*KH*KW, F) poured into (F, C, KH, KW)
+    dw_mistakes = [(as_w(rows.T @ d_y_bad), DY_LAYOUT), (not_transposed, DW_NOT_TRANSPOSED),
                    (as_w(rows_mqc.T @ d_y), PAIR_COLUMNS_MQC), (as_w(rows_swapped.T @ d_y), PAIR_ROWS_JI)]
     dx_mistakes = [(back(d_y_bad @ w_col.T), DY_LAYOUT), (back(d_y @ w_col_bad.T), W_COL_BY_RESHAPE),
                    (row2im_overwrite(d_y @ w_col.T, x.shape, kh, kw, stride, pad), ROW2IM_OVERWRITES),

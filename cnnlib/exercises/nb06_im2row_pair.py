@@ -26,22 +26,44 @@ def _sizes(x_shape, KH, KW, stride, pad):
 # reorderings of the rows (r) and columns (k) of an im2row matrix, as cnnlib lays it out
 def columns_mqc(rows, C, KH, KW):
     """Columns in (m, q, c) order, as an NHWC layout gives them: ``(R, C*KH*KW)``."""
-    return rows.reshape(-1, C, KH, KW).transpose(0, 2, 3, 1).reshape(rows.shape)
+    blocks = rows.reshape(-1, C, KH, KW)  # (R, C, KH, KW)
+    return blocks.transpose(0, 2, 3, 1).reshape(rows.shape)  # (R, KH, KW, C) -> (R, C*KH*KW)
 
 
 def columns_from_mqc(rows, C, KH, KW):
     """The inverse of ``columns_mqc``: columns read as (m, q, c), put back in (c, m, q) order."""
-    return rows.reshape(-1, KH, KW, C).transpose(0, 3, 1, 2).reshape(rows.shape)
+    blocks = rows.reshape(-1, KH, KW, C)  # (R, KH, KW, C)
+    return blocks.transpose(0, 3, 1, 2).reshape(rows.shape)  # (R, C, KH, KW) -> (R, C*KH*KW)
+
+
+def columns_cqm(rows, C, KH, KW):
+    """Columns in (c, q, m) order: the kernel's row and column swapped within each channel."""
+    blocks = rows.reshape(-1, C, KH, KW)  # (R, C, KH, KW)
+    return blocks.transpose(0, 1, 3, 2).reshape(rows.shape)  # (R, C, KW, KH) -> (R, C*KH*KW)
 
 
 def rows_ji(rows, N, H_out, W_out):
     """Rows in (n, j, i) order: the loops over i and j swapped."""
-    return rows.reshape(N, H_out, W_out, -1).transpose(0, 2, 1, 3).reshape(rows.shape)
+    grid = rows.reshape(N, H_out, W_out, -1)  # (N, H_out, W_out, K)
+    return grid.transpose(0, 2, 1, 3).reshape(rows.shape)  # (N, W_out, H_out, K) -> (R, K)
 
 
 def rows_from_ji(rows, N, H_out, W_out):
     """The inverse of ``rows_ji``: row r read as (n, j, i), put back in (n, i, j) order."""
-    return rows.reshape(N, W_out, H_out, -1).transpose(0, 2, 1, 3).reshape(rows.shape)
+    grid = rows.reshape(N, W_out, H_out, -1)  # (N, W_out, H_out, K)
+    return grid.transpose(0, 2, 1, 3).reshape(rows.shape)  # (N, H_out, W_out, K) -> (R, K)
+
+
+def rows_image_last(rows, N):
+    """Rows in (i, j, n) order: the image index fastest."""
+    grid = rows.reshape(N, -1, rows.shape[1])  # (N, H_out*W_out, K)
+    return grid.transpose(1, 0, 2).reshape(rows.shape)  # (H_out*W_out, N, K) -> (R, K)
+
+
+def rows_from_image_last(rows, N):
+    """The inverse of ``rows_image_last``: row r read as (i, j, n), put back in (n, i, j) order."""
+    grid = rows.reshape(-1, N, rows.shape[1])  # (H_out*W_out, N, K)
+    return grid.transpose(1, 0, 2).reshape(rows.shape)  # (N, H_out*W_out, K) -> (R, K)
 
 
 def _ref_im2row(x, KH, KW, stride, pad):
@@ -91,7 +113,8 @@ def _im2row_stride_ignored(x, KH, KW, stride, pad):
     h_out, w_out = _sizes(x.shape, KH, KW, stride, pad)
     dense = im2row(x, KH, KW, 1, pad)  # every stride-1 window
     h1, w1 = _sizes(x.shape, KH, KW, 1, pad)
-    return dense.reshape(x.shape[0], h1, w1, -1)[:, :h_out, :w_out].reshape(-1, dense.shape[1])
+    grid = dense.reshape(x.shape[0], h1, w1, -1)  # (N, H1, W1, C*KH*KW): the stride-1 grid
+    return grid[:, :h_out, :w_out].reshape(-1, dense.shape[1])  # its first H_out x W_out: (R, C*KH*KW)
 
 
 IM2ROW_MISTAKES = [
@@ -102,8 +125,7 @@ IM2ROW_MISTAKES = [
     FunctionMistake("kernel_m_q_swapped",
                     "inside each channel the kernel columns run along q first (column (c*KW + q)*KH + m): "
                     "a window flattens row by row, m outer and q inner, as window.ravel() does.",
-                    lambda x, KH, KW, s, p: im2row(x, KH, KW, s, p).reshape(-1, x.shape[1], KH, KW)
-                    .transpose(0, 1, 3, 2).reshape(-1, x.shape[1] * KH * KW)),
+                    lambda x, KH, KW, s, p: columns_cqm(im2row(x, KH, KW, s, p), x.shape[1], KH, KW)),
     FunctionMistake("rows_i_j_swapped",
                     "the rows run along i fastest (r = (n*W_out + j)*H_out + i): the loops over i and j are "
                     "swapped. Row r = (n*H_out + i)*W_out + j, j the inner loop, the order of "
@@ -113,8 +135,7 @@ IM2ROW_MISTAKES = [
     FunctionMistake("rows_image_last",
                     "the rows are ordered (i, j, n), the image index fastest: row r = (n*H_out + i)*W_out + j "
                     "holds all of image 0's windows first, then image 1's.",
-                    lambda x, KH, KW, s, p: im2row(x, KH, KW, s, p).reshape(x.shape[0], -1, x.shape[1] * KH * KW)
-                    .transpose(1, 0, 2).reshape(-1, x.shape[1] * KH * KW)),
+                    lambda x, KH, KW, s, p: rows_image_last(im2row(x, KH, KW, s, p), x.shape[0])),
     FunctionMistake("padding_forgotten",
                     "the padding is missing: pad x with P zeros on every side of H and W first (pad2d(x, P)), and "
                     "use H + 2P in H_out.",
@@ -150,8 +171,8 @@ def _row2im_stride_ignored(rows, x_shape, KH, KW, stride, pad):
     h_out, w_out = _sizes(x_shape, KH, KW, stride, pad)
     h1, w1 = _sizes(x_shape, KH, KW, 1, pad)
     dense = np.zeros((x_shape[0], h1, w1, rows.shape[1]))  # the stride-1 grid of windows
-    dense[:, :h_out, :w_out] = rows.reshape(x_shape[0], h_out, w_out, -1)
-    return row2im(dense.reshape(-1, rows.shape[1]), x_shape, KH, KW, 1, pad)
+    dense[:, :h_out, :w_out] = rows.reshape(x_shape[0], h_out, w_out, -1)  # (N, H_out, W_out, C*KH*KW)
+    return row2im(dense.reshape(-1, rows.shape[1]), x_shape, KH, KW, 1, pad)  # (N*H1*W1, C*KH*KW) back
 
 
 ROW2IM_MISTAKES = [
@@ -171,8 +192,7 @@ ROW2IM_MISTAKES = [
     FunctionMistake("rows_image_last",
                     "the rows were read as (i, j, n), the image index fastest: row r = (n*H_out + i)*W_out + j, "
                     "all of image 0's windows first.",
-                    lambda r, xs, KH, KW, s, p: row2im(r.reshape(-1, xs[0], r.shape[1]).transpose(1, 0, 2)
-                                                       .reshape(r.shape), xs, KH, KW, s, p)),
+                    lambda r, xs, KH, KW, s, p: row2im(rows_from_image_last(r, xs[0]), xs, KH, KW, s, p)),
     FunctionMistake("padding_not_cropped",
                     "the padding was not cropped: the scatter goes into x_pad, (N, C, H + 2P, W + 2P); return "
                     "x_pad[:, :, P:P + H, P:P + W], the gradient of the real pixels.",
