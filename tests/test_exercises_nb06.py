@@ -123,6 +123,9 @@ def test_the_dot_product_test_fails_an_overwriting_row2im_and_a_wrong_shape(caps
     with pytest.raises(WrongAnswer, match="row2im returned shape"):
         adjoint_test(im2row, lambda rows, xs, kh, kw, s, p: row2im(rows, xs, kh, kw, s, p)[0])
 
+    with pytest.raises(WrongAnswer, match="expected your row2im function"):
+        adjoint_test(im2row, row2im(np.zeros((9, 27)), (1, 3, 7, 7), 3, 3, 2))
+
     def template(*args):
         raise NotImplementedError("your turn")
     assert adjoint_test(template, row2im) is False

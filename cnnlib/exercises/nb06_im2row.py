@@ -139,6 +139,10 @@ def adjoint_test(im2row_fn, row2im_fn, seed=0):
     raises NotImplementedError, and raises ``WrongAnswer`` when they differ. The test checks
     that the two functions agree with each other, not that either agrees with cnnlib.
     """
+    for name, fn in (("im2row", im2row_fn), ("row2im", row2im_fn)):
+        if not callable(fn):
+            raise WrongAnswer(f"adjoint test: expected your {name} function (its name, without calling it), "
+                              f"given {type(fn).__name__}")
     rng = np.random.default_rng(seed)
     lines, failed = [f"{'geometry':42s} {'<im2row(x), G>':>15s} {'<x, row2im(G)>':>15s}"], []
     for k, (shape, kh, kw, s, p, label) in enumerate(ADJOINT_GEOMETRIES):
