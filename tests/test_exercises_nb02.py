@@ -118,3 +118,10 @@ def test_forward_catalogue_keys_and_the_hidden_geometries():
     assert any(xs[2] != xs[3] for xs, _, _, _ in shapes) and any(ws[2] != ws[3] for _, ws, _, _ in shapes)
     assert any((xs[2] + 2 * p - ws[2]) % s for xs, ws, s, p in shapes), "a stride that does not tile"
     assert any(p > 0 for *_, p in shapes) and all(np.all(c.args[2] != 0) for c in cases)
+
+
+@pytest.mark.parametrize("cell", [(0, 2, 0, 0), (0, 1, 4, 0), (0, 1, -1, 0), (0.5, 1, 2, 1)])
+def test_cell_checker_rejects_a_cell_outside_the_output(cell):
+    data = conv_cell_exercise_data()
+    with pytest.raises(ValueError, match=r"cell \(n, f, i, j\): expected whole numbers with 0 <= n < 1, 0 <= f < 2"):
+        check_conv_output_cell(1.0, *data[:5], *cell)

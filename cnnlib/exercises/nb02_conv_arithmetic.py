@@ -188,7 +188,11 @@ def check_conv_output_cell(answer, x, w, b, stride, pad, n, f, i, j):
     """
     x, w, b = (np.asarray(a, dtype=np.float64) for a in (x, w, b))
     out, _ = conv2d_forward_naive(x, w, b, stride, pad)
-    expected = out[n, f, i, j]
+    cell = (n, f, i, j)
+    if not all(isinstance(k, (int, np.integer)) and 0 <= k < size for k, size in zip(cell, out.shape)):
+        raise ValueError(f"cell (n, f, i, j): expected whole numbers with 0 <= n < {out.shape[0]}, "
+                         f"0 <= f < {out.shape[1]}, 0 <= i < {out.shape[2]}, 0 <= j < {out.shape[3]}, got {cell}")
+    expected = out[cell]
     return compare_answer(f"out[{n}, {f}, {i}, {j}]", answer, expected, reveal=False,
                           known_mistakes=_cell_mistakes(x, w, b, stride, pad, n, f, i, j))
 
