@@ -2,7 +2,7 @@
 
 Every function here is what a learner might type into the template: loops over n, f, i, j,
 a window cut out of x_pad, multiplied by the filter, summed, plus the bias (or scalar loops
-over c, m, q). Some mistakes have a mutant in each loop style: several entries.
+over c, m, q). The same mistakes in other loop styles are in nb02_conv_forward_styles.
 """
 import math
 
@@ -213,29 +213,6 @@ def _(x, w, b, stride, pad):
     return out
 
 
-def _window_cut_from_x_scalar(x, w, b, stride, pad):
-    N, C, H, W = x.shape
-    F, _, KH, KW = w.shape
-    H_out, W_out = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
-    out = np.zeros((N, F, H_out, W_out))
-    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
-        total = b[f]
-        for c in range(C):
-            for m in range(KH):
-                for q in range(KW):
-                    total += w[f, c, m, q] * x[n, c, stride * i + m, stride * j + q]
-        out[n, f, i, j] = total
-    return out
-
-
-def _padded_on_one_side(x, w, b, stride, pad):
-    return _loops(x, w, b, stride, pad, x_pad=np.pad(x, ((0, 0), (0, 0), (pad, 0), (pad, 0))))
-
-
-def _padded_at_the_end(x, w, b, stride, pad):
-    return _loops(x, w, b, stride, pad, x_pad=np.pad(x, ((0, 0), (0, 0), (0, pad), (0, pad))))
-
-
 @bad("square_kernel_assumed")
 def _(x, w, b, stride, pad):
     N, C, H, W = x.shape
@@ -246,22 +223,6 @@ def _(x, w, b, stride, pad):
     for n, f, i, j in np.ndindex(N, F, H_out, W_out):
         window = x_pad[n, :, stride * i:stride * i + K, stride * j:stride * j + K]
         out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out
-
-
-def _square_kernel_scalar(x, w, b, stride, pad):
-    N, C, H, W = x.shape
-    F, _, K, _ = w.shape
-    H_out, W_out = (H + 2 * pad - K) // stride + 1, (W + 2 * pad - K) // stride + 1
-    x_pad = _pad(x, pad)
-    out = np.zeros((N, F, H_out, W_out))
-    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
-        total = b[f]
-        for c in range(C):
-            for m in range(K):
-                for q in range(K):
-                    total += w[f, c, m, q] * x_pad[n, c, stride * i + m, stride * j + q]
-        out[n, f, i, j] = total
     return out
 
 
@@ -278,18 +239,6 @@ def _(x, w, b, stride, pad):
     x_pad = _pad(x, pad)
     out = np.zeros((N, C, H_out, W_out))      # C: the channels of the input
     for n, f, i, j in np.ndindex(N, F, H_out, W_out):
-        window = x_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW]
-        out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out
-
-
-def _c_channels_everywhere(x, w, b, stride, pad):
-    N, C, H, W = x.shape
-    F, _, KH, KW = w.shape
-    H_out, W_out = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
-    x_pad = _pad(x, pad)
-    out = np.zeros((N, C, H_out, W_out))
-    for n, f, i, j in np.ndindex(N, C, H_out, W_out):
         window = x_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW]
         out[n, f, i, j] = np.sum(window * w[f]) + b[f]
     return out
@@ -315,22 +264,6 @@ def _(x, w, b, stride, pad):
     return out
 
 
-def _sum_reset_per_row(x, w, b, stride, pad):
-    N, C, H, W = x.shape
-    F, _, KH, KW = w.shape
-    H_out, W_out = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
-    x_pad = _pad(x, pad)
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                total = 0.0                   # reset per row, not per entry
-                for j in range(W_out):
-                    total += np.sum(x_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] * w[f])
-                    out[n, f, i, j] = total + b[f]
-    return out
-
-
 @bad("relu_applied")
 def _(x, w, b, stride, pad):
     out = conv_forward_loops(x, w, b, stride, pad)
@@ -339,11 +272,4 @@ def _(x, w, b, stride, pad):
 
 ENTRIES = [
     Entry("check_conv_forward_loops", check_conv_forward_loops, conv_forward_loops, MUTANTS),
-    Entry("check_conv_forward_loops", check_conv_forward_loops, conv_forward_scalar_loops, {
-        "window_cut_from_x": _window_cut_from_x_scalar, "square_kernel_assumed": _square_kernel_scalar,
-        "sum_not_reset": _sum_reset_per_row}),
-    Entry("check_conv_forward_loops", check_conv_forward_loops, conv_forward_loops, {
-        "window_cut_from_x": _padded_on_one_side, "output_has_c_channels": _c_channels_everywhere}),
-    Entry("check_conv_forward_loops", check_conv_forward_loops, conv_forward_loops, {
-        "window_cut_from_x": _padded_at_the_end}),
 ]
