@@ -31,10 +31,10 @@ def input_gradient_exercise_data():
 _BY_KEY = {m.key: m for m in CORRELATION_MISTAKES}
 INPUT_GRADIENT_MISTAKES = [Mistake(k, _BY_KEY[k].hint.replace("[:, :, ", "[").replace("w[f, c]", "w"))
                            for k in ("forgot_flip", "flipped_twice", "transpose_instead_of_rot180",
-                                     "one_axis_flipped", "not_dilated", "dilated_with_S_zeros",
+                                     "one_axis_flipped", "rotated_90_not_180", "not_dilated", "dilated_with_S_zeros",
                                      "zeros_on_the_wrong_side", "padding_not_cropped", "unread_missing",
                                      "crop_at_the_end")]
-(FORGOT_FLIP, FLIPPED_TWICE, TRANSPOSED, ONE_AXIS, NOT_DILATED, DILATED_S, WRONG_SIDE, NOT_CROPPED,
+(FORGOT_FLIP, FLIPPED_TWICE, TRANSPOSED, ONE_AXIS, QUARTER, NOT_DILATED, DILATED_S, WRONG_SIDE, NOT_CROPPED,
  UNREAD_MISSING, CROP_AT_END) = INPUT_GRADIENT_MISTAKES
 
 
@@ -48,7 +48,8 @@ def check_input_gradient(answer, dout, kernel, x_shape, stride=1, pad=0):
 
     Reference: ``cnnlib.conv.conv2d_backward_naive``. Mistakes named, by the values they give
     (``INPUT_GRADIENT_MISTAKES``): the kernel not rotated, or rotated twice (eq. 21 as printed:
-    the same numbers, both named), transposed, flipped along one axis; the deltas not dilated,
+    the same numbers, both named), transposed, flipped along one axis, turned by 90 degrees;
+    the deltas not dilated,
     dilated with S zeros; the zeros put on the wrong side; the padding not cropped; the unread
     rows/columns missing; the crop taken at the end.
     """
@@ -86,6 +87,7 @@ def check_input_gradient(answer, dout, kernel, x_shape, stride=1, pad=0):
     flipped = finish(full(rot180_(kernel)))          # correlated with w itself
     mistakes = [(flipped, FORGOT_FLIP), (flipped, FLIPPED_TWICE), (finish(full(rot180_(kernel.T))), TRANSPOSED)]
     mistakes += [(finish(full(k)), ONE_AXIS) for k in (kernel[:, ::-1], kernel[::-1, :])]
+    mistakes += [(finish(full(rot180_(np.rot90(kernel, k)))), QUARTER) for k in (1, -1)]
     mistakes += [(v, NOT_DILATED) for v in as_given(full(s=(1, 1)))] if (sh, sw) != (1, 1) else []
     mistakes += [(v, DILATED_S) for v in as_given(full(s=(sh + 1, sw + 1)))]
     mistakes += [(finish(right, at_end=True), WRONG_SIDE), (finish(right, crop=None), NOT_CROPPED),

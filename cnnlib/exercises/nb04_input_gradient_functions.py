@@ -15,7 +15,7 @@ takes (place the full result into a zero ``dx_pad``, crop ``P``), each step alte
 import numpy as np
 
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Variants
+from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
 
 
 def input_gradient_example():
@@ -156,7 +156,17 @@ def _wrong_full(make):
 def _unread_missing(dout, w, x_shape, stride, pad):
     full = _full(dout, w, stride)
     (_, _, h, w_in), (rows, cols) = x_shape, full.shape[2:]
-    return Variants([full[:, :, pad:rows - pad, pad:cols - pad], full[:, :, pad:pad + h, pad:pad + w_in]])
+    short = [full[:, :, pad:rows - pad, pad:cols - pad], full[:, :, pad:pad + h, pad:pad + w_in]]
+    # the short crop returned as it is, or written into a dx of shape (N, C, H, W), which fails
+    fails = [Raises(ValueError, "could not broadcast input array") for s in short if s.shape != tuple(x_shape)]
+    return Variants(short + fails)
+
+
+def _quarter_turn(dout, w, x_shape, stride, pad):
+    # correlated with np.rot90(w) (or np.rot90(w, -1)): it scatters rot180 of that
+    turned = [np.rot90(w, k, axes=(2, 3))[..., ::-1, ::-1] for k in (1, -1)]
+    right = _full(dout, w, stride)
+    return Variants([v for t in turned for v in _placed(_full(dout, t, stride), right, x_shape, pad)])
 
 
 def _one_filter(dout, w, x_shape, stride, pad):
@@ -178,6 +188,8 @@ CORRELATION_MISTAKES = [
                     "both, rot180(w)[m, q] = w[KH-1-m, KW-1-q] (w[::-1, ::-1]).",
                     lambda d, w, xs, s, p: Variants([_reference(d, w[..., :, ::-1], xs, s, p),
                                                      _reference(d, w[..., ::-1, :], xs, s, p)])),
+    FunctionMistake("rotated_90_not_180", "the kernel was turned by 90 degrees, not 180: np.rot90(w) is a "
+                    "quarter turn; rot180(w) = np.rot90(w, 2) = w[::-1, ::-1].", _quarter_turn),
     FunctionMistake("not_dilated", "the deltas were not dilated: with stride S, put S - 1 zeros between "
                     "neighbouring deltas first (dilate(δ, S)).", _wrong_full(lambda d, w, s: _full(d, w, 1))),
     FunctionMistake("dilated_with_S_zeros", "S zeros were put between the deltas: dilation inserts S - 1 "

@@ -31,6 +31,7 @@ DX_MUTANTS = {
     "flipped_twice": _finish(convolve2d(dilate(D_EX, 3), rot180(W_EX), mode="full")),     # eq. 21
     "transpose_instead_of_rot180": _finish(cross_correlate2d(dilate(D_EX, 3), W_EX.T, mode="full")),
     "one_axis_flipped": _finish(cross_correlate2d(dilate(D_EX, 3), np.flipud(W_EX), mode="full")),
+    "rotated_90_not_180": _finish(cross_correlate2d(dilate(D_EX, 3), np.rot90(W_EX), mode="full")),
     "not_dilated": _finish(cross_correlate2d(D_EX, rot180(W_EX), mode="full")),           # 5x5 placed
     "dilated_with_S_zeros": _finish(cross_correlate2d(dilate(D_EX, 4), rot180(W_EX), mode="full")),
     "zeros_on_the_wrong_side": _finish(FULL, start=2),
@@ -40,6 +41,7 @@ DX_MUTANTS = {
 }
 DX_MORE = {  # other ways to the same mistakes
     "one_axis_flipped": _finish(cross_correlate2d(dilate(D_EX, 3), np.fliplr(W_EX), mode="full")),
+    "rotated_90_not_180": _finish(cross_correlate2d(dilate(D_EX, 3), np.rot90(W_EX, -1), mode="full")),
     "not_dilated": cross_correlate2d(D_EX, rot180(W_EX), mode="full"),                    # (5, 5)
     "dilated_with_S_zeros": cross_correlate2d(dilate(D_EX, 4), rot180(W_EX), mode="full"),  # (11, 11)
     "unread_missing": FULL[1:10, 1:10],                                                    # (8, 8)
@@ -243,6 +245,11 @@ def _(dout, w, x_shape, stride, pad):
     return _primitives(dout, w, x_shape, stride, pad, kernel=np.flipud)
 
 
+@wrong("rotated_90_not_180")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, kernel=np.rot90)
+
+
 @wrong("not_dilated")
 def _(dout, w, x_shape, stride, pad):
     return _primitives(dout, w, x_shape, stride, pad, spread=lambda d: d)
@@ -318,7 +325,19 @@ def _not_dilated_formula_size(dout, w, x_shape, stride, pad):
     return _primitives(dout, w, x_shape, stride, pad, spread=lambda d: d, add=add)
 
 
-CORRELATION_MORE = {"not_dilated": _not_dilated_formula_size,
+def _unread_missing_into_dx(dout, w, x_shape, stride, pad):
+    """The zero rows forgotten, the short crop written into a preallocated dx (which fails)."""
+    N, C, H, W = x_shape
+    dx = np.zeros(x_shape)
+    for n in range(N):
+        for c in range(C):
+            total = sum(cross_correlate2d(dilate(dout[n, f], stride), rot180(w[f, c]), mode="full")
+                        for f in range(w.shape[0]))
+            dx[n, c] = total[pad:pad + H, pad:pad + W]
+    return dx
+
+
+CORRELATION_MORE = {"not_dilated": _not_dilated_formula_size, "unread_missing": _unread_missing_into_dx,
                     "one_axis_flipped": lambda *a: _primitives(*a, kernel=np.fliplr)}
 
 _TWINS = (frozenset({"forgot_flip", "flipped_twice"}),)
