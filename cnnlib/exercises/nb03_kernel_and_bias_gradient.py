@@ -104,6 +104,27 @@ def _c_f_swapped(dout, x, w_shape, stride, pad):
     return swapped if w_shape[0] == w_shape[1] else Variants([swapped, RAISES])
 
 
+def _loop_sizes(dout, x, w_shape, stride, pad):
+    """H_out, W_out as the learner's loops may compute them: (without P, without +1, ceil)."""
+    (_, _, h, w_in), (_, _, kh, kw) = x.shape, w_shape
+    return {"no_pad": ((h - kh) // stride + 1, (w_in - kw) // stride + 1),
+            "no_plus_one": ((h + 2 * pad - kh) // stride, (w_in + 2 * pad - kw) // stride),
+            "ceil": (-(-(h + 2 * pad - kh) // stride) + 1, -(-(w_in + 2 * pad - kw) // stride) + 1)}
+
+
+def _fewer_outputs(kind):
+    # the loops run over fewer (i, j) than dout has: both dw and db miss those deltas;
+    # over more (ceil, where the stride does not tile): δ[n, f, i, j] is out of range
+    def model(dout, x, w_shape, stride, pad):
+        rows, cols = _loop_sizes(dout, x, w_shape, stride, pad)[kind]
+        if rows > dout.shape[2] or cols > dout.shape[3]:
+            return RAISES
+        kept = np.zeros_like(dout)
+        kept[:, :, :rows, :cols] = dout[:, :, :rows, :cols]
+        return _reference(kept, x, w_shape, stride, pad)
+    return model
+
+
 # ------------------------------------------------------------- the mistakes' models (db)
 
 def _with_db(db):
@@ -142,6 +163,13 @@ KERNEL_AND_BIAS_MISTAKES = [
     FunctionMistake("c_f_swapped", "dw: the filter and channel axes are swapped: dw has w's shape "
                     "(F, C, KH, KW), and dw[f, c] pairs filter f's deltas with input channel c.",
                     _c_f_swapped),
+    FunctionMistake("output_size_without_padding", "the loops miss the last outputs: H_out = (H + 2P - KH) "
+                    "// S + 1 (the padded size), or simply H_out = dout.shape[2].", _fewer_outputs("no_pad")),
+    FunctionMistake("forgot_plus_one", "the loops miss the last row and column of outputs: H_out = "
+                    "(H + 2P - KH) // S + 1 (the first window sits at 0, the +1 counts it), or dout.shape[2].",
+                    _fewer_outputs("no_plus_one")),
+    FunctionMistake("ceil_instead_of_floor", "the output size was rounded up: where the stride does not tile, "
+                    "H_out = (H + 2P - KH) // S + 1 rounds down (or take dout.shape[2]).", _fewer_outputs("ceil")),
     FunctionMistake("db_mean", "db: that is a mean of the deltas; the bias gradient is their sum (the "
                     "bias is added to every output of its filter, so every delta counts once).",
                     _with_db(lambda d: [d.mean(axis=(0, 2, 3)), d.mean(axis=(2, 3)).sum(axis=0),

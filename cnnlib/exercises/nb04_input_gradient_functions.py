@@ -115,6 +115,22 @@ def _last_writer(dout, w, x_shape, stride, pad):
     return Variants([(last_f * covered)[crop], (all_f * covered)[crop]])
 
 
+def _fewer_outputs(kind):
+    # H_out, W_out computed by the learner's loops (without P, without +1, ceil): fewer (i, j)
+    # than dout has miss those deltas; more (ceil, where the stride does not tile) run out of range
+    def model(dout, w, x_shape, stride, pad):
+        (_, _, h, w_in), (_, _, kh, kw) = x_shape, w.shape
+        rows, cols = {"no_pad": ((h - kh) // stride + 1, (w_in - kw) // stride + 1),
+                      "no_plus_one": ((h + 2 * pad - kh) // stride, (w_in + 2 * pad - kw) // stride),
+                      "ceil": (-(-(h + 2 * pad - kh) // stride) + 1, -(-(w_in + 2 * pad - kw) // stride) + 1)}[kind]
+        if rows > dout.shape[2] or cols > dout.shape[3]:
+            return RAISES
+        kept = np.zeros_like(dout)
+        kept[:, :, :rows, :cols] = dout[:, :, :rows, :cols]
+        return _reference(kept, w, x_shape, stride, pad)
+    return model
+
+
 LOOPS_MISTAKES = [
     FunctionMistake("flipped_kernel", "a flip where none is needed: the scatter adds δ[n, f, i, j] · w[f, c] "
                     "itself onto the window it read (rot180 belongs only to the sliding-window route).",
@@ -137,6 +153,13 @@ LOOPS_MISTAKES = [
                     "so the share of input channel c from filter f is δ[n, f, i, j] · w[f, c].", _c_f_swapped),
     FunctionMistake("i_j_swapped", "i and j are swapped: δ[n, f, i, j] has i the row (0..H_out-1) and "
                     "j the column; its window starts at row S·i, column S·j.", _i_j_swapped),
+    FunctionMistake("output_size_without_padding", "the loops miss the last outputs: H_out = (H + 2P - KH) "
+                    "// S + 1 (the padded size), or simply H_out = dout.shape[2].", _fewer_outputs("no_pad")),
+    FunctionMistake("forgot_plus_one", "the loops miss the last row and column of outputs: H_out = "
+                    "(H + 2P - KH) // S + 1 (the first window sits at 0, the +1 counts it), or dout.shape[2].",
+                    _fewer_outputs("no_plus_one")),
+    FunctionMistake("ceil_instead_of_floor", "the output size was rounded up: where the stride does not tile, "
+                    "H_out = (H + 2P - KH) // S + 1 rounds down (or take dout.shape[2]).", _fewer_outputs("ceil")),
     FunctionMistake("kernel_transposed", "the kernel's row and column are swapped: w[f, c, m, q] has m the "
                     "row (0..KH-1) and q the column (0..KW-1); it lands on dx_pad[.., S·i + m, S·j + q].",
                     lambda d, w, xs, s, p: RAISES if w.shape[2] != w.shape[3] else

@@ -6,6 +6,8 @@
 - "Your turn": ``kernel_and_bias_gradient(dout, x, w_shape, stride, pad)`` as loops over
   n, f, i, j (a window of x_pad per delta), and as scalar loops; one mutant per mistake.
 """
+import math
+
 import numpy as np
 
 from cnnlib.correlate import convolve2d, cross_correlate2d, dilate, rot180
@@ -193,6 +195,38 @@ def _(dout, x, w_shape, stride, pad):
                 window = x_pad[n, c, stride * i:stride * i + KH, stride * j:stride * j + KW]
                 dw[c, f] += dout[n, f, i, j] * window
     return dw, dout.sum(axis=(0, 2, 3))
+
+
+def _sized_loops(dout, x, w_shape, stride, pad, sizes):
+    """The right loops, over H_out x W_out computed by the learner from x's shape."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w_shape
+    H_out, W_out = sizes(H, W, KH, KW)
+    x_pad = _pad(x, pad)
+    dw, db = np.zeros(w_shape), np.zeros(F)
+    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
+        dw[f] += dout[n, f, i, j] * x_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW]
+        db[f] += dout[n, f, i, j]
+    return dw, db
+
+
+@bad("output_size_without_padding")
+def _(dout, x, w_shape, stride, pad):
+    return _sized_loops(dout, x, w_shape, stride, pad,
+                        lambda H, W, KH, KW: ((H - KH) // stride + 1, (W - KW) // stride + 1))
+
+
+@bad("forgot_plus_one")
+def _(dout, x, w_shape, stride, pad):
+    return _sized_loops(dout, x, w_shape, stride, pad,
+                        lambda H, W, KH, KW: ((H + 2 * pad - KH) // stride, (W + 2 * pad - KW) // stride))
+
+
+@bad("ceil_instead_of_floor")
+def _(dout, x, w_shape, stride, pad):
+    return _sized_loops(dout, x, w_shape, stride, pad,
+                        lambda H, W, KH, KW: (math.ceil((H + 2 * pad - KH) / stride) + 1,
+                                              math.ceil((W + 2 * pad - KW) / stride) + 1))
 
 
 @bad("db_mean")

@@ -6,6 +6,8 @@
 - "Your turn" (b): ``input_gradient_by_correlation``, dilate -> pad -> correlate with rot180(w)
   -> place into a zero dx_pad -> crop, from the one-channel primitives.
 """
+import math
+
 import numpy as np
 
 from cnnlib.correlate import convolve2d, cross_correlate2d, dilate, pad2d, rot180
@@ -160,6 +162,36 @@ def _(dout, w, x_shape, stride, pad):
 @bad("kernel_transposed")
 def _(dout, w, x_shape, stride, pad):
     return _scalar(dout, w, x_shape, stride, pad, lambda f, c, m, q: w[f, c, q, m])
+
+
+def _sized_scatter(dout, w, x_shape, stride, pad, sizes):
+    """The right scatter, over H_out x W_out computed by the learner from x_shape."""
+    N, C, H, W = x_shape
+    F, _, KH, KW = w.shape
+    H_out, W_out = sizes(H, W, KH, KW)
+    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
+        dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] += dout[n, f, i, j] * w[f]
+    return dx_pad[:, :, pad:pad + H, pad:pad + W]
+
+
+@bad("output_size_without_padding")
+def _(dout, w, x_shape, stride, pad):
+    return _sized_scatter(dout, w, x_shape, stride, pad,
+                          lambda H, W, KH, KW: ((H - KH) // stride + 1, (W - KW) // stride + 1))
+
+
+@bad("forgot_plus_one")
+def _(dout, w, x_shape, stride, pad):
+    return _sized_scatter(dout, w, x_shape, stride, pad,
+                          lambda H, W, KH, KW: ((H + 2 * pad - KH) // stride, (W + 2 * pad - KW) // stride))
+
+
+@bad("ceil_instead_of_floor")
+def _(dout, w, x_shape, stride, pad):
+    return _sized_scatter(dout, w, x_shape, stride, pad,
+                          lambda H, W, KH, KW: (math.ceil((H + 2 * pad - KH) / stride) + 1,
+                                                math.ceil((W + 2 * pad - KW) / stride) + 1))
 
 
 def _padding_ignored(dout, w, x_shape, stride, pad):
