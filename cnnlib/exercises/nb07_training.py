@@ -283,11 +283,11 @@ class TrainingStepExercise(FunctionExercise):
             o = 1 + PARAM_NAMES.index(p)
             fd, wrong = self._fd_error(runs, p), self._wrong_cases(runs, o)
             # below 1e-8 the digits are rounding noise that differs from machine to machine
-            fd_text = "   -   " if fd is None else " <1e-8 " if fd < 1e-8 else f"{fd:.1e}"
+            fd_text = "-" if fd is None else "<1e-8" if fd < 1e-8 else f"{fd:.1e}"
             verdict = "agree" if fd is not None and fd < FD_TOL and not wrong else "WRONG"
             right &= verdict == "agree"
             where = "right on every batch" if not wrong else self._first_wrong(runs, o, wrong[0])
-            lines.append(f"    {p:8s} {str(PARAM_SHAPES[p]):14s} {verdict:5s} FD {fd_text} | {where}")
+            lines.append(f"    {p:8s} {str(PARAM_SHAPES[p]):14s} {verdict:5s} FD {fd_text:7s} | {where}")
         wrong_new = [p for p in PARAM_NAMES if self._wrong_cases(runs, 7 + PARAM_NAMES.index(p))]
         right &= not wrong_new
         if not wrong_new:
