@@ -480,8 +480,8 @@ def test_static_page_layout_and_screenshots(browser, static_page, width, scale):
                 .map(i => i.getBoundingClientRect().width);
               const fonts = [...el.querySelectorAll('svg.cnn-panel text')]
                 .map(t => parseFloat(getComputedStyle(t).fontSize));
-              const right = Math.max(...[...el.querySelectorAll('svg.cnn-panel')]
-                .map(s => s.getBoundingClientRect().right));
+              const right = Math.max(...[...el.querySelectorAll('svg.cnn-panel, .cnn-title')]
+                .map(s => s.getBoundingClientRect().right));   // titles included
               return {sliders, small: Math.min(...fonts), right, edge: r.right};
             }""")
             assert min(fit["sliders"]) >= 100, (cls.NAME, fit)

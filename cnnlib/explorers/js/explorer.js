@@ -50,6 +50,7 @@ function render({ model, el }) {
   const spec = model.get("spec");
   let values = { ...model.get("values") };
   let data = null, entry = null, playing = null, lastWidth = 0, timing = {}, pending = false;
+  let drawn = [];   // the SVG source of each panel on screen
   el.classList.add("cnn-explorer");
   el.dataset.explorer = spec.name;
   el.innerHTML = `<div class="cnn-controls"></div><div class="cnn-tip"></div>` +
@@ -95,16 +96,17 @@ function render({ model, el }) {
     }
   }
 
+  // the cell size (px) that fits all panels in one row of the output's width, titles
+  // included: 24 px at least (numbers of 10 px), then the panels wrap onto more rows
   function cellSize(panels) {
-    const width = picBox.clientWidth || el.clientWidth || 900;
-    let fixed = 14 * (panels.length - 1), cols = 0, tallest = 1;
-    for (const [nr, nc] of panels) {
-      fixed += M.left + M.right;
-      cols += nc;
-      tallest = Math.max(tallest, nr);
-    }
-    const fit = Math.floor((width - fixed - 4) / cols);
-    return Math.max(24, Math.min(46, fit, Math.floor(480 / tallest)));
+    const width = (picBox.clientWidth || el.clientWidth || 900) - 4;
+    const gaps = 14 * (panels.length - 1);
+    const tallest = Math.max(...panels.map(([nr]) => nr));
+    const total = (cell) => gaps + panels.reduce((sum, [nr, nc, t]) =>
+      sum + panelSize(nr, nc, cell, t)[0], 0);
+    let cell = Math.min(56, Math.floor(480 / tallest));
+    while (cell > 24 && total(cell) > width) cell -= 1;
+    return cell;
   }
 
   function drawControls() {
@@ -147,12 +149,20 @@ function render({ model, el }) {
     readBox.innerHTML = entry.r.map((i) => blobs[i]).join("");
     tipBox.textContent = blobs[entry.i];
     const grids = entry.p.map((p) => parseCells(blobs[p.g]));
-    const cell = cellSize(grids.map((g) => [g.length, g[0].length]));
+    const cell = cellSize(grids.map((g, i) => [g.length, g[0].length, entry.p[i].t]));
     lastWidth = picBox.clientWidth;
     const withSelected = (p) => ("x" in p ?   // outlines that follow two position controls
       { ...p, b: p.b.concat(blobs[p.x][values[p.xb[0]]][values[p.xb[1]]]) } : p);
-    picBox.innerHTML = entry.p.map((p, i) => panelSVG(withSelected(p), i, grids[i],
-      "m" in p ? blobs[p.m] : [], "k" in p, cell)).join("");
+    const svgs = entry.p.map((p, i) => panelSVG(withSelected(p), i, grids[i],
+      "m" in p ? blobs[p.m] : [], "k" in p, cell));
+    if (svgs.length !== drawn.length) {
+      picBox.innerHTML = svgs.join("");
+    } else {   // replace only the panels that changed (most moves change one or two)
+      svgs.forEach((svg, i) => {
+        if (svg !== drawn[i]) picBox.children[i].outerHTML = svg;
+      });
+    }
+    drawn = svgs;
     el.dataset.key = key;
     el.dataset.values = JSON.stringify(values);
     if (t0 !== undefined) {

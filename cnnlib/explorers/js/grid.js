@@ -36,9 +36,21 @@ function parseCells(text) {
 
 const M = { left: 22, top: 22, bottom: 17, right: 6 };   // margins around the cells, px
 
-// size in px of a panel of nr x nc cells at cell size `cell` (title width counts too)
+// the width in px of a title as drawn (13 px, the page's font), measured once per title
+const TITLES = new Map();
+let measurer = null;
+function titleWidth(title) {
+  if (!TITLES.has(title)) {
+    measurer = measurer || document.createElement("canvas").getContext("2d");
+    measurer.font = "13px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+    TITLES.set(title, Math.ceil(measurer.measureText(title).width) + 6);
+  }
+  return TITLES.get(title);
+}
+
+// size in px of a panel of nr x nc cells at cell size `cell` (its title's width counts too)
 function panelSize(nr, nc, cell, title) {
-  const w = Math.max(M.left + nc * cell + M.right, 7.2 * title.length + 4);
+  const w = Math.max(M.left + nc * cell + M.right, M.left + titleWidth(title));
   return [Math.ceil(w), Math.ceil(M.top + nr * cell + M.bottom)];
 }
 
