@@ -51,6 +51,8 @@ sync_api = pytest.importorskip("playwright.sync_api",
                                       "(pip install -e '.[browser]')")
 pytest.importorskip("jupyter_book", reason="site tests need Jupyter Book 1 "
                                            "(pip install -e '.[site]')")
+from cnnlib import explorers as X  # noqa: E402
+from test_browser import READ, expected  # noqa: E402  (tests/test_browser.py)
 if shutil.which("npm") is None and not all(
         (vendor.DEFAULT_CACHE / p.archive).exists() for p in vendor.PACKAGES):
     pytest.skip("site tests need npm to vendor the site's scripts (Debian: apt-get install npm)",
@@ -323,29 +325,127 @@ def test_a_page_opened_from_file_url(browser, site):
 
 
 # ------------------------------------------------------------------ the explorers
+# What an explorer draws is read, and brought to a setting, the way tests/test_browser.py
+# does it (one definition of "what is drawn" for JupyterLab, nbconvert and the site).
 
-EXPLORERS = ["gradient_flow", "conv_arithmetic", "pooling", "im2row"]
+EXPLORER_CLASSES = {cls.NAME: cls for cls in (X.GradientFlowExplorer, X.ConvArithmeticExplorer,
+                                              X.PoolingExplorer, X.Im2rowExplorer)}
 
 
-def _browser_explorers():
-    """{explorer name: page} for the browser-drawn (anywidget) explorers saved in the
-    notebooks' widget state (``spec.name`` of cnnlib.explorers' widgets)."""
-    found = {}
+def _saved_models():
+    """(page, model) for every widget model saved in the site's notebooks."""
     for name in PAGES:
         state = _notebook(name)["metadata"].get("widgets", {}).get(STATE_MIME, {}).get("state", {})
         for model in state.values():
-            if model.get("model_module") == "anywidget":
-                explorer = model.get("state", {}).get("spec", {}).get("name")
-                found.setdefault(explorer, name)
+            yield name, model
+
+
+def browser_drawn_explorers():
+    """{explorer name: (page, saved control values)}: the first page holding each
+    browser-drawn explorer (an anywidget whose ``spec.name`` is the explorer's NAME)."""
+    found = {}
+    for name, model in _saved_models():
+        if model.get("model_module") == "anywidget":
+            state = model.get("state", {})
+            found.setdefault(state.get("spec", {}).get("name"), (name, state.get("values")))
     return found
 
 
-@pytest.mark.parametrize("explorer", EXPLORERS)
-def test_explorer_on_the_static_page(explorer):
-    found = _browser_explorers()
+def python_drawn_explorers():
+    """Pages that still hold the Python-drawn explorers of before issue 12 (their clicks
+    were ipyevents widgets); these need a kernel, so nothing moves on a static page."""
+    return sorted({name for name, model in _saved_models()
+                   if model.get("model_module") == "ipyevents"})
+
+
+def _one_step(ex, start, candidates):
+    """From the setting ``start``, the first candidate move (a function of the explorer)
+    after which cnnlib shows a different readout and a different picture; leaves ``ex``
+    there and returns (what the move returned, the view)."""
+    before = expected(ex, start)
+    for move in candidates:
+        ex.values = start
+        result = move(ex)
+        if result is None:
+            continue
+        view = expected(ex, ex.values)   # ex stays at the moved setting
+        if view["readout"] != before["readout"] and view["panels"] != before["panels"]:
+            return result, view
+    raise AssertionError(f"{ex.NAME}: no move changes both the readout and the picture")
+
+
+def _slider_moves(ex):
+    mode = ex.values[ex.MODE] if ex.MODE else ""
+    for spec in ex.CONTROLS:
+        if spec["kind"] == "slider" and spec["name"] in ex.VISIBLE[mode]:
+            yield lambda e, n=spec["name"]: (
+                (e.set(**{n: e.values[n] + 1}) or n)
+                if e.limits(e.values).get(n, next(s for s in e.CONTROLS if s["name"] == n)["max"])
+                > e.values[n] else None)
+
+
+def _cell_clicks(ex):
+    for index, panel in enumerate(ex.panels):
+        for r, row in enumerate(panel.get("k") or []):
+            for c, hit in enumerate(row):
+                if hit and any(ex.values[k] != v for k, v in hit.items()):
+                    yield lambda e, i=index, r=r, c=c: (e.click(i, r, c) and (i, r, c))
+
+
+CHANGED = f"([el, before]) => JSON.stringify(({READ})(el)) !== before"
+
+
+def _json(view):
+    return json.dumps(view, separators=(",", ":"), ensure_ascii=False)  # as JSON.stringify
+
+
+def redrawn(page, box, before):
+    """What the explorer draws once it differs from ``before`` (a READ result)."""
+    page.wait_for_function(CHANGED, arg=[box, _json(before)])
+    return box.evaluate(READ)
+
+
+@pytest.mark.parametrize("explorer", list(EXPLORER_CLASSES))
+def test_explorer_on_the_static_page(visit, server, explorer):
+    """On its page, with no kernel: the saved picture is cnnlib's; a keyboard move of a
+    slider, then a click on a cell, each change the picture and the readout, to exactly
+    what cnnlib's explorer shows for the new setting."""
+    found = browser_drawn_explorers()
     if explorer not in found:
-        pytest.skip(f"the {explorer} explorer is still the Python-drawn one in the committed "
-                    "notebooks (it needs a kernel: nothing to move on a static page); this "
-                    "check waits on issue 12's browser-drawn explorers")
-    raise AssertionError(f"the {explorer} explorer is browser-drawn now (on {found[explorer]}):"
-                         " drive it here")  # written once issue 12 lands
+        old = python_drawn_explorers()
+        if old:
+            pytest.skip(f"the {explorer} is not in the committed notebooks' saved state as a "
+                        f"browser-drawn widget yet: {', '.join(old)} still hold the "
+                        "Python-drawn explorers, which need a kernel (issue 12 re-executes "
+                        "them)")
+        raise AssertionError(f"no notebook of the site holds the {explorer}")
+    name, saved = found[explorer]
+    cls = EXPLORER_CLASSES[explorer]
+    page = visit.open(server + html_name(name))
+    box = page.locator(f'.cnn-explorer[data-explorer="{explorer}"]').first
+    box.scroll_into_view_if_needed()
+    box = box.element_handle()
+    ex = cls()
+    assert box.evaluate(READ) == expected(ex, saved), f"{explorer}: the saved picture"
+    start = dict(ex.values)
+    # a slider, moved with the keyboard
+    slider, want = _one_step(ex, start, _slider_moves(ex))
+    before = box.evaluate(READ)
+    assert not page.evaluate(CHANGED, [box, _json(before)]), "the redraw check cannot tell"
+    box.query_selector(f'.cnn-control[data-name="{slider}"] input').focus()
+    page.keyboard.press("ArrowRight")
+    drawn = redrawn(page, box, before)
+    assert drawn == want, f"{explorer}: after moving {slider}"
+    OUTPUT.mkdir(exist_ok=True)
+    slug = explorer.replace(" ", "_")
+    box.screenshot(path=str(OUTPUT / f"site_{slug}_moved.png"))
+    # then a click on a cell
+    start = dict(ex.values)
+    (index, r, c), want = _one_step(ex, start, _cell_clicks(ex))
+    box.query_selector(f'svg.cnn-panel[data-i="{index}"] rect.cnn-cell[data-r="{r}"]'
+                       f'[data-c="{c}"]').click()
+    clicked = redrawn(page, box, drawn)
+    assert clicked == want, f"{explorer}: after clicking cell {(r, c)} of panel {index}"
+    assert clicked["readout"] != drawn["readout"] and clicked["panels"] != drawn["panels"]
+    box.screenshot(path=str(OUTPUT / f"site_{slug}_clicked.png"))
+    visit.assert_clean(f"{html_name(name)} ({explorer})")

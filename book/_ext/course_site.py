@@ -3,6 +3,8 @@
 - MathJax on every page, not only on pages with equations: the sidebar's page titles
   hold math (``03 · The kernel gradient ∂E/∂w``), and the search and index pages would
   show them as raw TeX.
+- ``course.css`` on every page: the page uses the width of the right-hand column that
+  ``_config.yml`` removes (the page's sections are in the left sidebar instead).
 - On the search page, ``search-math.js`` typesets the titles of the results as Sphinx's
   search writes them in (their text excerpts stay plain text: they may cut a formula).
 """
@@ -22,6 +24,7 @@ def _search_page(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.set_html_assets_policy("always")
+    app.add_css_file("course.css")
     app.connect("builder-inited", _static_path)
     app.connect("html-page-context", _search_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
