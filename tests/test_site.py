@@ -311,14 +311,26 @@ def test_home_and_search(visit, server):
 
 
 def test_a_page_opened_from_file_url(browser, site):
-    """From file:// (no server): the math and the saved widgets render, no script error."""
-    with_widgets = next(p for p in PAGES if widget_views(p))
+    """From file:// (no server): the math and the saved widgets render, no script error, and
+    a browser-drawn explorer (where a page has one) answers its slider."""
+    explorers = browser_drawn_explorers()
+    name = next(iter(explorers.values()))[0] if explorers else \
+        next(p for p in PAGES if widget_views(p))
     v = Visit(browser, "file://")
     try:
-        page = v.open((site["path"] / html_name(with_widgets)).as_uri())
+        page = v.open((site["path"] / html_name(name)).as_uri())
         assert page.locator("mjx-container").count() > 0
-        drawn = page.locator(".widget-subarea .jupyter-widgets").count()
-        assert drawn >= widget_views(with_widgets) > 0
+        drawn = page.locator(".widget-subarea > *").count()
+        assert drawn >= widget_views(name) > 0, (name, drawn)
+        if explorers:
+            box = page.locator(".cnn-explorer").first
+            box.scroll_into_view_if_needed()
+            box = box.element_handle()
+            before = box.evaluate(READ)
+            box.evaluate("el => [...el.querySelectorAll('.cnn-control:not([hidden]) "
+                         "input[type=range]')].find(i => +i.value < +i.max).focus()")
+            page.keyboard.press("ArrowRight")
+            redrawn(page, box, before)
         assert not v.outside and not v.errors, (v.outside[:3], v.errors[:3])
     finally:
         v.close()
