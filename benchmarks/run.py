@@ -135,6 +135,31 @@ def fresh_table(fresh):
     return "\n".join(lines)
 
 
+def gemm_floor(name, threads, repeat):
+    """The three matrix products of the im2row path alone (forward, dW, dx), on ready matrices.
+
+    No im2row fill, no scatter, no checks: the least time numpy's BLAS needs for
+    this layer's forward + backward, and so the best any im2row implementation
+    on it could reach. Compared with PyTorch's whole forward + backward.
+    """
+    s = bm.CONV_SHAPES[name]
+    _, f, h_out, w_out = s.out_shape
+    rng = np.random.default_rng(0)
+    ckk, hw = s.c * s.kh * s.kw, h_out * w_out
+    rows_t = rng.standard_normal((ckk, s.n * hw), dtype=np.float32)  # rows.T (C*KH*KW, N*H_out*W_out)
+    w_mat = rng.standard_normal((f, ckk), dtype=np.float32)
+    d_y = rng.standard_normal((f, s.n * hw), dtype=np.float32)       # dY.T
+    per_image = rows_t.reshape(ckk, s.n, hw).transpose(1, 0, 2)
+    out = np.empty((s.n, f, hw), np.float32)
+
+    def products():
+        np.matmul(w_mat, per_image, out=out)  # forward, one product per image
+        rows_t @ d_y.T                         # dW.T
+        w_mat.T @ d_y                          # (dY W).T, what row2im scatters
+
+    return {"case": name, "threads": threads, "gemm_s": bm.time_call(products, repeat)}
+
+
 def copy_costs(rows, thread_counts):
     """What the caches' own copies of x cost (aliasing made impossible), next to fwd+bwd."""
     out = []
@@ -246,6 +271,13 @@ def main(argv=None):
                     f["cold_over_warm"] = f["cold_median_s"] / f["warm_median_s"]
                     fresh.append(f)
             print(f"  {t} thread(s): fresh processes done ({time.perf_counter() - start:.0f} s)", flush=True)
+    floors = []
+    for t in args.threads:
+        bm.set_threads(t)
+        floors += [gemm_floor(name, t, repeat) for name in ("MNIST layer 2", "larger layer")]
+        for f in floors[-2:]:
+            tor = _find(rows, f["case"], "torch", t)
+            f["vs_torch"] = None if tor is None else f["gemm_s"] / tor["total_s"]
     copies = copy_costs(rows, args.threads)
     seconds = time.perf_counter() - start
     targets = check_targets(rows, fresh, args.threads)
@@ -274,14 +306,15 @@ def main(argv=None):
     record = {"command": ("python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)).strip(),
               "git_commit": git_commit(), "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "seconds": round(seconds, 1), "repeat": repeat, "rounds": rounds, "environment": env,
-              "load_average": loads, "targets": targets, "rows": rows, "fresh": fresh, "cache_copies": copies}
+              "load_average": loads, "targets": targets, "rows": rows, "fresh": fresh, "cache_copies": copies,
+              "gemm_floor": floors}
     path.write_text(json.dumps(record, indent=1) + "\n")
-    summary = markdown_summary(rows, env, targets, fresh, copies, loads, args.threads)
+    summary = markdown_summary(rows, env, targets, fresh, copies, loads, args.threads, floors)
     path.with_suffix(".md").write_text(summary)
     print(f"\nwrote {path} and {path.with_suffix('.md').name}")
 
 
-def markdown_summary(rows, env, targets, fresh, copies, loads, thread_counts):
+def markdown_summary(rows, env, targets, fresh, copies, loads, thread_counts, floors=()):
     load_text = "; ".join(f"{t} thread(s): {v['start'][0]:.2f} -> {v['end'][0]:.2f}" for t, v in loads.items())
     parts = [f"numpy {env['numpy']} ({env['numpy_blas']}), torch {env.get('torch')}, {env.get('cpu')} "
              f"({env['cpu_count']} CPUs); thread counts {thread_counts} (numpy's BLAS, cnnlib and torch alike); "
@@ -292,6 +325,11 @@ def markdown_summary(rows, env, targets, fresh, copies, loads, thread_counts):
         parts += ["Fresh processes (`cnnlib.benchmark.fresh`): the first forward + backward and its peak "
                   "resident memory above the process's size before it; cold = the next calls; warm = the "
                   "same calls after one call of the larger layer.", "", fresh_table(fresh), ""]
+    if floors:
+        parts += ["The three matrix products of the im2row path alone (forward, dW, dx on ready "
+                  "matrices: no fill, no scatter), against PyTorch's whole forward + backward: "
+                  + "; ".join(f"{f['case']} {f['threads']}t {_ms(f['gemm_s'])} = {_ratio(f['vs_torch'])}"
+                              for f in floors) + ".", ""]
     if copies:
         parts += ["The caches' own copy of x (so that changing x in place cannot change the gradients): "
                   + "; ".join(f"{c['case']} {c['threads']}t {c['copy_s'] * 1e6:,.0f} µs = {c['share']:.1%}"

@@ -11,7 +11,10 @@ import numpy as np
 
 
 def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    kind = type(value)
+    if kind is int:  # the common case, without the slower abstract-class check
+        return True
+    return kind is not bool and isinstance(value, numbers.Integral) and not isinstance(value, np.bool_)
 
 
 def _show(value):

@@ -34,6 +34,7 @@ page-fault in new memory on every call. They hold at most a few chunks' worth.
 import contextlib
 import ctypes
 import glob
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,7 @@ _lock = threading.Lock()
 _explicit = None  # set_num_threads
 _pool = None
 _pool_size = 0
+_pool_pid = None
 
 
 # ------------------------------------------------------------------- how many
@@ -182,12 +184,13 @@ def _blas_single():
 # ------------------------------------------------------------------- running chunks
 
 def _get_pool(workers):
-    global _pool, _pool_size
+    """The shared pool, with at least ``workers`` threads (a new one after a fork: threads do not survive it)."""
+    global _pool, _pool_size, _pool_pid
     with _lock:
-        if _pool is None or _pool_size < workers:
-            old = _pool
+        if _pool is None or _pool_size < workers or _pool_pid != os.getpid():
+            old = _pool if _pool_pid == os.getpid() else None
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cnnlib")
-            _pool_size = workers
+            _pool_size, _pool_pid = workers, os.getpid()
             if old is not None:
                 old.shutdown(wait=False)
         return _pool
@@ -236,19 +239,32 @@ def workspace(name, shape, dtype):
     thread (grown when a larger one is asked for), so the caller must be done
     with it before asking again; the contents are whatever was left there.
     """
+    views = _local.__dict__.setdefault("views", {})
+    key = (name, shape, dtype)
+    try:
+        return views[key]  # the same request as last time: the same view, no checks to redo
+    except (KeyError, TypeError):  # TypeError: an unhashable shape, checked below
+        pass
     if not isinstance(name, str):
         raise ValueError(f"name: expected a str naming the buffer, got {name!r}")
     shape = as_shape(shape, "shape", minimum=0)
     dtype = np.dtype(dtype)
-    size = int(np.prod(shape)) * dtype.itemsize
+    size = math.prod(shape) * dtype.itemsize
     buffers = _local.__dict__.setdefault("buffers", {})
     raw = buffers.get(name)
     if raw is None or raw.size < size:
         raw = np.empty(max(size, 64), dtype=np.uint8)
         buffers[name] = raw
-    return raw[:size].view(dtype).reshape(shape)
+        for old in [k for k in views if k[0] == name]:  # views of the old buffer
+            del views[old]
+    view = raw[:size].view(dtype).reshape(shape)
+    if len(views) >= 256:  # many geometries (tests): start over rather than grow without end
+        views.clear()
+    views[key] = view
+    return view
 
 
 def release_workspace():
     """Free this thread's work buffers (they are made again on the next call)."""
     _local.__dict__.pop("buffers", None)
+    _local.__dict__.pop("views", None)

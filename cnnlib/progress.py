@@ -40,7 +40,7 @@ class TextProgress:
     def update(self, done, text):
         if not self.live:
             return
-        filled = int(self.width * done / self.total)
+        filled = max(0, min(self.width, int(self.width * done / self.total)))
         bar = "#" * filled + "." * (self.width - filled)
         self.stream.write(f"\r[{bar}] {done}/{self.total} {text}   ")
         self.stream.flush()

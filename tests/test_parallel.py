@@ -156,3 +156,40 @@ def test_the_chunks_depend_on_the_shapes_only():
     assert chunks[0] == (0, 2) and chunks[-1][1] == 64 and len(chunks) == 32
     assert _conv_chunks.plan(3, 10 ** 7) == [(0, 1), (1, 2), (2, 3)]
     assert _conv_chunks.plan(0, 100) == []
+
+
+def test_a_forked_child_gets_its_own_pool():
+    import os
+    parallel.run_chunks(lambda i: None, 4, threads=2)  # the parent's pool exists
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's threads are gone; this must not hang
+        import signal
+        signal.alarm(30)  # a hang ends the child (status: killed), and the test fails
+        try:
+            seen = []
+            parallel.run_chunks(seen.append, 4, threads=2)
+            os._exit(0 if sorted(seen) == [0, 1, 2, 3] else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+
+
+@pytest.mark.parametrize("x_shape, w_shape", [((4, 2, 20, 20), (3, 2, 3, 3)),    # long rows
+                                               ((4, 2, 9, 9), (3, 2, 4, 4))])     # short rows
+def test_backward_never_uses_a_stale_matrix_of_another_forward(x_shape, w_shape):
+    """A one-chunk batch keeps its matrix between forward and backward; interleaved
+    forwards of the same geometry (two layers alike, a gradient check) must not mix them up."""
+    rng = np.random.default_rng(3)
+    xa, xb = rng.normal(size=x_shape), rng.normal(size=x_shape)
+    w, b = rng.normal(size=w_shape), rng.normal(size=w_shape[0])
+    out, cache_a = conv2d_forward(xa, w, b, threads=1)
+    dout = rng.normal(size=out.shape)
+    _, cache_b = conv2d_forward(xb, w, b, threads=1)        # the same buffer, filled from xb
+    for cache, x in ((cache_a, xa), (cache_b, xb), (cache_a, xa)):
+        _, naive_cache = conv2d_forward_naive(x, w, b)
+        for got, ref in zip(conv2d_backward(dout, cache, threads=1), conv2d_backward_naive(dout, naive_cache)):
+            check_close("after interleaved forwards", got, ref, 1e-12)
+    parallel.release_workspace()                            # buffers gone: the next call refills
+    for got, ref in zip(conv2d_backward(dout, cache_a, threads=1), conv2d_backward_naive(dout, conv2d_forward_naive(xa, w, b)[1])):
+        check_close("after release_workspace", got, ref, 1e-12)
