@@ -6,7 +6,8 @@
   every panel, the readout) is what the Python explorer shows for the same controls.
 - **Before Run All**: the same notebook, executed but not run in this session and not
   trusted, shows each explorer's still picture (an SVG image) and a line saying to run
-  the cell, never a ``VBox(...`` repr line.
+  the cell, never a ``VBox(...`` repr line; trusted, its explorers are interactive from
+  the saved widget state, with nothing run.
 - **Static page**: nbconvert's HTML of the executed notebook, served on 127.0.0.1 with
   every script vendored into the temporary folder (``cnnlib.explorers.static``); any
   request elsewhere is refused and fails the test. With no kernel, each explorer is
@@ -369,6 +370,24 @@ def test_before_run_all_shows_still_pictures(lab, page, executed):
     assert not any("VBox(" in t or "AnyWidget" in t for t in texts), texts
     assert sum("Run this cell" in t for t in texts) == 4, texts
     page.screenshot(path=str(OUTPUT / "lab_before_run_all.png"))
+
+
+def test_trusted_unrun_notebook_is_interactive(lab, page, executed):
+    """The same notebook, trusted (``jupyter trust``) and opened without running anything:
+    the widgets come from the saved state and answer keys and clicks with cnnlib's numbers."""
+    name = "trusted.ipynb"
+    shutil.copy(executed, lab.notebooks / name)
+    subprocess.run([sys.executable, "-m", "jupyter", "trust", str(lab.notebooks / name)],
+                   check=True, capture_output=True, timeout=60,
+                   env=dict(os.environ, HOME=str(lab.root / "home")))
+    page.goto(lab.url(f"lab/workspaces/t{secrets.token_hex(4)}/tree/{name}"))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    wait_drawn(page)
+    boxes = boxes_of(page)   # (no cell is run here: the views come from the saved state)
+    for _, cls in EXPLORERS:
+        boxes[cls.NAME].scroll_into_view_if_needed()
+        check_keyboard_and_click(page, boxes[cls.NAME], cls)
+    page.screenshot(path=str(OUTPUT / "lab_trusted_unrun.png"))
 
 
 # ----------------------------------------------------------------- the static page
