@@ -277,8 +277,8 @@ class TrainingStepExercise(FunctionExercise):
                      f"  loss: wrong on {len(wrong)} of {n} batches (batch {wrong[0]}: given "
                      f"{float(runs[wrong[0]].outputs[0]):.6g}): the forward pass is not the network's; "
                      "check each layer, its parameters and their order.")
-        lines.append(f"  ∂E/∂θ: FD = rel. error against finite differences of the loss (sampled entries, worst "
-                     f"of the {n} batches); then against Sequential.backward, entry by entry:")
+        lines.append("  ∂E/∂θ (FD: rel. error against finite differences, sampled entries, worst batch | "
+                     "against Sequential.backward, every entry):")
         for p in PARAM_NAMES:
             o = 1 + PARAM_NAMES.index(p)
             fd, wrong = self._fd_error(runs, p), self._wrong_cases(runs, o)
