@@ -157,7 +157,8 @@ class Explorer(anywidget.AnyWidget):
     "play", label, min, max, options), ``MODE`` (the control that picks the view, or
     None), ``GEOMETRY`` (the controls that decide the other controls' ranges),
     ``KEYS`` ({mode value: the controls the view depends on}), ``VISIBLE`` ({mode
-    value: controls shown}), and ``compute``, ``scene``, ``limits``, ``geometries``, ``positions``.
+    value: controls shown}), ``SELECT`` ({mode value: (control, control)}, see
+    ``table_data``), and ``compute``, ``scene``, ``limits``, ``geometries``, ``positions``.
     """
 
     _esm = front_end()
@@ -166,7 +167,7 @@ class Explorer(anywidget.AnyWidget):
     values = traitlets.Dict().tag(sync=True)
     table = traitlets.Unicode("").tag(sync=True)
 
-    CONTROLS, MODE, GEOMETRY, KEYS, VISIBLE = [], None, [], {}, {}
+    CONTROLS, MODE, GEOMETRY, KEYS, VISIBLE, SELECT = [], None, [], {}, {}, {}
     NAME = "explorer"
 
     def __init__(self, **values):
@@ -253,10 +254,13 @@ class Explorer(anywidget.AnyWidget):
     # ----------------------------------------------------------------- the table
     def table_data(self):
         """Every reachable view: ``{"views": {key: entry}, "limits": {geometry key: {...}},
-        "blobs": [...]}``; panels' grids, mark lists and pick tables are deduplicated
-        into ``blobs`` (an entry refers to them by index), and so are whole panels, tips and
-        the parts of a readout (``scene`` may give the readout as a list of strings)."""
-        blobs, index, views, limits = [], {}, {}, {}
+        "blobs": [...]}``; panels' grids, mark lists, pick tables, tips and the parts of a
+        readout (``scene`` may give it as a list of strings) are deduplicated into
+        ``blobs`` (an entry refers to them by index). In a mode of ``SELECT`` (two
+        position controls whose views differ only in their readout and outlines) one
+        entry serves every position: its ``x`` is a blob ``[a][b] -> {"r": readout parts,
+        "b": outlines per panel}``, its ``xb`` the two controls' names."""
+        blobs, index, views, limits, patches = [], {}, {}, {}, {}
 
         def blob(value):
             text = json.dumps(value, separators=(",", ":"))
@@ -268,21 +272,38 @@ class Explorer(anywidget.AnyWidget):
         for values in self.reachable():
             gkey = "|".join(str(values[n]) for n in self.GEOMETRY)
             limits.setdefault(gkey, self.limits(values))
-            key = self.key(values)
-            if key in views:
+            key, select = self.key(values), self.SELECT.get(self._mode_of(values))
+            if key in views and not select:
                 continue
             shown = self.scene(self.compute(values), values)
+            parts = shown["readout"]
+            parts = [blob(t) for t in ([parts] if isinstance(parts, str) else parts)]
             panels = []
             for p in shown["panels"]:
-                p = dict(p)
+                p = dict(p, **({"b": []} if select else {}))
                 for k in ("g", "m", "k", "x"):
                     if k in p:
                         p[k] = blob(p[k])
                 panels.append(p)
-            parts = shown["readout"]
-            parts = [parts] if isinstance(parts, str) else parts
-            views[key] = {"r": [blob(t) for t in parts], "i": blob(shown["tip"]), "p": panels}
+            entry = {"r": parts, "i": blob(shown["tip"]), "p": panels}
+            if select:
+                a, b = select
+                patch = {"r": parts, "b": [[list(x) for x in p["b"]] for p in shown["panels"]]}
+                entry["r"] = []
+                if key in views and views[key] != {**entry, "x": 0, "xb": [a, b]}:
+                    raise RuntimeError(f"{type(self).__name__}: the views of {key} differ by more "
+                                       f"than outlines and readout between {a}, {b} positions")
+                patches.setdefault(key, {})[(values[a], values[b])] = patch
+                entry.update(x=0, xb=[a, b])
+            views.setdefault(key, entry)
+        for key, patch in patches.items():
+            rows = 1 + max(i for i, _ in patch)
+            cols = 1 + max(j for _, j in patch)
+            views[key]["x"] = blob([[patch.get((i, j)) for j in range(cols)] for i in range(rows)])
         return {"views": views, "limits": limits, "blobs": blobs}
+
+    def _mode_of(self, values):
+        return values[self.MODE] if self.MODE else ""
 
     def reachable(self):
         """Every control state whose view can be seen (positions clipped to their range)."""

@@ -34,41 +34,47 @@ def dark(rgb):
     return (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / 255 <= 0.55
 
 
+def _hex(rgb):
+    return "#%02x%02x%02x" % rgb
+
+
 def _panel(p, x0):
+    """The SVG elements of one panel whose cells start at x = ``x0 + LEFT``, y = ``TOP``."""
     rows = [row.split(",") for row in p["g"].split(";")]
     nr, nc = len(rows), len(rows[0])
-    out = [f'<text x="{x0 + LEFT}" y="14" font-size="12">{html.escape(p["t"])}</text>']
+    left = x0 + LEFT
+    rects, nums = [], []
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            value = float(text) if text else 0.0
-            rgb = colour(value, p["lo"], p["hi"], p["s"])
-            x, y = x0 + LEFT + c * CELL, TOP + r * CELL
-            out.append(f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" '
-                       f'fill="rgb{rgb}" stroke="#999" stroke-width="0.5"/>')
+            rgb = colour(float(text) if text else 0.0, p["lo"], p["hi"], p["s"])
+            x, y = left + c * CELL, TOP + r * CELL
+            rects.append(f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{_hex(rgb)}"/>')
             if text:
-                fill = "#fff" if dark(rgb) else "#000"
-                out.append(f'<text x="{x + CELL / 2}" y="{y + CELL / 2 + 4}" font-size="11" '
-                           f'text-anchor="middle" fill="{fill}">{text}</text>')
-    for r, c in p.get("m", []):
-        x, y = x0 + LEFT + c * CELL, TOP + r * CELL
-        d = f"M{x + 6},{y + 6}L{x + CELL - 6},{y + CELL - 6}M{x + 6},{y + CELL - 6}L{x + CELL - 6},{y + 6}"
+                fill = ' fill="#fff"' if dark(rgb) else ""
+                nums.append(f'<text x="{x + CELL // 2}" y="{y + CELL // 2 + 4}"{fill}>{text}</text>')
+    out = [f'<text x="{left}" y="14" font-size="12">{html.escape(p["t"])}</text>',
+           '<g stroke="#999" stroke-width="0.5">', *rects, "</g>",
+           '<g font-size="11" text-anchor="middle">', *nums, "</g>"]
+    if p.get("m"):
+        d = "".join(f"M{left + c * CELL + 6},{TOP + r * CELL + 6}l18,18m0,-18l-18,18"
+                    for r, c in p["m"])
         out.append(f'<path d="{d}" stroke="#fff" stroke-width="4"/>'
                    f'<path d="{d}" stroke="#222" stroke-width="1.6"/>')
     if "f" in p:
         r, c, h, w = p["f"]
-        out.append(f'<rect x="{x0 + LEFT + c * CELL}" y="{TOP + r * CELL}" width="{w * CELL}" '
+        out.append(f'<rect x="{left + c * CELL}" y="{TOP + r * CELL}" width="{w * CELL}" '
                    f'height="{h * CELL}" fill="none" stroke="#262626" stroke-dasharray="4 3"/>')
+    out.append('<g fill="none" stroke-width="3">')
     for r, c, h, w, col in p["b"]:
-        out.append(f'<rect x="{x0 + LEFT + c * CELL + 1.5}" y="{TOP + r * CELL + 1.5}" '
-                   f'width="{w * CELL - 3}" height="{h * CELL - 3}" fill="none" stroke="{col}" '
-                   f'stroke-width="3"/>')
+        out.append(f'<rect x="{left + c * CELL + 1.5}" y="{TOP + r * CELL + 1.5}" '
+                   f'width="{w * CELL - 3}" height="{h * CELL - 3}" stroke="{col}"/>')
+    out.append('</g><g font-size="10" fill="#555" text-anchor="middle">')
     o = p["o"]
-    for c in range(nc):
-        out.append(f'<text x="{x0 + LEFT + (c + 0.5) * CELL}" y="{TOP + nr * CELL + 12}" '
-                   f'font-size="10" text-anchor="middle" fill="#555">{c + o[1]}</text>')
-    for r in range(nr):
-        out.append(f'<text x="{x0 + LEFT - 4}" y="{TOP + (r + 0.5) * CELL + 4}" font-size="10" '
-                   f'text-anchor="end" fill="#555">{r + o[0]}</text>')
+    out += [f'<text x="{left + c * CELL + CELL // 2}" y="{TOP + nr * CELL + 12}">{c + o[1]}</text>'
+            for c in range(nc)]
+    out += [f'<text x="{left - 8}" y="{TOP + r * CELL + CELL // 2 + 4}">{r + o[0]}</text>'
+            for r in range(nr)]
+    out.append("</g>")
     width = LEFT + max(nc * CELL, 7 * len(p["t"]))
     return out, width, TOP + nr * CELL + BOTTOM
 

@@ -89,6 +89,10 @@ class GradientFlowExplorer(Explorer):
         at = {"output": ["out_i", "out_j"], "pixel": ["pix_r", "pix_c"], "steps": ["step"],
               "full": ["pix_r", "pix_c"]}
         self.KEYS = {v: ["stride", "pad", "kernel_size", "channel"] + at[v] for v in at}
+        # one view per geometry serves every pixel (only the readout and outlines change)
+        self.SELECT = {"pixel": ("pix_r", "pix_c"), "full": ("pix_r", "pix_c")}
+        for view in self.SELECT:
+            self.KEYS[view] = ["stride", "pad", "kernel_size", "channel"]
         self.VISIBLE = {v: ["view"] + geo + at[v] for v in at}
         super().__init__(**values)
 

@@ -146,15 +146,18 @@ function render({ model, el }) {
       return;
     }
     const blobs = data.blobs;
-    readBox.innerHTML = entry.r.map((i) => blobs[i]).join("");
+    // a view that serves every position of two controls: their readout and outlines
+    const patch = "x" in entry ? blobs[entry.x][values[entry.xb[0]]][values[entry.xb[1]]] : null;
+    readBox.innerHTML = (patch ? patch.r : entry.r).map((i) => blobs[i]).join("");
     tipBox.textContent = blobs[entry.i];
     const grids = entry.p.map((p) => parseCells(blobs[p.g]));
     const cell = cellSize(grids.map((g, i) => [g.length, g[0].length, entry.p[i].t]));
     lastWidth = picBox.clientWidth;
     const withSelected = (p) => ("x" in p ?   // outlines that follow two position controls
       { ...p, b: p.b.concat(blobs[p.x][values[p.xb[0]]][values[p.xb[1]]]) } : p);
-    const svgs = entry.p.map((p, i) => panelSVG(withSelected(p), i, grids[i],
-      "m" in p ? blobs[p.m] : [], "k" in p, cell));
+    const shown = entry.p.map((p, i) => withSelected(patch ? { ...p, b: patch.b[i] } : p));
+    const svgs = shown.map((p, i) => panelSVG(p, i, grids[i], "m" in p ? blobs[p.m] : [],
+      "k" in p, cell));
     if (svgs.length !== drawn.length) {
       picBox.innerHTML = svgs.join("");
     } else {   // replace only the panels that changed (most moves change one or two)
