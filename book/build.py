@@ -130,6 +130,8 @@ def build(out=ROOT / "site", strict=False, notebooks=NOTEBOOKS, readme=README,
     files = [f for f in Path(out).rglob("*") if f.is_file()]
     summary = {
         "out": str(out), "pages": course + solutions, "warnings": warnings + sphinx_warnings,
+        "executed": [line for line in log.splitlines() if "Executing" in line],
+        "execution_mode": re.findall(r"execution_mode='(\w+)'", log),
         "seconds": round(time.monotonic() - start, 1),
         "MB": round(sum(f.stat().st_size for f in files) / 1e6, 1), "files": len(files),
     }
