@@ -6,13 +6,15 @@ The exercise: one SGD step of seed 004's network, written with cnnlib's layer fu
       -> flatten (N, 250) -> fc1 250 -> 10 -> mean softmax cross-entropy E,
 
 then θ_new = θ - η·∂E/∂θ for the six parameter arrays. ``step`` below is that chain with
-switches; each switch is one typical mistake, and the checker's reference is
+switches; each switch is one typical mistake (``TRAINING_MISTAKES`` at the end: the catalogue,
+with the hint a learner reads), and the checker's reference is
 ``Sequential.backward``, not this chain (a test proves that the two agree with every switch
 off). A model returns ``(loss, grads, new_params)``, or ``RaisedIn`` where a learner with that
 mistake gets an exception from cnnlib: a cache of the wrong layer, or the layers' backward
 functions called in the wrong order, give cnnlib's own ``ValueError`` (expected vs given
 shapes), and the model reproduces that very error so the checker can tell such mistakes apart.
 """
+import copy
 import os
 import traceback
 
@@ -23,7 +25,7 @@ from ..conv import conv2d_backward, conv2d_forward
 from ..dense import affine_backward, affine_forward, flatten_backward, flatten_forward
 from ..losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from ..pool import maxpool2d_backward, maxpool2d_forward
-from .function_exercise import Raises
+from .function_exercise import FunctionMistake, Raises, Variants
 
 PARAM_NAMES = ("conv1.w", "conv1.b", "conv2.w", "conv2.b", "fc1.w", "fc1.b")
 PARAM_SHAPES = {"conv1.w": (3, 1, 3, 3), "conv1.b": (3,), "conv2.w": (10, 3, 4, 4), "conv2.b": (10,),
@@ -94,7 +96,7 @@ def upsample(d):
 
 def unflatten_channels_last(dh, shape):
     """``dh (N, C*H*W)`` read as if the flatten had taken (h, w, c) order: d[n, c, i, j] = dh[n, (i·W + j)·C + c]."""
-    n, c, h, w = shape
+    _, c, h, w = shape
     d = np.zeros(shape)
     for i in range(h):
         for j in range(w):
@@ -162,3 +164,84 @@ def step_or_raises(**slips):
         except ValueError as err:
             return RaisedIn(err)
     return model
+
+
+# ------------------------------------------------------------------ the catalogue
+ORDER = "fc1, flatten, pool2, relu2, conv2, pool1, relu1, conv1"
+
+
+def flat(result):
+    """``(loss, grads, new_params)`` -> the 13 outputs in ``OUTPUTS`` order (``Raises`` as it is)."""
+    if isinstance(result, (Raises, Variants)):
+        return result
+    loss, grads, new = result
+    return (loss,) + tuple(grads[p] for p in PARAM_NAMES) + tuple(new[p] for p in PARAM_NAMES)
+
+
+def _model(**slips):
+    fn = step_or_raises(**slips)
+    return lambda *args: flat(fn(*args))
+
+
+def _variants(*slip_sets):
+    models = [_model(**slips) for slips in slip_sets]
+    return lambda *args: Variants([m(*copy.deepcopy(args)) for m in models])
+
+
+TRAINING_MISTAKES = [
+    FunctionMistake("relu_mask_forgotten",
+                    "a ReLU mask is missing: after each maxpool2d_backward, relu_backward(d, relu cache) lets "
+                    "the delta through only where the ReLU's input was > 0 (notebook 05). The gradients "
+                    "below that ReLU are wrong, the ones above it right.",
+                    _variants(dict(mask=(False, False)), dict(mask=(True, False)), dict(mask=(False, True)))),
+    FunctionMistake("backward_order",
+                    f"the backward functions run in the wrong order: backward visits the layers in the "
+                    f"reverse order of the forward ({ORDER}); a ReLU's backward comes after the pooling's, "
+                    "because in the forward the ReLU came before the pooling.",
+                    _variants(dict(relu_before_pool=(True, True)), dict(relu_before_pool=(True, False)))),
+    FunctionMistake("wrong_layer_cache",
+                    "a backward was handed the cache of another layer: each *_backward takes the cache its "
+                    "own layer's forward returned (pool2's backward pool2's cache, relu2's relu2's, ...): "
+                    "keep one named cache per layer.",
+                    _variants(*[dict(cache_for={a: b}) for a, b in (("pool2", "pool1"), ("relu2", "relu1"),
+                                                                    ("conv2", "conv1"), ("pool1", "pool2"),
+                                                                    ("relu1", "relu2"))])),
+    FunctionMistake("conv1_from_conv2_cache",
+                    "conv1's gradients were asked of conv2's cache: each *_backward takes the cache of its "
+                    "own layer's forward. conv1's cache holds its input, the images x (N, 1, 28, 28); "
+                    "conv2's holds the pooled maps (N, 3, 13, 13).",
+                    _model(cache_for={"conv1": "conv2"})),
+    FunctionMistake("unpack_order",
+                    "the results of a *_backward were unpacked in the wrong order: conv2d_backward and "
+                    "affine_backward return (dx, dw, db), the delta for the layer below first: "
+                    "dx, dw, db = conv2d_backward(d, cache).",
+                    _variants(*[dict(unpack=order, unpack_at=layers) for layers in (("fc1", "conv2", "conv1"),
+                                                                                    ("conv2", "conv1"))
+                                for order in ((2, 0, 1), (1, 0, 2))])),
+    FunctionMistake("unflatten_order",
+                    "the flat deltas (N, 250) were put back into (N, 10, 5, 5) in another order than the "
+                    "flatten took: un-flatten with flatten_backward(dh, cache) (or dh.reshape(N, 10, 5, 5)), "
+                    "the C-order inverse of the forward's reshape.",
+                    lambda *args: Variants([_model(unflatten=unflatten_channels_last)(*copy.deepcopy(args)),
+                                            _model(unflatten=unflatten_rows_columns_swapped)(*args)])),
+    FunctionMistake("forgot_1_over_n",
+                    "the gradients are N times too large: the loss is the mean over the N images, so "
+                    "∂E/∂scores = (p - onehot(y)) / N, as softmax_cross_entropy_backward(1.0, cache) gives.",
+                    lambda params, x, y, lr: flat(step_or_raises(dloss=float(len(x)))(params, x, y, lr))),
+    FunctionMistake("dloss_is_the_loss",
+                    "the gradients are scaled by the loss: softmax_cross_entropy_backward(dloss, cache) takes "
+                    "dloss = ∂E/∂E = 1.0, not the loss itself.",
+                    _model(dloss="loss")),
+    FunctionMistake("pool_backward_skipped",
+                    "the deltas were upsampled, not routed: maxpool2d_backward(d, pool cache) sends each delta "
+                    "only to its window's winning unit, the other three get 0 (every entry getting δ is wrong).",
+                    _variants(dict(route=(False, False)), dict(route=(True, False)), dict(route=(False, True)))),
+    FunctionMistake("update_sign",
+                    "the update climbs the loss: gradient descent steps against the gradient, "
+                    "θ_new = θ - lr·∂E/∂θ (a minus sign).",
+                    _model(sign=1.0)),
+    FunctionMistake("update_without_lr",
+                    "the update left out the learning rate: θ_new = θ - lr·∂E/∂θ, a small step along "
+                    "the gradient, not θ - ∂E/∂θ.",
+                    _model(use_lr=False)),
+]

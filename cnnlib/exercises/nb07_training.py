@@ -19,17 +19,14 @@ import numpy as np
 from ..gradcheck import numerical_gradient, rel_error
 from ..network import two_conv_net
 from .compare import WrongAnswer, as_answer_array, entries_match, hint_lines, index_text
-from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Raises, Variants, _learner_line,
-                                _Run)
-from .nb07_models import (PARAM_NAMES, PARAM_SHAPES, RaisedIn, step_or_raises, unflatten_channels_last,
-                          unflatten_rows_columns_swapped)
+from .function_exercise import Case, FunctionExercise, Output, _learner_line, _Run
+from .nb07_models import ORDER, PARAM_NAMES, PARAM_SHAPES, TRAINING_MISTAKES, RaisedIn, flat
 
 LETTERS = {"conv1.w": ("f c m q", "F C KH KW"), "conv2.w": ("f c m q", "F C KH KW"), "fc1.w": ("d k", "D K"),
            "conv1.b": ("f", "F"), "conv2.b": ("f", "F"), "fc1.b": ("k", "K")}
 OUTPUTS = [Output("loss", "")] + [Output(f"grads['{p}']", *LETTERS[p]) for p in PARAM_NAMES] + \
           [Output(f"new_params['{p}']", *LETTERS[p]) for p in PARAM_NAMES]
 FD_TOL = 1e-6  # relative error, float64, h = 1e-6 (as in the notebook's own check)
-ORDER = "fc1, flatten, pool2, relu2, conv2, pool1, relu1, conv1"
 
 
 def reference(params, x, y, lr):
@@ -40,83 +37,6 @@ def reference(params, x, y, lr):
     loss, _ = model.loss_and_gradients(x, y)
     grads = {name: g.copy() for name, g in model.gradients().items()}
     return loss, grads, {name: params[name] - lr * grads[name] for name in PARAM_NAMES}
-
-
-def flat(result):
-    """``(loss, grads, new_params)`` -> the 13 outputs in ``OUTPUTS`` order (``Raises`` as it is)."""
-    if isinstance(result, (Raises, Variants)):
-        return result
-    loss, grads, new = result
-    return (loss,) + tuple(grads[p] for p in PARAM_NAMES) + tuple(new[p] for p in PARAM_NAMES)
-
-
-def _model(**slips):
-    fn = step_or_raises(**slips)
-    return lambda *args: flat(fn(*args))
-
-
-def _variants(*slip_sets):
-    models = [_model(**slips) for slips in slip_sets]
-    return lambda *args: Variants([m(*copy.deepcopy(args)) for m in models])
-
-
-TRAINING_MISTAKES = [
-    FunctionMistake("relu_mask_forgotten",
-                    "a ReLU mask is missing: after each maxpool2d_backward, relu_backward(d, relu cache) lets "
-                    "the delta through only where the ReLU's input was > 0 (notebook 05). The gradients "
-                    "below that ReLU are wrong, the ones above it right.",
-                    _variants(dict(mask=(False, False)), dict(mask=(True, False)), dict(mask=(False, True)))),
-    FunctionMistake("backward_order",
-                    f"the backward functions run in the wrong order: backward visits the layers in the "
-                    f"reverse order of the forward ({ORDER}); a ReLU's backward comes after the pooling's, "
-                    "because in the forward the ReLU came before the pooling.",
-                    _variants(dict(relu_before_pool=(True, True)), dict(relu_before_pool=(True, False)))),
-    FunctionMistake("wrong_layer_cache",
-                    "a backward was handed the cache of another layer: each *_backward takes the cache its "
-                    "own layer's forward returned (pool2's backward pool2's cache, relu2's relu2's, ...): "
-                    "keep one named cache per layer.",
-                    _variants(*[dict(cache_for={a: b}) for a, b in (("pool2", "pool1"), ("relu2", "relu1"),
-                                                                    ("conv2", "conv1"), ("pool1", "pool2"),
-                                                                    ("relu1", "relu2"))])),
-    FunctionMistake("conv1_from_conv2_cache",
-                    "conv1's gradients were asked of conv2's cache: each *_backward takes the cache of its "
-                    "own layer's forward. conv1's cache holds its input, the images x (N, 1, 28, 28); "
-                    "conv2's holds the pooled maps (N, 3, 13, 13).",
-                    _model(cache_for={"conv1": "conv2"})),
-    FunctionMistake("unpack_order",
-                    "the results of a *_backward were unpacked in the wrong order: conv2d_backward and "
-                    "affine_backward return (dx, dw, db), the delta for the layer below first: "
-                    "dx, dw, db = conv2d_backward(d, cache).",
-                    _variants(*[dict(unpack=order, unpack_at=layers) for layers in (("fc1", "conv2", "conv1"),
-                                                                                    ("conv2", "conv1"))
-                                for order in ((2, 0, 1), (1, 0, 2))])),
-    FunctionMistake("unflatten_order",
-                    "the flat deltas (N, 250) were put back into (N, 10, 5, 5) in another order than the "
-                    "flatten took: un-flatten with flatten_backward(dh, cache) (or dh.reshape(N, 10, 5, 5)), "
-                    "the C-order inverse of the forward's reshape.",
-                    lambda *args: Variants([_model(unflatten=unflatten_channels_last)(*copy.deepcopy(args)),
-                                            _model(unflatten=unflatten_rows_columns_swapped)(*args)])),
-    FunctionMistake("forgot_1_over_n",
-                    "the gradients are N times too large: the loss is the mean over the N images, so "
-                    "∂E/∂scores = (p - onehot(y)) / N, as softmax_cross_entropy_backward(1.0, cache) gives.",
-                    lambda params, x, y, lr: flat(step_or_raises(dloss=float(len(x)))(params, x, y, lr))),
-    FunctionMistake("dloss_is_the_loss",
-                    "the gradients are scaled by the loss: softmax_cross_entropy_backward(dloss, cache) takes "
-                    "dloss = ∂E/∂E = 1.0, not the loss itself.",
-                    _model(dloss="loss")),
-    FunctionMistake("pool_backward_skipped",
-                    "the deltas were upsampled, not routed: maxpool2d_backward(d, pool cache) sends each delta "
-                    "only to its window's winning unit, the other three get 0 (every entry getting δ is wrong).",
-                    _variants(dict(route=(False, False)), dict(route=(True, False)), dict(route=(False, True)))),
-    FunctionMistake("update_sign",
-                    "the update climbs the loss: gradient descent steps against the gradient, "
-                    "θ_new = θ - lr·∂E/∂θ (a minus sign).",
-                    _model(sign=1.0)),
-    FunctionMistake("update_without_lr",
-                    "the update left out the learning rate: θ_new = θ - lr·∂E/∂θ, a small step along "
-                    "the gradient, not θ - ∂E/∂θ.",
-                    _model(use_lr=False)),
-]
 
 
 def _cases():
