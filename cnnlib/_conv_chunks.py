@@ -31,7 +31,7 @@ import numpy as np
 from .im2row import _fill, _fill_last, _scatter, _scatter_last
 from .parallel import run_chunks, workspace
 
-CHUNK_ENTRIES = 1 << 19  # entries of a chunk's im2row matrix (2 MB in float32), at most
+CHUNK_ENTRIES = 1 << 18  # entries of a chunk's im2row matrix (1 MB in float32), at most
 SPLIT_ENTRIES = 1 << 20  # a batch whose matrix has fewer entries is one chunk
 MIN_CHUNKS = 4           # a batch large enough to split is cut into at least this many
 SHORT_ROW = 16           # output rows shorter than this use the image-index-last layout

@@ -230,6 +230,7 @@ def run_chunks(task, n_chunks, threads):
 # ------------------------------------------------------------------- work buffers
 
 _local = threading.local()
+WORKSPACE_LIMIT = 96 << 20  # bytes of work buffers one thread keeps, at most (a larger single one is still made)
 
 
 def workspace(name, shape, dtype):
@@ -253,6 +254,11 @@ def workspace(name, shape, dtype):
     buffers = _local.__dict__.setdefault("buffers", {})
     raw = buffers.get(name)
     if raw is None or raw.size < size:
+        if raw is not None:
+            del buffers[name]
+        if sum(b.size for b in buffers.values()) + size > WORKSPACE_LIMIT:
+            buffers.clear()  # many different layers in one thread: start over rather than hoard memory
+            views.clear()
         raw = np.empty(max(size, 64), dtype=np.uint8)
         buffers[name] = raw
         for old in [k for k in views if k[0] == name]:  # views of the old buffer

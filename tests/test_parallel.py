@@ -152,8 +152,9 @@ def test_a_second_conv_call_reuses_the_buffers_of_the_first():
 
 def test_the_chunks_depend_on_the_shapes_only():
     assert _conv_chunks.plan(64, 9 * 26 * 26) == [(0, 64)]  # MNIST layer 1: small, one chunk
-    chunks = _conv_chunks.plan(64, 288 * 28 * 28)              # the larger layer
-    assert chunks[0] == (0, 2) and chunks[-1][1] == 64 and len(chunks) == 32
+    chunks = _conv_chunks.plan(64, 288 * 28 * 28)              # the larger layer: an image a chunk
+    assert chunks == [(n, n + 1) for n in range(64)]
+    assert _conv_chunks.plan(64, 16_384) == [(n, n + 16) for n in range(0, 64, 16)]  # at least 4 chunks
     assert _conv_chunks.plan(3, 10 ** 7) == [(0, 1), (1, 2), (2, 3)]
     assert _conv_chunks.plan(0, 100) == []
 
@@ -193,3 +194,15 @@ def test_backward_never_uses_a_stale_matrix_of_another_forward(x_shape, w_shape)
     parallel.release_workspace()                            # buffers gone: the next call refills
     for got, ref in zip(conv2d_backward(dout, cache_a, threads=1), conv2d_backward_naive(dout, conv2d_forward_naive(xa, w, b)[1])):
         check_close("after release_workspace", got, ref, 1e-12)
+
+
+def test_work_buffers_of_one_thread_stay_below_the_limit(monkeypatch):
+    parallel.release_workspace()
+    monkeypatch.setattr(parallel, "WORKSPACE_LIMIT", 1 << 20)
+    for k in range(20):
+        parallel.workspace(f"layer {k}", (100_000,), np.uint8)  # 20 buffers of 100 kB each
+    held = sum(b.size for b in parallel._local.buffers.values())
+    assert held <= 1 << 20
+    big = parallel.workspace("big", (3 << 20,), np.uint8)  # larger than the limit on its own: still given
+    assert big.size == 3 << 20
+    parallel.release_workspace()
