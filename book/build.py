@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-import vendor  # noqa: E402  (book/vendor.py, beside this file)
+import vendor  # (book/vendor.py, beside this file)
 
 NOTEBOOKS = ROOT / "notebooks"
 README = ROOT / "README.md"
@@ -37,10 +37,10 @@ MARKER = ".course-site"  # written into the output folder: only such a folder is
 def readout_map(readme=README):
     """The notebook names of the README's notebook map ("## The notebooks"), in order."""
     text = Path(readme).read_text(encoding="utf-8")
-    section = re.search(r"^## The notebooks\n(.*?)(?=^## )", text, re.S | re.M)
+    section = re.search(r"^## The notebooks\n(.*?)(?=^## )", text, re.DOTALL | re.MULTILINE)
     if section is None:
         raise ValueError(f"{readme}: expected a '## The notebooks' section with the notebook map")
-    names = re.findall(r"^\| `(\d\d_\w+)` \|", section.group(1), re.M)
+    names = re.findall(r"^\| `(\d\d_\w+)` \|", section.group(1), re.MULTILINE)
     if not names:
         raise ValueError(f"{readme}: the '## The notebooks' section has no map rows "
                          "(expected lines like '| `00_start_here` | ... |')")
@@ -118,7 +118,7 @@ def build(out=ROOT / "site", strict=False, notebooks=NOTEBOOKS, readme=README,
         cmd = [str(jb), "build", str(src), "--path-output", str(work), "--all"]
         if strict:
             cmd += ["-W", "--keep-going"]
-        result = subprocess.run(cmd, capture_output=True, text=True)
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         log = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)  # no colours
         sphinx_warnings = [line.replace(str(src) + "/", "") for line in log.splitlines()
                            if "WARNING:" in line or "ERROR:" in line]

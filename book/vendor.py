@@ -137,7 +137,8 @@ def fetch(package, cache=DEFAULT_CACHE):
     path = cache / package.archive
     if path.exists() and checksum(package, path) == package.checksum:
         return path
-    result = subprocess.run(_client(package, cache), capture_output=True, text=True)
+    result = subprocess.run(_client(package, cache), capture_output=True, text=True,
+                            check=False)
     if result.returncode != 0:
         raise RuntimeError(f"fetching {package.spec} from {package.registry} failed "
                            f"({result.returncode}):\n{(result.stderr or result.stdout).strip()}")

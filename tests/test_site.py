@@ -40,8 +40,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 WIDTH = 1280
 sys.path.insert(0, str(ROOT / "book"))
-import build  # noqa: E402  (book/build.py: what `make site` runs)
-import vendor  # noqa: E402
+import build  # book/build.py: what `make site` runs
+import vendor  # book/vendor.py
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"site tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium)",
@@ -51,8 +51,10 @@ sync_api = pytest.importorskip("playwright.sync_api",
                                       "(pip install -e '.[browser]')")
 pytest.importorskip("jupyter_book", reason="site tests need Jupyter Book 1 "
                                            "(pip install -e '.[site]')")
-from cnnlib import explorers as X  # noqa: E402
-from test_browser import READ, expected  # noqa: E402  (tests/test_browser.py)
+from test_browser import READ, expected  # tests/test_browser.py: how the page is read
+
+from cnnlib import explorers as X
+
 if shutil.which("npm") is None and not all(
         (vendor.DEFAULT_CACHE / p.archive).exists() for p in vendor.PACKAGES):
     pytest.skip("site tests need npm to vendor the site's scripts (Debian: apt-get install npm)",
@@ -284,7 +286,7 @@ def test_page(visit, server, name):
         nav: [...document.querySelectorAll('.bd-docs-nav a.reference, .bd-sidenav a.reference')]
                .map(a => a.href)})""")
     base = server + (name.rsplit("/", 1)[0] + "/" if "/" in name else "")
-    resolve = lambda href: None if href is None else page.evaluate(  # noqa: E731
+    resolve = lambda href: None if href is None else page.evaluate(
         "([h, b]) => new URL(h, b).href", [href, base])
     assert resolve(links["prev"]) == (server + html_name(PAGES[k - 1]) if k else None), links
     assert resolve(links["next"]) == (server + html_name(PAGES[k + 1])
