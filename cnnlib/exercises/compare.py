@@ -58,6 +58,11 @@ def as_answer_array(answer, name):
     return arr
 
 
+def number_text(value):
+    """A number as the messages print it: 6 significant digits, and never ``-0``."""
+    return f"{float(value) + 0.0:.6g}"
+
+
 def index_text(index, letters=None):
     """``(0, 1, 2)`` -> ``"[0, 1, 2]"``, or with ``letters="f c m"`` -> ``"[f=0, c=1, m=2]"``."""
     index = tuple(int(k) for k in index)
@@ -83,12 +88,12 @@ def describe_difference(name, given, expected, letters=None, atol=1e-6, rtol=1e-
     diff = np.abs(given - expected)
     wrong = diff > atol + rtol * np.abs(expected)
     if not expected.shape:
-        text = f"{name}: wrong value: given {float(given):.6g}"
-        return [text + (f", expected {float(expected):.6g}." if reveal else ".")]
+        text = f"{name}: wrong value: given {number_text(given)}"
+        return [text + (f", expected {number_text(expected)}." if reveal else ".")]
     first = tuple(int(k) for k in np.argwhere(wrong)[0])
     lines = [f"{name}: wrong values: {int(wrong.sum())} of {expected.size} entries differ."]
-    entry = f"  first wrong entry {name}{index_text(first, letters)}: given {given[first]:.6g}"
-    lines.append(entry + (f", expected {expected[first]:.6g}." if reveal else "."))
+    entry = f"  first wrong entry {name}{index_text(first, letters)}: given {number_text(given[first])}"
+    lines.append(entry + (f", expected {number_text(expected[first])}." if reveal else "."))
     return lines
 
 

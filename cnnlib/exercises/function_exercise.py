@@ -34,7 +34,7 @@ from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
-from .compare import Mistake, WrongAnswer, as_answer_array, entries_match, hint_lines, index_text
+from .compare import Mistake, WrongAnswer, as_answer_array, entries_match, hint_lines, index_text, number_text
 
 
 class Raises:
@@ -321,8 +321,8 @@ class FunctionExercise:
                 wrong_entries = np.abs(given - ref) > self.atol + self.rtol * np.abs(ref)
                 first = tuple(int(v) for v in np.argwhere(wrong_entries)[0])
                 lines.append(f"  {int(wrong_entries.sum())} of {ref.size} entries differ; the first is "
-                             f"{out.name}{index_text(first, out.letters)}: given {given[first]:.6g}, "
-                             f"expected {ref[first]:.6g}.")
+                             f"{out.name}{index_text(first, out.letters)}: given {number_text(given[first])}, "
+                             f"expected {number_text(ref[first])}.")
                 if out.where is not None:
                     lines.append(f"  ({out.where(first, copy.deepcopy(self.cases[k].args))})")
             found = self.explaining(o, runs)

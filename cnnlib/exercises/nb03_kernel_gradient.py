@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validate import as_pair
 from ..correlate import cross_correlate2d, rot180
-from .compare import Mistake, WrongAnswer, as_answer_array, compare_answer, not_answered
+from .compare import Mistake, as_answer_array, compare_answer, not_answered
 from .nb03_kernel_and_bias_gradient import KERNEL_AND_BIAS_MISTAKES, check_kernel_and_bias_gradient
 from .references import one_channel_gradients as _one_channel_gradients
 

@@ -100,7 +100,7 @@ def _last_writer(dout, w, x_shape, stride, pad):
     # "=" instead of "+=": each dx_pad pixel keeps what the last window over it wrote, the
     # window (i, j) with the largest i, then j, of the last filter (or, written with all
     # filters at once, the sum over f at that window)
-    (n_img, n_chan, h, w_in), (n_filt, _, kh, kw) = x_shape, w.shape
+    (_, _, h, w_in), (_, _, kh, kw) = x_shape, w.shape
     h_out, w_out = dout.shape[2:]
     r, s = np.arange(h + 2 * pad), np.arange(w_in + 2 * pad)
     i_last, j_last = np.minimum(r // stride, h_out - 1), np.minimum(s // stride, w_out - 1)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..gradcheck import numerical_gradient, rel_error
 from ..network import two_conv_net
-from .compare import WrongAnswer, as_answer_array, entries_match, hint_lines, index_text
+from .compare import WrongAnswer, as_answer_array, entries_match, hint_lines, index_text, number_text
 from .function_exercise import Case, FunctionExercise, Output, _learner_line, _Run
 from .nb07_models import ORDER, PARAM_NAMES, PARAM_SHAPES, TRAINING_MISTAKES, RaisedIn, flat
 
@@ -172,7 +172,7 @@ class TrainingStepExercise(FunctionExercise):
         bad = np.abs(given - ref) > self.atol + self.rtol * np.abs(ref)
         first = tuple(int(v) for v in np.argwhere(bad)[0])
         return (f"batch {k}: {int(bad.sum())} of {ref.size} differ, the first {index_text(first, out.letters)}: "
-                f"given {given[first]:.6g}, expected {ref[first]:.6g}")
+                f"given {number_text(given[first])}, expected {number_text(ref[first])}")
 
     def _fd_error(self, runs, p):
         """The largest relative error, over the batches, of the learner's gradient of ``p`` at the
@@ -195,7 +195,7 @@ class TrainingStepExercise(FunctionExercise):
         lines.append("  loss: right on every batch." if not wrong else
                      f"  loss: expected one number, given shape {loss_shape}." if loss_shape else
                      f"  loss: wrong on {len(wrong)} of {n} batches (batch {wrong[0]}: given "
-                     f"{float(runs[wrong[0]].outputs[0]):.6g}): the forward pass is not the network's; "
+                     f"{number_text(runs[wrong[0]].outputs[0])}): the forward pass is not the network's; "
                      "check each layer, its parameters and their order.")
         lines.append("  ∂E/∂θ (FD: rel. error against finite differences, sampled entries, worst batch | "
                      "against Sequential.backward, every entry):")

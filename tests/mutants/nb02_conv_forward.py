@@ -202,7 +202,7 @@ def _(x, w, b, stride, pad):
     F, _, KH, KW = w.shape
     H_out = (H + 2 * pad - KH) // stride + 1
     W_out = (W + 2 * pad - KW) // stride + 1
-    x_pad = _pad(x, pad)                      # computed ...
+    x_pad = _pad(x, pad)                      # computed ...  # noqa: F841
     out = np.zeros((N, F, H_out, W_out))
     for n in range(N):
         for f in range(F):
