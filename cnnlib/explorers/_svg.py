@@ -53,13 +53,13 @@ def _panel(p, x0):
                 fill = ' fill="#fff"' if dark(rgb) else ""
                 nums.append(f'<text x="{x + CELL // 2}" y="{y + CELL // 2 + 4}"{fill}>{text}</text>')
     out = [f'<text x="{left}" y="14" font-size="12">{html.escape(p["t"])}</text>',
-           '<g stroke="#999" stroke-width="0.5">', *rects, "</g>",
-           '<g font-size="11" text-anchor="middle">', *nums, "</g>"]
-    if p.get("m"):
+           '<g stroke="#999" stroke-width="0.5">', *rects, "</g>"]
+    if p.get("m"):   # crosses under the numbers, a white halo under a dark stroke
         d = "".join(f"M{left + c * CELL + 6},{TOP + r * CELL + 6}l18,18m0,-18l-18,18"
                     for r, c in p["m"])
         out.append(f'<path d="{d}" stroke="#fff" stroke-width="4"/>'
                    f'<path d="{d}" stroke="#222" stroke-width="1.6"/>')
+    out += ['<g font-size="11" text-anchor="middle">', *nums, "</g>"]
     if "f" in p:
         r, c, h, w = p["f"]
         out.append(f'<rect x="{left + c * CELL}" y="{TOP + r * CELL}" width="{w * CELL}" '

@@ -40,7 +40,7 @@ function buildControl(c, onSet) {
   }
   row.innerHTML = label + `<input type="range" step="1" min="${c.min}" max="${c.max}" ` +
     `aria-label="${esc(c.label)}"><output></output><span class="cnn-one">one position</span>` +
-    (c.kind === "play" ? `<button type="button" class="cnn-play" title="play">▶</button>` : "");
+    (c.kind === "play" ? `<button type="button" class="cnn-play-button" title="play">▶</button>` : "");
   const input = row.querySelector("input");
   input.addEventListener("input", (ev) => onSet({ [c.name]: Number(input.value) }, ev.timeStamp));
   return row;
@@ -188,7 +188,7 @@ function render({ model, el }) {
     if (target) set(target, ev.timeStamp);
   });
 
-  const play = el.querySelector(".cnn-play");
+  const play = el.querySelector(".cnn-play-button");
   if (play) {
     const name = play.closest(".cnn-control").dataset.name;
     play.addEventListener("click", () => {

@@ -64,6 +64,7 @@ function panelSVG(p, i, cells, marks, clickable, cell) {
   const out = [`<svg class="cnn-panel${clickable ? " cnn-click" : ""}" data-i="${i}" ` +
     `data-panel="${p.n}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`,
     `<text class="cnn-title" x="${x0}" y="14">${esc(p.t)}</text>`];
+  const nums = [];
   for (let r = 0; r < nr; r++) {
     for (let c = 0; c < nc; c++) {
       const text = cells[r][c];
@@ -71,8 +72,8 @@ function panelSVG(p, i, cells, marks, clickable, cell) {
       const x = x0 + c * cell, y = y0 + r * cell;
       out.push(`<rect class="cnn-cell" data-r="${r}" data-c="${c}" x="${x}" y="${y}" ` +
         `width="${cell}" height="${cell}" fill="rgb(${rgb})"/>`);
-      if (text !== "") {
-        out.push(`<text class="v" data-r="${r}" data-c="${c}" x="${x + cell / 2}" ` +
+      if (text !== "") {   // written after the crosses, so a crossed number stays legible
+        nums.push(`<text class="v" data-r="${r}" data-c="${c}" x="${x + cell / 2}" ` +
           `y="${y + cell / 2}" font-size="${fs}" fill="${isDark(rgb) ? "#fff" : "#000"}">` +
           `${text}</text>`);
       }
@@ -93,6 +94,7 @@ function panelSVG(p, i, cells, marks, clickable, cell) {
     }
     out.push(`<path class="cnn-mark-halo" d="${d}"/><path class="cnn-mark" d="${d}"/>`);
   }
+  out.push(...nums);
   if (p.f) {
     const [r, c, fh, fw] = p.f;
     out.push(`<rect class="cnn-frame" x="${x0 + c * cell}" y="${y0 + r * cell}" ` +
