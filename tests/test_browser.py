@@ -343,6 +343,20 @@ def test_four_explorers_in_jupyterlab(lab, page):
         box.screenshot(path=str(OUTPUT / f"lab_{cls.__name__}.png"))
     latency = page.evaluate("() => globalThis.cnnlibLatency.map(r => r.ms)")
     assert len(latency) >= 8   # every move was timed (benchmarks/ reports the numbers)
+    # the kernel's explorer objects followed the browser: a new cell prints their values
+    shown = {cls.NAME: json.loads(boxes[cls.NAME].evaluate("el => el.dataset.values"))
+             for _, cls in EXPLORERS}
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")          # a new cell below, then edit it
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text("import json; print('SYNCED' + json.dumps({Out[k].NAME: "
+                              "Out[k].values for k in range(2, 6)}))")
+    page.keyboard.press("Shift+Enter")
+    out = page.locator(".jp-OutputArea-output", has_text="SYNCED")
+    out.wait_for(timeout=30_000)
+    synced = json.loads(out.inner_text().strip()[len("SYNCED"):])
+    assert synced == shown
 
 
 def test_course_notebook_00_in_jupyterlab(lab, page):
