@@ -553,7 +553,7 @@ def _view_in_table(table, ex, values):
         p = {k: (blobs[v] if k in ("g", "m", "k", "x") else v) for k, v in p.items()}
         if patch:
             p["b"] = patch["b"][i]
-        panels.append(X._base.resolved(p, values))
+        panels.append(X._panels.resolved(p, values))
     readout = patch["r"] if patch else entry["r"]
     return "".join(blobs[i] for i in readout), blobs[entry["i"]], panels
 
@@ -696,5 +696,5 @@ def test_crosses_and_added_outlines_are_drawn_with_a_halo():
     ex = W.GradientFlowExplorer()
     with ex.hold():
         ex.view.value, ex.step.value = "steps", 4
-    added = [b for b in _panel(ex, "delta")["b"] if b[4] == X._base.DARK]
+    added = [b for b in _panel(ex, "delta")["b"] if b[4] == X._panels.DARK]
     assert len(added) == 4

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..conv import conv2d_coverage, conv_output_shape
-from ._base import ORANGE, Explorer, grid, pick_table
+from ._base import Explorer
+from ._panels import ORANGE, grid, pick_table
 
 
 @dataclass

@@ -8,7 +8,8 @@ rotated kernel. The numbers: ``gradient_flow_state`` (cnnlib).
 import itertools
 
 from ..conv import conv_output_shape
-from ._base import DARK, GREEN, ORANGE, Explorer, grid, num, pick_table, plain
+from ._base import Explorer
+from ._panels import DARK, GREEN, ORANGE, grid, num, pick_table, plain
 from .gradient_flow_state import gradient_flow_state
 
 VIEWS = [["one output", "output"], ["one input pixel", "pixel"],

@@ -13,7 +13,8 @@ import numpy as np
 from ..conv import conv_output_shape
 from ..correlate import pad2d
 from ..im2row import im2row, row2im
-from ._base import ORANGE, Explorer, grid, num, pick_table, plain
+from ._base import Explorer
+from ._panels import ORANGE, grid, num, pick_table, plain
 from .gradient_flow_state import gradient_flow_layer
 
 

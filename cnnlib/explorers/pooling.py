@@ -8,7 +8,8 @@ import numpy as np
 from ..conv import conv2d_coverage, conv_output_shape
 from ..data import teaching_example
 from ..pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
-from ._base import GREEN, ORANGE, Explorer, grid, num, pick_table, plain
+from ._base import Explorer
+from ._panels import GREEN, ORANGE, grid, num, pick_table, plain
 
 
 @dataclass
