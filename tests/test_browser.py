@@ -490,6 +490,15 @@ def test_static_page_every_explorer_draws_cnnlib_numbers_offline(browser, static
             for values, got in zip(settings, drawn):
                 assert got == expected(ex, values), values
             check_keyboard_and_click(page, box, cls)
+        # a position with one value: no slider, the words "one position"
+        ex = X.ConvArithmeticExplorer(size=5, kernel_size=5, pad=0)
+        box = boxes[X.ConvArithmeticExplorer.NAME]
+        box.evaluate(SET, changes(ex, ex.values))
+        one = box.evaluate("""el => ['out_i', 'out_j'].map(n => {
+            const row = el.querySelector(`.cnn-control[data-name="${n}"]`);
+            return [row.querySelector('input').offsetWidth, row.querySelector('.cnn-one').innerText];
+        })""")
+        assert one == [[0, "one position"], [0, "one position"]], one
         assert not refused and not errors, (refused, errors)
     finally:
         context.close()
