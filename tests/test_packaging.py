@@ -60,7 +60,23 @@ def _conda_requirements(environment):
 def test_runtime_dependency_is_numpy_only(pyproject):
     assert [_name(r) for r in pyproject["project"]["dependencies"]] == ["numpy"]
     assert {"lab", "test"} <= set(pyproject["project"]["optional-dependencies"])
-    assert pyproject["tool"]["setuptools"]["packages"] == ["cnnlib"]
+    assert pyproject["tool"]["setuptools"]["packages"]["find"]["include"] == ["cnnlib*"]
+
+
+def test_a_wheel_holds_every_subpackage_and_the_explorers_scripts(tmp_path):
+    """A non-editable install (pip install ., a wheel) must carry cnnlib's subpackages and
+    the explorers' JavaScript, not only cnnlib/*.py."""
+    import subprocess
+    import sys
+    import zipfile
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("cnnlib-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for package in sorted(p.parent for p in (ROOT / "cnnlib").rglob("__init__.py")):
+        assert f"{package.relative_to(ROOT).as_posix()}/__init__.py" in names, package
+    for script in (ROOT / "cnnlib" / "explorers" / "js").iterdir():
+        assert f"cnnlib/explorers/js/{script.name}" in names, script.name
 
 
 def test_pyproject_and_environment_list_the_same_packages(pyproject, environment):
