@@ -71,3 +71,12 @@ def test_an_unwritten_template_is_not_written_yet(name, checker, capsys):
         raise NotImplementedError("your turn")
     assert checker(template) is False
     assert "not written yet" in capsys.readouterr().out
+
+
+def test_the_readme_states_the_catalogues_size():
+    import re
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    stated = re.search(r"cnnlib\.exercises\.catalogue`: (\d+) of them", readme)
+    assert stated, "the README no longer says how many mistakes are catalogued"
+    assert int(stated.group(1)) == sum(len(v) for v in CATALOGUE.values())
