@@ -14,7 +14,9 @@ that chunk's share of ``dW`` and ``db`` and its ``dx``. Why chunks:
   row of the partial sums, which are added in chunk order afterwards.
 
 The chunks depend only on the layer's shapes (``plan``), never on the thread
-count, so every thread count gives the same numbers, bit for bit.
+count, so every thread count gives the same numbers, bit for bit. Only a layer
+with a large matrix (``PARALLEL_ENTRIES``) spreads its chunks over threads; on
+small layers the thread hand-offs cost more than they save (measured).
 
 Two layouts of a chunk's matrix, the same numbers: image index before the
 output position, ``(C, KH, KW, k, H_out, W_out)``, or, when output rows are
@@ -32,8 +34,11 @@ from .im2row import _fill, _fill_last, _scatter, _scatter_last
 from .parallel import run_chunks, workspace
 
 CHUNK_ENTRIES = 1 << 18  # entries of a chunk's im2row matrix (1 MB in float32), at most
-SPLIT_ENTRIES = 1 << 20  # a batch whose matrix has fewer entries is one chunk
-MIN_CHUNKS = 4           # a batch large enough to split is cut into at least this many
+SPLIT_ENTRIES = 5 << 16  # a batch whose matrix has fewer entries (1.25 MB in float32) is one chunk
+MIN_CHUNKS = 2           # a batch large enough to split is cut into at least this many
+PARALLEL_ENTRIES = 1 << 21  # a smaller batch runs its chunks in the calling thread: measured, two
+                            # threads on the MNIST layers were slower than one (many small numpy calls)
+KEEP_ENTRIES = 1 << 21   # a batch whose whole matrix is smaller keeps it between forward and backward
 SHORT_ROW = 16           # output rows shorter than this use the image-index-last layout
 
 
@@ -59,6 +64,9 @@ class Geometry:
         self.hw = h_out * w_out
         self.last = w_out < SHORT_ROW
         self.chunks = plan(self.n, self.ckk * self.hw)
+        total = self.n * self.ckk * self.hw
+        self.keep = total <= KEEP_ENTRIES  # each chunk's matrix kept in its own buffer
+        self.parallel = total >= PARALLEL_ENTRIES
         self.key = (self.n, self.c, self.h, self.w, self.kh, self.kw, self.sh, self.sw, self.ph, self.pw)
 
     def cols(self, x_pad, n0, n1, dtype, last):
@@ -71,8 +79,8 @@ class Geometry:
         fill it again (see ``_already_filled``).
         """
         k, args = n1 - n0, (self.kh, self.kw, self.sh, self.sw, self.h_out, self.w_out)
-        single = len(self.chunks) == 1
-        name = f"cols {self.key} {last}" if single else "cols"
+        single = self.keep
+        name = f"cols {self.key} {n0} {last}" if single else "cols"
         if last:
             cols = workspace(name, (self.c, self.kh, self.kw, self.h_out, self.w_out, k), dtype)
             if not (single and _already_filled(name, cols, x_pad)):
@@ -145,7 +153,7 @@ def forward(x, w, b, g, threads):
         np.matmul(w_mat, cols.reshape(g.ckk, k, g.hw).transpose(1, 0, 2), out=out[n0:n1])
         out[n0:n1] += bias  # + b[f]
 
-    run_chunks(task, len(g.chunks), threads)
+    run_chunks(task, len(g.chunks), threads if g.parallel else 1)
     x_pad.flags.writeable = False
     return out.reshape(g.n, g.f, g.h_out, g.w_out), x_pad
 
@@ -163,20 +171,31 @@ def backward(dout, x_pad, w, g, need_dx, threads):
     dx = np.zeros((g.n, g.c, g.h, g.w), dtype=dtype) if need_dx else None
     crop = (slice(g.ph, g.ph + g.h), slice(g.pw, g.pw + g.w))
     args = (g.kh, g.kw, g.sh, g.sw, g.h_out, g.w_out)
+    # dW reads the rows in forward's layout when the batch is one chunk (forward's matrix is
+    # still in its buffer); several chunks refill theirs, in the faster layout for short rows
+    rows_last = g.last and not g.keep
+
+    def deltas(name, n0, n1, last):
+        """dY.T of images n0:n1 in a work buffer: (F, k*HW), image index last or not."""
+        k = n1 - n0
+        d_y = workspace(name, (g.f, g.hw * k), dtype)
+        if last:
+            d_y.reshape(g.f, g.hw, k)[...] = d3[n0:n1].transpose(1, 2, 0)  # (F, HW, k): image index last
+        else:
+            d_y.reshape(g.f, k, g.hw)[...] = d3[n0:n1].transpose(1, 0, 2)  # (F, k, HW)
+        return d_y
 
     def task(i):
         n0, n1 = g.chunks[i]
         k = n1 - n0
-        cols = g.cols(x_pad, n0, n1, dtype, g.last)  # (C*KH*KW, k*HW), recomputed: never stored whole
-        d_y = workspace("d_y", (g.f, g.hw * k), dtype)  # dY.T of the chunk, (F, k*HW)
-        if g.last:
-            d_y.reshape(g.f, g.hw, k)[...] = d3[n0:n1].transpose(1, 2, 0)  # (F, HW, k): image index last
-        else:
-            d_y.reshape(g.f, k, g.hw)[...] = d3[n0:n1].transpose(1, 0, 2)  # (F, k, HW)
+        cols = g.cols(x_pad, n0, n1, dtype, rows_last)  # (C*KH*KW, k*HW): never stored whole
+        d_y = deltas("d_y", n0, n1, rows_last)
         np.matmul(cols, d_y.T, out=dw_parts[i])  # dW_chunk.T = rows.T @ dY: (C*KH*KW, F)
         np.sum(d_y, axis=1, out=db_parts[i])       # db_chunk = Σ dY: (F,)
         if dx is None:
             return
+        if g.last != rows_last:
+            d_y = deltas("d_y_last", n0, n1, g.last)  # the scatter below wants the image index last
         d_cols = workspace("d_cols", (g.ckk, g.hw * k), dtype)  # (dY @ w_mat).T: (C*KH*KW, k*HW)
         np.matmul(w_t, d_y, out=d_cols)
         if g.last:
@@ -194,7 +213,7 @@ def backward(dout, x_pad, w, g, need_dx, threads):
         else:
             _scatter(dx[n0:n1].transpose(1, 0, 2, 3), cols6, *args)  # dx starts at zero
 
-    run_chunks(task, n_chunks, threads)
+    run_chunks(task, n_chunks, threads if g.parallel else 1)
     dw_t = dw_parts.sum(axis=0)  # (C*KH*KW, F), in chunk order: the same for any thread count
     dw = np.ascontiguousarray(dw_t.T).reshape(g.f, g.c, g.kh, g.kw)  # (F, C*KH*KW) -> (F, C, KH, KW)
     db = db_parts.sum(axis=0)

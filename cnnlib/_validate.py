@@ -95,6 +95,9 @@ def as_shape(value, name, ndim=None, minimum=1, hint=None):
 
     ``ndim`` fixes the length; ``hint`` (e.g. ``"(N, C, H, W)"``) names the entries.
     """
+    if type(value) is tuple and all(type(v) is int and v >= minimum for v in value) and \
+            (ndim is None or len(value) == ndim):
+        return value  # the common case (an array's .shape), without building a message
     what = f"{'a tuple of ' + str(ndim) if ndim else 'a tuple of'} ints >= {minimum}" + \
         (f" {hint}" if hint else "")
     if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iu":
@@ -227,11 +230,12 @@ def output_size(size, kernel, stride, pad, axis="H", what="kernel"):
     ``pad=None`` means the operation has no padding at all (pooling). Every
     argument must be an int (a float size would give a float length).
     """
-    for label, v in (("size", size), (f"{what} size", kernel), ("stride", stride)):
-        if not _is_int(v):
-            raise ValueError(f"{axis} {label}: expected an int, got {_show(v)}")
-    if pad is not None and not _is_int(pad):
-        raise ValueError(f"{axis} pad: expected an int, got {_show(pad)}")
+    if not (type(size) is int and type(kernel) is int and type(stride) is int and type(pad) in (int, type(None))):
+        for label, v in (("size", size), (f"{what} size", kernel), ("stride", stride)):
+            if not _is_int(v):
+                raise ValueError(f"{axis} {label}: expected an int, got {_show(v)}")
+        if pad is not None and not _is_int(pad):
+            raise ValueError(f"{axis} pad: expected an int, got {_show(pad)}")
     if pad is None:
         if kernel > size:
             raise ValueError(f"{what} {axis} size {kernel} is larger than the input {axis} size {size}")

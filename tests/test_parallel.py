@@ -18,6 +18,7 @@ def small_chunks(monkeypatch):
     """Cut even small test batches into many chunks, so that the thread paths really run."""
     monkeypatch.setattr(_conv_chunks, "SPLIT_ENTRIES", 1)
     monkeypatch.setattr(_conv_chunks, "CHUNK_ENTRIES", 64)
+    monkeypatch.setattr(_conv_chunks, "PARALLEL_ENTRIES", 1)
 
 
 # (x shape, w shape, stride, pad): long rows, short rows (image index last), stride and padding
@@ -151,10 +152,11 @@ def test_a_second_conv_call_reuses_the_buffers_of_the_first():
 
 
 def test_the_chunks_depend_on_the_shapes_only():
-    assert _conv_chunks.plan(64, 9 * 26 * 26) == [(0, 64)]  # MNIST layer 1: small, one chunk
+    assert _conv_chunks.plan(64, 48 * 10 * 10) == [(0, 64)]           # MNIST layer 2: one chunk
+    assert _conv_chunks.plan(64, 9 * 26 * 26) == [(0, 32), (32, 64)]  # MNIST layer 1: two
     chunks = _conv_chunks.plan(64, 288 * 28 * 28)              # the larger layer: an image a chunk
     assert chunks == [(n, n + 1) for n in range(64)]
-    assert _conv_chunks.plan(64, 16_384) == [(n, n + 16) for n in range(0, 64, 16)]  # at least 4 chunks
+    assert _conv_chunks.plan(64, 16_384) == [(n, n + 16) for n in range(0, 64, 16)]  # 1 MB each
     assert _conv_chunks.plan(3, 10 ** 7) == [(0, 1), (1, 2), (2, 3)]
     assert _conv_chunks.plan(0, 100) == []
 
@@ -206,3 +208,14 @@ def test_work_buffers_of_one_thread_stay_below_the_limit(monkeypatch):
     big = parallel.workspace("big", (3 << 20,), np.uint8)  # larger than the limit on its own: still given
     assert big.size == 3 << 20
     parallel.release_workspace()
+
+
+def test_small_batches_run_in_the_calling_thread_whatever_the_thread_count(monkeypatch):
+    seen = []
+    real = parallel.run_chunks
+    monkeypatch.setattr(_conv_chunks, "run_chunks", lambda task, n, threads: (seen.append(threads), real(task, n, threads)))
+    x, w = np.ones((64, 1, 28, 28)), np.ones((3, 1, 3, 3))   # MNIST layer 1: two chunks, one thread
+    conv2d_forward(x, w, np.zeros(3), threads=2)
+    x, w = np.ones((16, 32, 28, 28)), np.ones((64, 32, 3, 3))  # a larger layer: its chunks on threads
+    conv2d_forward(x, w, np.zeros(64), threads=2)
+    assert seen == [1, 2]
