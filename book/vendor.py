@@ -18,19 +18,15 @@ npm package                     version    what the pages use from it
                                            loads on demand, its CHTML fonts, menu and
                                            accessibility parts (3.x: 4.x needs separate
                                            font packages)
-``ipyevents`` (PyPI wheel)      2.0.4      ``nbextension/static/index.js``: the AMD front end
-                                           of the click events of the Python-drawn explorers
-                                           (not on npm)
 ==============================  =========  ==============================================
 
-How: ``npm pack NAME@VERSION`` (npm's own client and registry), or for a PyPI package
-``pip download NAME==VERSION --no-deps`` (the wheel), into a cache folder
-(``build/site-vendor/`` by default, git-ignored; a second build reuses it); the
-archive's checksum is checked against the one pinned below, then only the files listed
-here are extracted, with each package's licence. ``SOURCES.txt`` in ``_vendor/`` records
-name, version and checksum. ``widgets-config.js`` (ours, beside
-this file) tells require.js where the vendored modules are, relative to itself, so the
-same pages work at any depth and from ``file://``.
+How: ``npm pack NAME@VERSION`` (npm's own client and registry) into a cache folder
+(``build/site-vendor/`` by default, git-ignored; a second build reuses it); the tarball's
+SHA-512 is checked against the one pinned below, then only the files listed here are
+extracted, with each package's licence. ``SOURCES.txt`` in ``_vendor/`` records name,
+version and checksum. ``widgets-config.js`` (ours, beside this file) tells require.js
+where the vendored modules are, relative to itself, so the same pages work at any depth
+and from ``file://``.
 
 Run alone: ``python book/vendor.py DEST`` writes ``DEST/_vendor/``.
 """
@@ -42,7 +38,6 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,49 +49,42 @@ VENDOR = "_vendor"  # folder name inside the site (kept out of _static, see _con
 
 @dataclass(frozen=True)
 class Package:
-    registry: str    # "npm" (a tarball from npm pack) or "pypi" (a wheel from pip download)
-    name: str
+    name: str        # npm name
     version: str     # exact version
-    checksum: str    # npm: its "sha512-<base64>" integrity; pypi: "sha256:<hex>" of the wheel
+    checksum: str    # npm's "sha512-<base64>" integrity of the tarball, pinned
     folder: str      # where its files go under _vendor/
-    files: tuple     # glob patterns inside the package (fnmatch: '*' crosses '/')
-    archive: str     # the file name the client writes
+    files: tuple     # glob patterns inside the tarball (fnmatch: '*' crosses '/')
+    archive: str     # the file name npm pack writes
 
     @property
     def spec(self):
-        return f"{self.name}@{self.version}" if self.registry == "npm" else \
-            f"{self.name}=={self.version}"
+        return f"{self.name}@{self.version}"
 
 
 PACKAGES = (
-    Package("npm", "requirejs", "2.3.8",
+    Package("requirejs", "2.3.8",
             "sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw==",
             "requirejs", ("package/require.js", "package/package.json"),
             "requirejs-2.3.8.tgz"),
     # woff2 and woff only: every browser since 2015 takes one of them (the eot, ttf and svg
     # copies of the same icon fonts are for old Internet Explorer and Safari: 2.2 MB)
-    Package("npm", "@jupyter-widgets/html-manager", "1.0.15",
+    Package("@jupyter-widgets/html-manager", "1.0.15",
             "sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA==",
             "html-manager", ("package/dist/embed-amd.js", "package/dist/*.woff2",
                              "package/dist/*.woff", "package/dist/embed.js.LICENSE.txt",
                              "package/package.json"),
             "jupyter-widgets-html-manager-1.0.15.tgz"),
-    Package("npm", "anywidget", "0.11.0",
+    Package("anywidget", "0.11.0",
             "sha512-LHZgW2j5UjyerZSZcO+BtZPXGMSORQV2bUT480hOR5x/BXS8sOradi/71amJfMueSEnKX0dqPwTfsOGHTsyZpQ==",
             "anywidget", ("package/dist/index.js", "package/LICENSE", "package/package.json"),
             "anywidget-0.11.0.tgz"),
-    Package("npm", "mathjax", "3.2.2",
+    Package("mathjax", "3.2.2",
             "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
             "mathjax", ("package/es5/tex-mml-chtml.js", "package/es5/input/tex/extensions/*",
                         "package/es5/input/mml/*", "package/es5/output/chtml/fonts/*",
                         "package/es5/ui/*", "package/es5/a11y/*", "package/es5/sre/*",
                         "package/LICENSE", "package/package.json"),
             "mathjax-3.2.2.tgz"),
-    Package("pypi", "ipyevents", "2.0.4",
-            "sha256:e532e05b037f70373850723f483d2830cb8a633e5aa19637ee9e7adaf41421f1",
-            "ipyevents", ("ipyevents/nbextension/static/index.js",
-                          "ipyevents-2.0.4.dist-info/licenses/LICENSE.md"),
-            "ipyevents-2.0.4-py3-none-any.whl"),
 )
 
 # what the pages load (paths inside _vendor/); _config.yml and the tests use these
@@ -106,82 +94,55 @@ EMBED_AMD_JS = "html-manager/dist/embed-amd.js"
 MATHJAX_JS = "mathjax/es5/tex-mml-chtml.js"
 
 
-def checksum(package, path):
-    """The archive's checksum, written the way ``package.checksum`` is pinned."""
-    data = Path(path).read_bytes()
-    if package.registry == "npm":
-        return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _client(package, cache):
-    """The registry's own client command that writes the archive into ``cache``."""
-    if package.registry == "npm":
-        npm = shutil.which("npm")
-        if npm is None:
-            raise RuntimeError(
-                f"vendoring {package.spec} needs npm, the Node.js package client, which is "
-                "not on PATH (Debian: apt-get install npm)")
-        return [npm, "pack", package.spec, "--pack-destination", str(cache), "--silent"]
-    if package.registry == "pypi":
-        return [sys.executable, "-m", "pip", "download", package.spec, "--no-deps",
-                "--only-binary=:all:", "--dest", str(cache), "--quiet"]
-    raise ValueError(f"{package.name}: registry must be 'npm' or 'pypi', got {package.registry!r}")
+def checksum(path):
+    """npm's integrity string of a file: "sha512-<base64 of its SHA-512>"."""
+    return "sha512-" + base64.b64encode(hashlib.sha512(Path(path).read_bytes()).digest()).decode()
 
 
 def fetch(package, cache=DEFAULT_CACHE):
-    """The package's archive in ``cache``, fetched with its registry's client unless a copy
-    with the pinned checksum is already there. Returns its path."""
+    """The package's tarball in ``cache``, fetched with ``npm pack`` unless a copy with the
+    pinned checksum is already there. Returns its path."""
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / package.archive
-    if path.exists() and checksum(package, path) == package.checksum:
+    if path.exists() and checksum(path) == package.checksum:
         return path
-    result = subprocess.run(_client(package, cache), capture_output=True, text=True,
-                            check=False)
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError(f"vendoring {package.spec} needs npm, the Node.js package client, "
+                           "which is not on PATH (Debian: apt-get install npm)")
+    result = subprocess.run([npm, "pack", package.spec, "--pack-destination", str(cache),
+                             "--silent"], capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"fetching {package.spec} from {package.registry} failed "
-                           f"({result.returncode}):\n{(result.stderr or result.stdout).strip()}")
+        raise RuntimeError(f"npm pack {package.spec} failed ({result.returncode}):\n"
+                           f"{(result.stderr or result.stdout).strip()}")
     if not path.exists():
-        raise RuntimeError(f"fetching {package.spec} did not write {path}: {result.stdout!r}")
-    got = checksum(package, path)
+        raise RuntimeError(f"npm pack {package.spec} did not write {path}: {result.stdout!r}")
+    got = checksum(path)
     if got != package.checksum:
         path.unlink()
-        raise RuntimeError(f"{package.spec}: the archive's checksum is {got}, expected the "
+        raise RuntimeError(f"{package.spec}: the tarball's checksum is {got}, expected the "
                            f"pinned {package.checksum}")
     return path
 
 
-def _members(package, path):
-    """(name inside the archive, bytes) of every regular file the package's patterns take."""
-    if package.registry == "npm":
-        with tarfile.open(path, "r:gz") as tar:
-            for member in tar.getmembers():
-                if member.isfile() and any(fnmatch.fnmatchcase(member.name, p)
-                                           for p in package.files):
-                    yield member.name, tar.extractfile(member).read()
-    else:
-        with zipfile.ZipFile(path) as wheel:
-            for name in wheel.namelist():
-                if not name.endswith("/") and any(fnmatch.fnmatchcase(name, p)
-                                                  for p in package.files):
-                    yield name, wheel.read(name)
-
-
 def extract(package, path, dest):
-    """Write the package's listed files from its archive into ``dest/<folder>/``: an npm
-    tarball's paths below its ``package/`` folder, a wheel's files flat. Returns how many."""
+    """Write the package's listed files from its tarball into ``dest/<folder>/``, with their
+    paths below the tarball's ``package/`` folder. Returns how many."""
     target = (Path(dest) / package.folder).resolve()
     matched, count = set(), 0
-    for name, data in _members(package, path):
-        matched.update(p for p in package.files if fnmatch.fnmatchcase(name, p))
-        inner = name.split("/", 1)[1] if package.registry == "npm" else name.rsplit("/", 1)[-1]
-        out = (target / inner).resolve()
-        if target not in out.parents:  # no '..' tricks from an archive
-            raise RuntimeError(f"{package.spec}: unsafe path {name!r} in {path.name}")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-        count += 1
+    with tarfile.open(path, "r:gz") as tar:
+        for member in tar.getmembers():
+            patterns = [p for p in package.files if fnmatch.fnmatchcase(member.name, p)]
+            if not (member.isfile() and patterns):
+                continue
+            matched.update(patterns)
+            out = (target / member.name.split("/", 1)[1]).resolve()
+            if target not in out.parents:  # no '..' tricks from an archive
+                raise RuntimeError(f"{package.spec}: unsafe path {member.name!r} in {path.name}")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(tar.extractfile(member).read())
+            count += 1
     missing = [p for p in package.files if p not in matched]
     if missing:
         raise RuntimeError(f"{package.spec}: no file in {path.name} matches {missing}")
@@ -195,13 +156,11 @@ def vendor(dest, cache=DEFAULT_CACHE):
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    lines = ["Vendored at build time by book/vendor.py: npm packages with `npm pack NAME@VERSION`",
-             "from the npm registry, PyPI wheels with `pip download NAME==VERSION --no-deps`;",
-             "each archive's checksum was checked against the pinned value.", ""]
+    lines = ["Vendored at build time by book/vendor.py with `npm pack NAME@VERSION` from the npm",
+             "registry; each tarball's SHA-512 was checked against the pinned value.", ""]
     for package in PACKAGES:
         count = extract(package, fetch(package, cache), out)
-        lines.append(f"{package.registry:4}  {package.spec:38} -> {package.folder}/ "
-                     f"({count} files)  {package.checksum}")
+        lines.append(f"{package.spec:38} -> {package.folder}/ ({count} files)  {package.checksum}")
     shutil.copy(HERE / WIDGETS_CONFIG_JS, out / WIDGETS_CONFIG_JS)
     lines.append(f"\n{WIDGETS_CONFIG_JS}: the course's own require.js configuration (book/)")
     (out / "SOURCES.txt").write_text("\n".join(lines) + "\n")

@@ -9,8 +9,6 @@
     paths: {
       // anywidget's AMD front end (the explorers' own ES modules are in the widget state)
       "anywidget": base + "anywidget/dist/index",
-      // the click events of the Python-drawn explorers (the wheel's AMD nbextension)
-      "ipyevents": base + "ipyevents/index",
       // The widget manager's modules (defined by embed-amd.js, never fetched by these names)
       // take the folder of their address as the place of its icon fonts (webpack's public
       // path): both names must lead to html-manager/dist/
