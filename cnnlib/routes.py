@@ -94,7 +94,7 @@ def input_gradient_by_full_convolution(dout, w, x_shape, stride=1, pad=0):
     """
     dout = as_float_array(dout, "dout", ndim=4)
     w = as_float_array(w, "w", ndim=4)
-    geometry = _geometry(x_shape, tuple(w.shape[2:]), stride, pad)
+    geometry = _geometry(x_shape, w.shape[2:], stride, pad)
     n_img, n_chan, h, w_in, kh, kw, sh, sw, ph, pw, h_out, w_out = geometry
     n_filt = w.shape[0]
     if w.shape[1] != n_chan:
