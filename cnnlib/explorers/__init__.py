@@ -1,4 +1,4 @@
-"""The four explorers, drawn in the browser: move a slider or click a cell, watch a backward pass.
+"""The explorers, drawn in the browser: move a slider or click a cell, watch a backward pass.
 
 - ``gradient_flow_explorer``   the 7x7 input, 3x3 kernel, stride-2 layer of the course:
   one output's window and its delta's share of dX and dW; one input pixel (u, v)
@@ -11,8 +11,12 @@
   each delta goes.
 - ``im2row_explorer``          one output position is one row of the im2row matrix;
   backward, ``row2im`` scatters that row back onto its window.
+- ``network_explorer``         seed 004's trained two-conv net on a real digit: every
+  layer's maps and deltas, step by step, a click on any unit shows what made it, the
+  sum that gives its delta and where its delta goes (``network*.py``, ``js/network.js``;
+  the numbers are stored arrays, not a table of views: see ``network``).
 
-Each is an anywidget (``_base.Explorer``): Python (cnnlib) computes the state and
+The first four are anywidgets of ``_base.Explorer``: Python (cnnlib) computes the state and
 the view of every reachable control setting, the browser (``js/``, plain ES
 modules and SVG, no build step) draws them. How: ``_base``.
 """
@@ -25,3 +29,4 @@ from .conv_arithmetic import (ConvArithmeticExplorer, ConvArithmeticState,  # no
 from .pooling import (PoolingExplorer, PoolingState, first_window, pooling_explorer,  # noqa: F401
                       pooling_layer, pooling_state)
 from .im2row import Im2rowExplorer, Im2rowState, im2row_explorer, im2row_state  # noqa: F401
+from .network import NetworkExplorer, network_explorer  # noqa: F401
