@@ -34,6 +34,7 @@ def layer_notes(s, label):
     """``[(stage, text)]`` for every stage, forward then backward, for state ``s``."""
     a, d, p, t = s.act, s.delta, s.probs, s.target
     k = s.predicted
+    rival = int(np.argmax(np.where(np.arange(10) == t, -np.inf, d["fc1"])))
     who = f"the true label {label}" if label == t else f"the label {t}"
     dead2 = dead_filters(s, "relu2")
     dead1 = dead_filters(s, "relu1")
@@ -41,7 +42,8 @@ def layer_notes(s, label):
         ("forward", f"The network reads {k} with p = {sig3(p[k])}; the loss for {who} is "
                     f"E = −ln p[{t}] = −ln {sig3(p[t])} = {sig3(s.loss)}."),
         ("fc1", f"∂E/∂scores = p − y: {sig3(d['fc1'][t])} at {t} (p[{t}] − 1), the other nine "
-                f"are their probabilities (largest {sig3(np.delete(d['fc1'], t).max())}); "
+                f"are their probabilities (the largest {sig3(d['fc1'][rival])}, at {rival}: a "
+                f"step down the gradient raises score {t} and lowers score {rival} most); "
                 f"‖δ‖ = {_norm(d['fc1'])}."),
         ("flatten1", f"The 250 FC deltas δ = W·δ_scores: from {sig3(d['flatten1'].min())} to "
                      f"{sig3(d['flatten1'].max())}, ‖δ‖ = {_norm(d['flatten1'])}; "
