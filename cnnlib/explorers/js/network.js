@@ -243,8 +243,7 @@ function unitHTML(view, revealed) {
   const name = unitName(view.stage, view.index);
   const isWeight = view.stage.includes(".");
   const out = [`<div class="cnn-unit-head"><b>${esc(name)}</b>: ${isWeight ? "weight" : "value"} ` +
-    `<span class="cnn-v">${fmt3(view.value)}</span>` + (revealed ? `, ${isWeight ? "∂E/∂w" : "δ = ∂E/∂" +
-    "(it)"} = <span class="cnn-d">${fmt3(view.delta)}</span>` : ", its delta comes at a later step") + "</div>"];
+    `<span class="cnn-v">${fmt3(view.value)}</span>` + (revealed ? `, ${isWeight ? "∂E/∂w" : "δ = ∂E/∂(this unit)"} = <span class="cnn-d">${fmt3(view.delta)}</span>` : ", its delta comes at a later step") + "</div>"];
   if (view.up && view.stage.startsWith("maxpool")) {
     const win = view.up.terms.map((t) => (t[3] === view.up.winner ? `<b>${fmt3(t[1])}</b>` : fmt3(t[1])));
     out.push(`<div class="cnn-part"><span class="cnn-key" style="color:${COLOURS.up}">■</span> made by ` +
@@ -690,6 +689,9 @@ function render({ model, el }) {
   step.addEventListener("input", (ev) => set({ step: Number(step.value) }, ev.timeStamp, "step"));
   $(".cnn-prev").addEventListener("click", (ev) => set({ step: values.step - 1 }, ev.timeStamp, "step"));
   $(".cnn-next").addEventListener("click", (ev) => set({ step: values.step + 1 }, ev.timeStamp, "step"));
+  idxInput.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter") idxInput.dispatchEvent(new Event("change"));
+  });
   idxInput.addEventListener("change", (ev) => {
     const d = Math.min(Math.max(Math.round(Number(idxInput.value)), 0), spec.test_size - 1);
     if (Number.isFinite(d)) set({ digit: d, target: -1 }, ev.timeStamp, "digit");
@@ -783,7 +785,7 @@ function render({ model, el }) {
   model.on("change:table", load);
   // for the tests (and a curious learner's console): the view of any unit, the number format
   el.cnnNetwork = { unitView: (stage, index) => unitView(dataOf(values), stage, index), fmt3,
-    values: () => ({ ...values }), kernel: () => kernel,
+    values: () => ({ ...values }), kernel: () => kernel, ink: () => Array.from(ink, (v) => Math.round(v)),
     array: (kind, name) => Array.from(kind === "fwd" ? dataOf(values).act[name]
       : kind === "bwd" ? dataOf(values).del[name] : kind === "grad" ? dataOf(values).grads[name]
         : store.weights[name]),

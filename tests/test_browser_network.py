@@ -1,0 +1,385 @@
+"""The network explorer (notebook 08) in a real browser: the static page, JupyterLab, Voila.
+
+The servers, the browser and the offline page come from ``test_browser.py``. Everywhere:
+a click at each layer (forward and backward maps, the scores, the weight gradients), a
+step through the backward pass, a digit change; after each, what the page holds and shows
+is cnnlib's:
+
+- the arrays the page draws (every stage's activations and deltas, every weight
+  gradient) equal ``network_state``'s, float for float;
+- the view of the clicked unit, which the browser computes from those arrays
+  (``unitView`` in ``js/network.js``), equals ``network_unit``'s, number for number, and the
+  numbers written on the page are ``sig3`` of them (the JS writer is checked against
+  Python's on 3,000 numbers, ties included);
+- each step's sentence is Python's (``step_texts``).
+
+With a kernel (JupyterLab, Voila) also: a test digit that is not stored in the page, and a
+digit drawn with the mouse, computed by the kernel (the kernel's explorer follows the
+browser). Screenshots at 1024 and 1920 px go to ``tests/output/``.
+"""
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import test_browser as T
+from test_browser import browser, lab, page  # noqa: F401  (fixtures)
+
+from cnnlib.explorers.network import NetworkExplorer
+from cnnlib.explorers.network_state import PARAMS, SHAPES, STAGES, drawn_digit, network_state
+from cnnlib.explorers.network_steps import step_texts
+from cnnlib.explorers.network_units import network_unit, sig3
+
+NOTEBOOK = T.ROOT / "notebooks" / "08_watch_the_backward_pass.ipynb"
+BOX = ".cnn-network"
+
+
+@pytest.fixture(scope="module")
+def ex():
+    return NetworkExplorer()
+
+
+def wait_net(page, timeout=60_000):
+    page.wait_for_function("() => { const el = document.querySelector('.cnn-network');"
+                           " return el && el.dataset.key && el.querySelector('canvas'); }",
+                           timeout=timeout)
+    return page.query_selector(BOX)
+
+
+def values_of(box):
+    return json.loads(box.evaluate("el => el.dataset.values"))
+
+
+def text_of(fragment):
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def check_arrays(box, ex, values):
+    """Every array the page draws for ``values`` is cnnlib's."""
+    s = ex.state_for(values)
+    got = box.evaluate("""(el, names) => {
+        const n = el.cnnNetwork, out = {};
+        for (const s of names.stages) { out['fwd:' + s] = n.array('fwd', s); out['bwd:' + s] = n.array('bwd', s); }
+        for (const p of names.params) { out['grad:' + p] = n.array('grad', p); out['w:' + p] = n.array('w', p); }
+        out.softmax = n.array('fwd', 'softmax');
+        return out;
+    }""", {"stages": list(STAGES), "params": list(PARAMS)})
+    for name in STAGES:
+        np.testing.assert_array_equal(np.array(got[f"fwd:{name}"], np.float32), s.act[name].ravel())
+        np.testing.assert_array_equal(np.array(got[f"bwd:{name}"], np.float32), s.delta[name].ravel())
+    for k in PARAMS:
+        np.testing.assert_array_equal(np.array(got[f"grad:{k}"], np.float32), s.grads[k].ravel())
+        np.testing.assert_array_equal(np.array(got[f"w:{k}"], np.float32), s.params[k].ravel())
+    np.testing.assert_array_equal(np.array(got["softmax"], np.float32), s.probs)
+
+
+def check_unit(box, ex, values):
+    """The clicked unit: the browser's view (its sums) = ``network_unit``; the page's numbers."""
+    s = ex.state_for(values)
+    view = box.evaluate("(el, v) => el.cnnNetwork.unitView(v.stage, v.unit)", values)
+    assert view == network_unit(s, values["stage"], values["unit"]), values
+    shown = box.evaluate("""el => Object.fromEntries(['cnn-v', 'cnn-d', 'cnn-up-total', 'cnn-sum-total']
+        .map(c => [c, (el.querySelector('.cnn-net-unit .' + c) || {}).textContent || null]))""")
+    assert shown["cnn-v"] == sig3(view["value"])
+    revealed = shown["cnn-d"] is not None
+    if revealed:
+        assert shown["cnn-d"] == sig3(view["delta"])
+        assert shown["cnn-sum-total"] == (sig3(view["sum"]["total"]) if view.get("sum") else None)
+    if view["up"] is not None:
+        assert shown["cnn-up-total"] == sig3(view["up"]["total"])
+    readout = box.query_selector(".cnn-readout").inner_text()
+    assert text_of(step_texts(s, ex.label_of(values["digit"]))[values["step"]]) in readout
+
+
+def click_map(page, box, direction, name, m, r, c):
+    """Click cell (r, c) of map ``m`` of the ``direction`` ("fwd", "bwd", "grad") block of
+    ``name``; returns the page's values after the click."""
+    canvas = box.query_selector(f'.cnn-block[data-dir="{direction}"][data-array="{name}"] '
+                                f'canvas[data-m="{m}"]')
+    canvas.scroll_into_view_if_needed()
+    size = canvas.evaluate("c => [c.width, c.height, c.getBoundingClientRect().width, "
+                           "c.getBoundingClientRect().height]")
+    cw, ch = size[2] / size[0], size[3] / size[1]
+    before = box.evaluate("el => el.dataset.values")
+    canvas.click(position={"x": (c + 0.5) * cw, "y": (r + 0.5) * ch})
+    page.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])
+    return values_of(box)
+
+
+def check_clicks_at_each_layer(page, box, ex):
+    """A click on a forward and a backward map of every stage, the scores and every weight
+    gradient: the unit selected is the one under the mouse, its view is cnnlib's."""
+    for name in STAGES[:-1]:
+        c, h, w = (1, 10, 25) if name == "flatten1" else SHAPES[name]
+        for direction, m, r, col in (("fwd", c - 1, h // 2, w // 3), ("bwd", 0, h // 3, w // 2)):
+            values = click_map(page, box, direction, name, m, r, col)
+            expect = r * 25 + col if name == "flatten1" else int(np.ravel_multi_index((m, r, col), SHAPES[name]))
+            assert (values["stage"], values["unit"]) == (name, expect)
+            check_unit(box, ex, values)
+    before = box.evaluate("el => el.dataset.values")
+    box.query_selector('.cnn-vrow[data-k="7"] .cnn-vhit').click()
+    page.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])
+    assert (values_of(box)["stage"], values_of(box)["unit"]) == ("fc1", 7)
+    check_unit(box, ex, values_of(box))
+    for name, (m, r, c) in (("conv1.w", (2, 1, 2)), ("conv2.w", (29, 3, 0)), ("fc1.w", (0, 4, 120)),
+                            ("conv2.b", (0, 0, 6))):
+        values = click_map(page, box, "grad", name, m, r, c)
+        assert values["stage"] == name
+        check_unit(box, ex, values)
+    assert values_of(box)["unit"] == 6
+
+
+def check_steps(page, box, ex):
+    """Step back from 9 to 0 with ◀ and forward again with ▶: each step's sentence is
+    Python's, the deltas of later steps are hidden, the clicked unit's view still cnnlib's."""
+    values = values_of(box)
+    hidden = []
+    for direction, button in ((-1, ".cnn-prev"), (1, ".cnn-next")):
+        for _ in range(9):
+            before = box.evaluate("el => el.dataset.values")
+            box.query_selector(button).click()
+            page.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])
+            values = values_of(box)
+            check_unit(box, ex, values)
+            hidden.append(box.evaluate("el => el.querySelectorAll('.cnn-hidden-step').length"))
+    assert values["step"] == 9
+    assert hidden[8] == 8 + 3 + 3 and hidden[-1] == 0   # step 0: every delta and gradient hidden
+
+
+def check_digit_change(page, box, ex, index_in_picker=3):
+    before = box.evaluate("el => el.dataset.values")
+    button = box.query_selector_all(".cnn-picks button")[index_in_picker]
+    button.click()
+    page.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])
+    values = values_of(box)
+    assert values["digit"] == ex.precomputed[index_in_picker] and values["target"] == -1
+    check_arrays(box, ex, values)
+    check_unit(box, ex, values)
+    return values
+
+
+def check_number_writer(box):
+    rng = np.random.default_rng(0)
+    numbers = np.concatenate([rng.normal(size=1000) * 10.0 ** rng.integers(-9, 6, size=1000),
+                              rng.normal(size=1000).astype(np.float32),
+                              np.round(rng.normal(size=800) * 1000) / 8,     # exact ties: x.xx5
+                              [0.0, -0.0, 1.125, 0.125, 2.5, 999.5, 1e-5, 9.995e-5, 1e3, 0.0001]])
+    numbers = [float(v) for v in numbers]
+    got = box.evaluate("(el, xs) => xs.map(el.cnnNetwork.fmt3)", numbers)
+    assert got == [sig3(v) for v in numbers]
+
+
+# ----------------------------------------------------------------- the static page
+
+@pytest.fixture(scope="module")
+def static_net(tmp_path_factory):
+    if shutil.which("npm") is None:
+        pytest.skip("the static page needs npm to fetch require.js and the widget manager")
+    from cnnlib.explorers.static import static_html
+
+    folder = tmp_path_factory.mktemp("static_net")
+    page_path = static_html(NOTEBOOK, folder)
+    server = T.StaticServer(folder)
+    yield server.url + page_path.name
+    server.stop()
+
+
+def open_net_offline(browser, url, width):  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    refused, errors = [], []
+
+    def route(request_route):
+        if request_route.request.url.startswith("http://127.0.0.1:"):
+            request_route.continue_()
+        else:
+            refused.append(request_route.request.url)
+            request_route.abort()
+
+    pg.route("**/*", route)
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(url)
+    return context, pg, wait_net(pg), refused, errors
+
+
+def test_network_explorer_on_the_static_page(browser, static_net, ex):  # noqa: F811
+    """No kernel: the 8 stored digits; clicks at every layer, the steps, a digit change, a
+    label change on the first digit, and the labels that need a kernel refused."""
+    context, pg, box, refused, errors = open_net_offline(browser, static_net, 1280)
+    try:
+        assert box.evaluate("el => el.cnnNetwork.kernel()") is False
+        values = values_of(box)
+        assert values == ex.values
+        check_arrays(box, ex, values)
+        check_number_writer(box)
+        check_clicks_at_each_layer(pg, box, ex)
+        check_steps(pg, box, ex)
+        # a label of the first digit: all ten are stored
+        before = box.evaluate("el => el.dataset.values")
+        box.query_selector('.cnn-targets button[data-t="4"]').click()
+        pg.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])
+        check_arrays(box, ex, values_of(box))
+        check_unit(box, ex, values_of(box))
+        values = check_digit_change(pg, box, ex)
+        # another digit's other labels are not in the page: disabled, and nothing changes
+        assert box.evaluate("el => el.querySelector('.cnn-targets button[data-t=\"0\"]').disabled")
+        # many units at once: the browser's sums are cnnlib's
+        sample = [(s, k) for s in list(STAGES) + list(PARAMS)
+                  for k in range(0, int(np.prod(SHAPES.get(s) or ex.state.params[s].shape)), 97)]
+        views = box.evaluate("(el, units) => units.map(([s, k]) => el.cnnNetwork.unitView(s, k))", sample)
+        state = ex.state_for(values)
+        for (s, k), view in zip(sample, views):
+            assert view == network_unit(state, s, k), (s, k)
+        latency = pg.evaluate("() => globalThis.cnnlibLatency.map(r => [r.what, r.ms])")
+        assert {"click", "step", "digit", "label"} <= {w for w, _ in latency}
+        assert not refused and not errors, (refused, errors)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1920])
+def test_network_explorer_layout_and_screenshots(browser, static_net, width):  # noqa: F811
+    """At 1024 and 1920 px: nothing wider than the notebook's output, numbers legible;
+    screenshots of the explorer after a click on a conv2 delta."""
+    context, pg, box, refused, errors = open_net_offline(browser, static_net, width)
+    try:
+        click_map(pg, box, "bwd", "maxpool1", 1, 6, 6)
+        T.OUTPUT.mkdir(exist_ok=True)
+        box.screenshot(path=str(T.OUTPUT / f"static_network_explorer_{width}px.png"))
+        fit = box.evaluate("""el => {
+            const edge = el.getBoundingClientRect().right;
+            const right = Math.max(...[...el.querySelectorAll('canvas, svg, .cnn-stage-title')]
+              .map(e => e.getBoundingClientRect().right));
+            const fonts = [...el.querySelectorAll('text, td, .cnn-readout')]
+              .map(t => parseFloat(getComputedStyle(t).fontSize));
+            return {edge, right, small: Math.min(...fonts)};
+        }""")
+        assert fit["right"] <= fit["edge"] + 1, fit
+        assert fit["small"] >= 10, fit
+        assert not refused and not errors, (refused, errors)
+    finally:
+        context.close()
+
+
+# ----------------------------------------------------------------- with a kernel
+
+def check_kernel_digit_and_drawing(page, box, ex):
+    """A test digit the page does not store, then a digit drawn with the mouse: the kernel
+    computes them; the page's arrays are cnnlib's for them."""
+    box.evaluate("el => { globalThis.cnnlibLatency.length = 0; }")
+    before = box.evaluate("el => el.dataset.key")
+    field = box.query_selector(".cnn-index-input")
+    field.fill("500")
+    field.press("Enter")
+    page.wait_for_function("([el, k]) => el.dataset.key !== k && el.dataset.key.startsWith('t500|')",
+                           arg=[box, before], timeout=30_000)
+    values = values_of(box)
+    assert values["digit"] == 500
+    check_arrays(box, ex, values)
+    check_unit(box, ex, values)
+    pad = box.query_selector(".cnn-pad-canvas")
+    pad.scroll_into_view_if_needed()
+    r = pad.bounding_box()
+    page.mouse.move(r["x"] + 0.5 * r["width"], r["y"] + 0.2 * r["height"])
+    page.mouse.down()
+    for k in range(12):   # a vertical stroke: a "1"
+        page.mouse.move(r["x"] + (0.5 - 0.01 * k) * r["width"], r["y"] + (0.2 + 0.05 * k) * r["height"])
+    page.mouse.up()
+    page.wait_for_function("el => el.dataset.key.startsWith('d')", arg=box, timeout=30_000)
+    values = values_of(box)
+    ink = box.evaluate("el => el.cnnNetwork.ink()")
+    ex.drawn, ex.drawings = drawn_digit(np.array(ink, np.float64).reshape(28, 28)), values["drawing"]
+    ex._cache.clear()
+    check_arrays(box, ex, values)
+    check_unit(box, ex, values)
+    latency = box.evaluate("el => globalThis.cnnlibLatency.filter(r => r.what === 'digit' || "
+                           "r.what === 'draw').map(r => [r.what, r.ms])")
+    assert {w for w, _ in latency} == {"digit", "draw"}, latency
+    return latency
+
+
+def test_network_explorer_in_jupyterlab(lab, page, ex):  # noqa: F811
+    """Notebook 08, Run All in JupyterLab: clicks at every layer, the steps, a stored digit,
+    a test digit and a drawing computed by the kernel; the kernel's explorer follows."""
+    shutil.copy(NOTEBOOK, lab.notebooks / NOTEBOOK.name)
+    T.open_and_run_all(lab, page, NOTEBOOK.name)
+    box = wait_net(page)
+    box.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.cnnNetwork.kernel()", arg=box, timeout=30_000)
+    check_clicks_at_each_layer(page, box, ex)
+    check_steps(page, box, ex)
+    check_digit_change(page, box, ex)
+    check_kernel_digit_and_drawing(page, box, ex)
+    T.OUTPUT.mkdir(exist_ok=True)
+    box.screenshot(path=str(T.OUTPUT / "lab_network_explorer.png"))
+    shown = values_of(box)
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text("import json; print('SYNCED' + json.dumps([o for o in Out.values() "
+                              "if type(o).__name__ == 'NetworkExplorer'][0].values))")
+    page.keyboard.press("Shift+Enter")
+    out = page.locator(".jp-OutputArea-output", has_text="SYNCED")
+    out.wait_for(timeout=30_000)
+    assert json.loads(out.inner_text().strip()[len("SYNCED"):]) == shown
+
+
+def test_network_explorer_in_voila(browser, tmp_path, ex):  # noqa: F811
+    """Notebook 08 as a Voila app: a click, a step, a test digit computed by the kernel."""
+    voila = Path(sys.executable).parent / "voila"
+    if not voila.exists():
+        pytest.skip("voila is not installed (pip install -e '.[browser]')")
+    port, home = T._free_port(), tmp_path / "home"
+    home.mkdir()
+    shutil.copy(NOTEBOOK, tmp_path / "app.ipynb")
+    log = open(tmp_path / "voila.log", "wb")
+    proc = subprocess.Popen([str(voila), "app.ipynb", "--no-browser", "--Voila.ip=127.0.0.1",
+                             f"--port={port}"], cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+                            env=dict(T.os.environ, HOME=str(home), MPLBACKEND="Agg"),
+                            start_new_session=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    try:
+        pg = context.new_page()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, \
+                    (tmp_path / "voila.log").read_text(errors="replace")[-2000:]
+                time.sleep(0.5)
+        pg.goto(f"http://127.0.0.1:{port}/", timeout=90_000)
+        box = wait_net(pg, timeout=90_000)
+        pg.wait_for_function("el => el.cnnNetwork.kernel()", arg=box, timeout=30_000)
+        values = click_map(pg, box, "bwd", "conv2", 4, 3, 5)
+        check_unit(box, ex, values)
+        before = box.evaluate("el => el.dataset.values")
+        box.query_selector(".cnn-prev").click()
+        pg.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])
+        check_unit(box, ex, values_of(box))
+        field = box.query_selector(".cnn-index-input")
+        field.fill("123")
+        field.press("Enter")
+        pg.wait_for_function("el => el.dataset.key.startsWith('t123|')", arg=box, timeout=30_000)
+        check_arrays(box, ex, values_of(box))
+        T.OUTPUT.mkdir(exist_ok=True)
+        pg.screenshot(path=str(T.OUTPUT / "voila_network_explorer.png"))
+    finally:
+        context.close()
+        T.os.killpg(proc.pid, T.signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            T.os.killpg(proc.pid, T.signal.SIGKILL)
+        log.close()
