@@ -135,7 +135,7 @@ def fresh_table(fresh):
     return "\n".join(lines)
 
 
-def gemm_floor(name, threads, repeat):
+def gemm_floor(name, threads, repeat, rounds=1, quiet=lambda: None):
     """The three matrix products of the im2row path alone (forward, dW, dx), on ready matrices.
 
     No im2row fill, no scatter, no checks: the least time numpy's BLAS needs for
@@ -157,7 +157,11 @@ def gemm_floor(name, threads, repeat):
         rows_t @ d_y.T                         # dW.T
         w_mat.T @ d_y                          # (dY W).T, what row2im scatters
 
-    return {"case": name, "threads": threads, "gemm_s": bm.time_call(products, repeat)}
+    times = []
+    for _ in range(rounds):
+        quiet()
+        times.append(bm.time_call(products, repeat))
+    return {"case": name, "threads": threads, "gemm_s": float(np.median(times))}
 
 
 def copy_costs(rows, thread_counts):
@@ -199,6 +203,16 @@ def _thread_list(text):
     return counts
 
 
+def _fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share of the CPUs in (0, 1], got {text!r}")
+    return value
+
+
 def _positive(text):
     try:
         value = int(text)
@@ -228,7 +242,15 @@ def main(argv=None):
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--no-fresh", action="store_true", help="skip the fresh-process runs (cold speed, memory)")
     parser.add_argument("--name", type=_name, default=None, help="results/<name>.json (default: latest or quick)")
+    parser.add_argument("--max-busy", type=_fraction, default=0.15,
+                        help="before each round wait (up to 5 minutes) until other processes use at most this "
+                             "share of the CPUs (default 0.15; 1 never waits)")
     args = parser.parse_args(argv)
+    busy_log = []
+
+    def quiet():
+        if args.max_busy < 1:
+            bm.wait_for_quiet(args.max_busy, timeout=300, log=busy_log)
 
     with_torch = bm.torch_available() and not args.no_torch
     repeat = args.repeat or (3 if args.quick else 5)
@@ -245,16 +267,20 @@ def main(argv=None):
             for name in bm.CONV_SHAPES:
                 rows += [dict(r, threads=t) for r in
                          bm.compare_conv(name, dtype, impls if t == args.threads[0] else
-                                         tuple(i for i in impls if i != "naive"), repeat=repeat, rounds=rounds)]
+                                         tuple(i for i in impls if i != "naive"), repeat=repeat, rounds=rounds,
+                                         before_round=quiet)]
             print(f"  {t} thread(s): conv {dtype} done ({time.perf_counter() - start:.0f} s)", flush=True)
         for dtype in dtypes:
             for name, s in bm.CONV_SHAPES.items():
                 rows += [dict(r, threads=t) for r in
                          bm.compare_maxpool(s.out_shape, dtype, tuple(i for i in impls if i != "naive"),
                                             size=2, repeat=repeat, case=f"maxpool 2x2 after {name}",
-                                            rounds=rounds)]
-        rows += [dict(r, threads=t) for r in compare_epoch(1 if args.quick else 3, with_torch, rounds)]
+                                            rounds=rounds, before_round=quiet)]
+        rows += [dict(r, threads=t) for r in compare_epoch(1 if args.quick else 3, with_torch, rounds,
+                                                           before_round=quiet)]
         loads[t]["end"] = list(os.getloadavg())
+        loads[t]["busy_before_rounds"] = busy_log[:]
+        busy_log.clear()
         print(f"  {t} thread(s): pooling and epoch done ({time.perf_counter() - start:.0f} s)", flush=True)
     env = bm.environment()
     env["threads_measured"] = args.threads
@@ -265,6 +291,7 @@ def main(argv=None):
         for t in args.threads:
             for case in cases:
                 for impl in ("vectorized", "torch") if with_torch else ("vectorized",):
+                    quiet()
                     f = bm.run_fresh(case, impl, threads=t, calls=10 if args.quick else 30)
                     f["cold_median_s"] = float(np.median(f["cold_s"]))
                     f["warm_median_s"] = float(np.median(f["warm_s"]))
@@ -274,7 +301,7 @@ def main(argv=None):
     floors = []
     for t in args.threads:
         bm.set_threads(t)
-        floors += [gemm_floor(name, t, repeat) for name in ("MNIST layer 2", "larger layer")]
+        floors += [gemm_floor(name, t, repeat, rounds, quiet) for name in ("MNIST layer 2", "larger layer")]
         for f in floors[-2:]:
             tor = _find(rows, f["case"], "torch", t)
             f["vs_torch"] = None if tor is None else f["gemm_s"] / tor["total_s"]
@@ -314,8 +341,17 @@ def main(argv=None):
     print(f"\nwrote {path} and {path.with_suffix('.md').name}")
 
 
+def _busy_text(load):
+    busy = [b for b in load.get("busy_before_rounds", []) if b is not None]
+    if not busy:
+        return ""
+    return (f" (other processes' share of the CPUs just before a round: median {np.median(busy):.0%}, "
+            f"largest {max(busy):.0%})")
+
+
 def markdown_summary(rows, env, targets, fresh, copies, loads, thread_counts, floors=()):
-    load_text = "; ".join(f"{t} thread(s): {v['start'][0]:.2f} -> {v['end'][0]:.2f}" for t, v in loads.items())
+    load_text = "; ".join(f"{t} thread(s): {v['start'][0]:.2f} -> {v['end'][0]:.2f}" + _busy_text(v)
+                          for t, v in loads.items())
     parts = [f"numpy {env['numpy']} ({env['numpy_blas']}), torch {env.get('torch')}, {env.get('cpu')} "
              f"({env['cpu_count']} CPUs); thread counts {thread_counts} (numpy's BLAS, cnnlib and torch alike); "
              f"load average (1 min) during the run: {load_text}. Medians of forward + backward "

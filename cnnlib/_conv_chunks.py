@@ -33,7 +33,7 @@ import numpy as np
 from .im2row import _fill, _fill_last, _scatter, _scatter_last
 from .parallel import run_chunks, workspace
 
-CHUNK_ENTRIES = 1 << 18  # entries of a chunk's im2row matrix (1 MB in float32), at most
+CHUNK_ENTRIES = 1 << 21  # entries of a chunk's im2row matrix (8 MB in float32), at most
 SPLIT_ENTRIES = 5 << 16  # a batch whose matrix has fewer entries (1.25 MB in float32) is one chunk
 MIN_CHUNKS = 2           # a batch large enough to split is cut into at least this many
 PARALLEL_ENTRIES = 1 << 21  # a smaller batch runs its chunks in the calling thread: measured, two

@@ -224,7 +224,8 @@ def test_run_py_rejects_bad_options(capsys):
                           (["--threads", "1,x"], "expected thread counts like 1,2"),
                           (["--repeat", "0"], "expected an int >= 1"),
                           (["--rounds", "1.5"], "expected an int >= 1"),
-                          (["--name", "../x"], "expected a plain file name")):
+                          (["--name", "../x"], "expected a plain file name"),
+                          (["--max-busy", "0"], "expected a share of the CPUs in (0, 1]")):
         with pytest.raises(SystemExit) as exit_info:
             run.main(argv)
         assert exit_info.value.code == 2
@@ -280,3 +281,18 @@ def test_set_threads_sets_cnnlib_threads_too(monkeypatch):
     if torch_before:
         import torch
         torch.set_num_threads(torch_before)
+
+
+def test_before_round_is_called_once_per_round():
+    calls = []
+    bm.compare_conv(TINY, impls=("vectorized",), repeat=1, rounds=3, before_round=lambda: calls.append(1))
+    assert len(calls) == 3
+    with pytest.raises(ValueError, match=r"before_round: expected None or a function"):
+        bm.compare_conv(TINY, impls=("vectorized",), before_round=3)
+
+
+def test_busy_fraction_is_a_share_of_the_cpus():
+    busy = bm.busy_fraction(0.05)
+    assert busy is None or 0.0 <= busy <= 1.0
+    log = []
+    assert bm.wait_for_quiet(1.0, timeout=1, log=log) == log[0]

@@ -154,9 +154,10 @@ def test_a_second_conv_call_reuses_the_buffers_of_the_first():
 def test_the_chunks_depend_on_the_shapes_only():
     assert _conv_chunks.plan(64, 48 * 10 * 10) == [(0, 64)]           # MNIST layer 2: one chunk
     assert _conv_chunks.plan(64, 9 * 26 * 26) == [(0, 32), (32, 64)]  # MNIST layer 1: two
-    chunks = _conv_chunks.plan(64, 288 * 28 * 28)              # the larger layer: an image a chunk
-    assert chunks == [(n, n + 1) for n in range(64)]
-    assert _conv_chunks.plan(64, 16_384) == [(n, n + 16) for n in range(0, 64, 16)]  # 1 MB each
+    chunks = _conv_chunks.plan(64, 288 * 28 * 28)              # the larger layer: 9 images a chunk
+    assert chunks == [(n, min(64, n + 9)) for n in range(0, 64, 9)]
+    assert _conv_chunks.plan(64, 576 * 56 * 56) == [(n, n + 1) for n in range(64)]  # one image: 1.8M entries
+    assert _conv_chunks.plan(64, 100_000) == [(n, min(64, n + 20)) for n in range(0, 64, 20)]
     assert _conv_chunks.plan(3, 10 ** 7) == [(0, 1), (1, 2), (2, 3)]
     assert _conv_chunks.plan(0, 100) == []
 

@@ -31,5 +31,6 @@ from .cases import (CONV_SHAPES, IMPLS, ConvShape, _as_conv_shape, _naive_images
                     _torch_maxpool_fns, compare_conv, compare_maxpool)
 from .fresh import run_fresh  # noqa: F401
 from .report import _fmt_ratio, _fmt_time, format_table  # noqa: F401
-from .system import blas_threads, environment, set_blas_threads, set_threads, torch_available  # noqa: F401
+from .system import (blas_threads, busy_fraction, environment, set_blas_threads, set_threads,  # noqa: F401
+                     torch_available, wait_for_quiet)
 from .timing import memory_supported, peak_memory, time_call, time_samples  # noqa: F401

@@ -153,6 +153,13 @@ def _counts(repeat, warmup, rounds, naive_limit):
             as_int(rounds, "rounds", minimum=1), as_int(naive_limit, "naive_limit", minimum=0))
 
 
+def _hook(before_round):
+    if before_round is not None and not callable(before_round):
+        raise ValueError(f"before_round: expected None or a function called before each round, "
+                         f"got {type(before_round).__name__}")
+    return before_round
+
+
 def _naive_images(n_images, iterations_per_image, naive_limit):
     """How many images the loop version is timed on (0: skip it)."""
     if naive_limit <= 0 or iterations_per_image > naive_limit:
@@ -168,7 +175,7 @@ def _row(case, shape_desc, dtype, impl, fwd, bwd, note=""):
 
 
 def _compare(case, desc, dtype, impls, fast_fns, naive_fns, n_images, per_image, naive_limit,
-             repeat, warmup, rounds):
+             repeat, warmup, rounds, before_round=None):
     """The rows of one table case; shared by ``compare_conv`` and ``compare_maxpool``.
 
     ``fast_fns(impl) -> (forward, backward)`` closures for "vectorized" and
@@ -183,6 +190,8 @@ def _compare(case, desc, dtype, impls, fast_fns, naive_fns, n_images, per_image,
     times = {impl: {"forward": [], "backward": []} for impl in fns}
     naive_row = None
     for r in range(rounds):
+        if before_round is not None:
+            before_round()
         for impl in impls:
             if impl != "naive":
                 fwd, bwd = fns[impl]
@@ -219,7 +228,7 @@ def _compare(case, desc, dtype, impls, fast_fns, naive_fns, n_images, per_image,
 
 
 def compare_conv(shape, dtype=np.float32, impls=IMPLS, repeat=5, naive_limit=150_000, seed=0,
-                 warmup=1, rounds=1):
+                 warmup=1, rounds=1, before_round=None):
     """Time conv forward and backward of each implementation on one layer shape.
 
     ``shape``: a name of ``CONV_SHAPES``, a ``ConvShape`` or a tuple
@@ -238,7 +247,9 @@ def compare_conv(shape, dtype=np.float32, impls=IMPLS, repeat=5, naive_limit=150
     the module docstring). ``rounds > 1`` repeats the whole comparison (each
     implementation still in its own block) and reports medians over the
     rounds; the ratios are then the medians of each round's ratio, which a
-    machine whose load changes over time disturbs less.
+    machine whose load changes over time disturbs less. ``before_round()``, if
+    given, is called before each round (``system.wait_for_quiet`` waits for
+    other processes to leave the cores idle).
     """
     case, s = _as_conv_shape(shape)
     dtype = _dtype_name(dtype)
@@ -266,11 +277,11 @@ def compare_conv(shape, dtype=np.float32, impls=IMPLS, repeat=5, naive_limit=150
 
     per_image = s.f * s.out_shape[2] * s.out_shape[3]
     return _compare(case, desc, dtype, impls, fast_fns, naive_fns, s.n, per_image, naive_limit,
-                    repeat, warmup, rounds)
+                    repeat, warmup, rounds, _hook(before_round))
 
 
 def compare_maxpool(x_shape, dtype=np.float32, impls=IMPLS, size=2, repeat=5, naive_limit=150_000,
-                    seed=0, warmup=1, case=None, relu=True, rounds=1):
+                    seed=0, warmup=1, case=None, relu=True, rounds=1, before_round=None):
     """Time max pooling (``size x size``, stride ``size``) forward and backward; rows as ``compare_conv``.
 
     ``x_shape (N, C, H, W)``: the feature maps pooled. With ``relu=True`` the
@@ -309,6 +320,6 @@ def compare_maxpool(x_shape, dtype=np.float32, impls=IMPLS, size=2, repeat=5, na
 
     per_image = int(np.prod(out_shape[1:]))
     return _compare(case, desc, dtype, impls, fast_fns, naive_fns, n, per_image, naive_limit,
-                    repeat, warmup, rounds)
+                    repeat, warmup, rounds, _hook(before_round))
 
 

@@ -132,7 +132,7 @@ def torch_epoch_fn(params, x, y, order):
     return epoch
 
 
-def compare_epoch(repeat, with_torch, rounds=1, seed=0):
+def compare_epoch(repeat, with_torch, rounds=1, seed=0, before_round=None):
     """Rows (as ``bm.compare_conv``'s) for one training epoch of the 004 network, float32.
 
     Each round times every implementation in its own block (``repeat`` epochs,
@@ -154,6 +154,8 @@ def compare_epoch(repeat, with_torch, rounds=1, seed=0):
                         "torch.nn, same order and SGD")
     times = {impl: [] for impl in fns}
     for r in range(rounds):
+        if before_round is not None:
+            before_round()
         for impl, (fn, _) in fns.items():
             times[impl].append(time_call(fn, repeat, number=1, warmup=1 if r == 0 else 0))
     rows = []

@@ -6,6 +6,7 @@ and PyTorch (if installed) the same number of threads, process-wide;
 """
 import os
 import platform
+import time
 
 import numpy as np
 
@@ -62,3 +63,36 @@ def environment():
     except OSError:
         env["load_average"] = None
     return env
+
+
+def _cpu_ticks():
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields), idle
+
+
+def busy_fraction(seconds=0.5):
+    """Share of all CPUs busy over the next ``seconds`` while this process sleeps: what other
+    processes use (0.0 = idle, 1.0 = every core busy); None where /proc/stat is missing."""
+    try:
+        total0, idle0 = _cpu_ticks()
+        time.sleep(seconds)
+        total1, idle1 = _cpu_ticks()
+    except (OSError, ValueError, IndexError):
+        return None
+    spent = total1 - total0
+    return None if spent <= 0 else 1.0 - (idle1 - idle0) / spent
+
+
+def wait_for_quiet(max_busy=0.15, timeout=300, log=None):
+    """Wait (up to ``timeout`` seconds) until other processes leave the cores idle:
+    ``busy_fraction() <= max_busy``. Returns the last busy fraction measured, and
+    appends it to ``log`` (a list) when given."""
+    deadline = time.monotonic() + timeout
+    busy = busy_fraction()
+    while busy is not None and busy > max_busy and time.monotonic() < deadline:
+        busy = busy_fraction(2.0)
+    if log is not None:
+        log.append(busy)
+    return busy
