@@ -22,6 +22,7 @@ sum that gives its delta) is ``network_units``.
 """
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -78,9 +79,15 @@ def drawn_digit(pixels, dtype=np.float32):
                          f"shape {a.shape} and dtype {a.dtype}")
     if not np.isfinite(a).all() or a.min() < 0 or a.max() > 255:
         raise ValueError(f"drawn digit: expected pixel values 0..255, got {a.min()}..{a.max()}")
-    x_train, _, _, _ = load_mnist_subset()
-    mean, std = pixel_stats(x_train)
+    mean, std = _train_stats()
     return prepare_images(a[None].astype(np.float64), mean, std, dtype)[0]
+
+
+@lru_cache(maxsize=1)
+def _train_stats():
+    """``pixel_stats`` of the training digits (read once: a drawing must answer fast)."""
+    x_train, _, _, _ = load_mnist_subset()
+    return pixel_stats(x_train)
 
 
 @dataclass

@@ -449,6 +449,10 @@ function render({ model, el }) {
       const { name, dir } = blk;
       const a = dir === "fwd" ? D.act[name] : dir === "bwd" ? D.del[name] : D.grads[name];
       const shown = dir === "fwd" || values.step >= revealedStep(name);
+      // repaint only what changed: a step reveals or hides one or two blocks
+      const painted = `${digitKey(values)}|${dir === "fwd" ? "" : D.target}|${shown}`;
+      if (blk.painted === painted) continue;
+      blk.painted = painted;
       blk.box.classList.toggle("cnn-hidden-step", !shown);
       const signed = dir !== "fwd" || LOOK[name][2] === 1;
       const [lo, hi] = scaleOf(a, signed);
@@ -465,9 +469,13 @@ function render({ model, el }) {
     paintScores(D);
   }
 
+  let scoresKey = null;
   function paintScores(D) {
     const svg = $(".cnn-vector");
     const shown = values.step >= 1;
+    const key = `${digitKey(values)}|${D.target}|${shown}`;
+    if (key === scoresKey && svg.firstChild) return;
+    scoresKey = key;
     const sc = D.act.fc1, p = D.p, d = D.del.fc1;
     const [slo, shi] = scaleOf(sc, true), [dlo, dhi] = scaleOf(d, true);
     const rows = [`<text x="2" y="12" class="cnn-vhead">k</text><text x="18" y="12" class="cnn-vhead">score</text>` +
@@ -493,7 +501,7 @@ function render({ model, el }) {
   }
 
   // ------------------------------------------------ the clicked unit
-  let marked = [];
+  let marked = [], lastUnit = null;
   function mark(D, view) {
     for (const svg of marked) svg.innerHTML = "";
     marked = [];
@@ -535,10 +543,15 @@ function render({ model, el }) {
     }
     el.querySelectorAll(".cnn-vrow").forEach((g) => g.classList.toggle("cnn-on",
       view.stage === "fc1" && Number(g.dataset.k) === view.index));
-    unitBox.innerHTML = unitHTML(view, revealed);
+    const text = unitHTML(view, revealed);
+    if (lastUnit !== text) {
+      unitBox.innerHTML = text;
+      lastUnit = text;
+    }
   }
 
   // ------------------------------------------------ per-layer gradient norms
+  let normsKey = null;
   function paintNorms(D) {
     const n = D.b.norms, fn = D.b.filter_norms;
     const rows = [];
@@ -546,18 +559,28 @@ function render({ model, el }) {
     for (const w of ["fc1.w", "conv2.w", "conv1.w"]) rows.push([`∂E/∂${w}`, n[`∂E/∂${w}`], GRAD_STEP[w]]);
     fn["conv2.w"].forEach((v, f) => rows.push([`conv2 filter ${f}`, v, 5]));
     fn["conv1.w"].forEach((v, f) => rows.push([`conv1 filter ${f}`, v, 8]));
-    const big = Math.max(...rows.map((r) => r[1]), 1e-12);
-    const lo = Math.log10(big) - 4;   // four decades
-    const out = [`<text x="0" y="12" class="cnn-vhead">‖·‖ (L2 norm; bars on a log scale, 4 decades)</text>`];
-    rows.forEach(([label, v, at], k) => {
-      const y = 18 + k * 15, on = values.step >= at;
-      const len = v > 0 ? Math.max(1, 160 * (Math.log10(v) - lo) / 4) : 0;
-      out.push(`<g class="${on ? "" : "cnn-faded"}"><text x="0" y="${y + 10}">${esc(label)}</text>` +
-        `<rect x="112" y="${y + 1}" width="${Math.max(0, len)}" height="11" fill="${v > 0 ? "#1f6fb4" : "#d62728"}"/>` +
-        `<text x="${116 + Math.max(0, len)}" y="${y + 10}" class="${v > 0 ? "" : "cnn-dead"}">` +
-        `${on ? fmt3(v) + (v > 0 ? "" : " (dead: no delta gets through)") : "step " + at}</text></g>`);
+    const key = `${digitKey(values)}|${D.target}`;
+    if (key !== normsKey) {   // the bars, once per digit and label
+      normsKey = key;
+      const big = Math.max(...rows.map((r) => r[1]), 1e-12);
+      const lo = Math.log10(big) - 4;   // four decades
+      const out = [`<text x="0" y="12" class="cnn-vhead">‖·‖ (L2 norm; bars on a log scale, 4 decades)</text>`];
+      rows.forEach(([label, v], k) => {
+        const y = 18 + k * 15;
+        const len = v > 0 ? Math.max(1, 160 * (Math.log10(v) - lo) / 4) : 0;
+        out.push(`<g data-k="${k}"><text x="0" y="${y + 10}">${esc(label)}</text>` +
+          `<rect x="112" y="${y + 1}" width="${Math.max(0, len)}" height="11" fill="${v > 0 ? "#1f6fb4" : "#d62728"}"/>` +
+          `<text x="${116 + Math.max(0, len)}" y="${y + 10}" class="cnn-norm ${v > 0 ? "" : "cnn-dead"}"></text></g>`);
+      });
+      normBox.innerHTML = `<svg width="360" height="${24 + rows.length * 15}">${out.join("")}</svg>`;
+    }
+    normBox.querySelectorAll("g[data-k]").forEach((g) => {   // what this step has reached
+      const [, v, at] = rows[Number(g.dataset.k)];
+      const on = values.step >= at;
+      flag(g, "cnn-faded", !on);
+      put(g.querySelector(".cnn-norm"), "textContent",
+        on ? fmt3(v) + (v > 0 ? "" : " (dead: no delta gets through)") : `step ${at}`);
     });
-    normBox.innerHTML = `<svg width="360" height="${24 + rows.length * 15}">${out.join("")}</svg>`;
   }
 
   // ------------------------------------------------ controls
@@ -582,25 +605,33 @@ function render({ model, el }) {
   targets.insertAdjacentHTML("beforeend", `<button type="button" data-t="-1">true label</button>` +
     [...Array(10).keys()].map((k) => `<button type="button" data-t="${k}">${k}</button>`).join(""));
 
+  // write an attribute, a class or a text only when it changes: every DOM write makes the
+  // browser recompute styles, and in JupyterLab that is the largest part of a frame
+  const put = (node, key, value) => {
+    if (node[key] !== value) node[key] = value;
+  };
+  const flag = (node, cls, on) => {
+    if (node.classList.contains(cls) !== on) node.classList.toggle(cls, on);
+  };
   function drawControls(D) {
-    picks.querySelectorAll("button").forEach((b) => b.classList.toggle("cnn-on", Number(b.dataset.digit) === values.digit));
-    idxInput.value = values.digit >= 0 ? values.digit : "";
+    picks.querySelectorAll("button").forEach((b) => flag(b, "cnn-on", Number(b.dataset.digit) === values.digit));
+    if (document.activeElement !== idxInput) put(idxInput, "value", values.digit >= 0 ? String(values.digit) : "");
     const entry = entryOf(values);
     targets.querySelectorAll("button").forEach((b) => {
       const t = Number(b.dataset.t);
-      const can = kernel || (entry && (t < 0 ? true : String(t) in entry.targets));
-      b.disabled = !can;
-      b.title = can ? "" : "this label's backward pass needs a running kernel";
-      b.classList.toggle("cnn-on", t === values.target);
-      if (t < 0) b.textContent = entry && entry.label >= 0 ? `true label (${entry.label})` : "the predicted label";
+      const can = kernel || Boolean(entry && (t < 0 ? true : String(t) in entry.targets));
+      put(b, "disabled", !can);
+      put(b, "title", can ? "" : "this label's backward pass needs a running kernel");
+      flag(b, "cnn-on", t === values.target);
+      if (t < 0) put(b, "textContent", entry && entry.label >= 0 ? `true label (${entry.label})` : "the predicted label");
     });
-    step.value = values.step;
-    $(".cnn-stepper output").textContent = `${values.step} of ${spec.steps}`;
-    el.classList.toggle("cnn-has-kernel", kernel);
+    put(step, "value", String(values.step));
+    put($(".cnn-stepper output"), "textContent", `${values.step} of ${spec.steps}`);
+    flag(el, "cnn-has-kernel", kernel);
   }
 
   // ------------------------------------------------ drawing everything
-  let paintedKey = null, D = null;
+  let paintedKey = null, D = null, kernelMs = null, lastSaid = null;
   function draw(t0, what) {
     const t1 = performance.now();
     D = dataOf(values);
@@ -608,6 +639,7 @@ function render({ model, el }) {
     if (!D) {
       readBox.textContent = store.weights ? "computing this digit's forward and backward pass…"
         : "loading the explorer's numbers…";
+      lastSaid = null;
       return;
     }
     const k = Math.min(2.0, Math.max(0.85, ((el.clientWidth || 1000) - 10) / 1000));
@@ -624,10 +656,14 @@ function render({ model, el }) {
       paintedKey = key;
     }
     const entry = D.entry;
-    readBox.innerHTML = `<div class="cnn-digit-line">${entry.index >= 0 ? `Test digit #${entry.index}, ` +
+    const said = `<div class="cnn-digit-line">${entry.index >= 0 ? `Test digit #${entry.index}, ` +
       `label ${entry.label}` : "Your drawing"}: the network reads <b>${entry.predicted}</b> ` +
       `(p = ${fmt3(D.p[entry.predicted])}); the loss is for the label ${D.target}.</div>` +
       D.b.text[values.step];
+    if (said !== lastSaid) {
+      readBox.innerHTML = said;
+      lastSaid = said;
+    }
     let view;
     try {
       view = unitView(D, values.stage, values.unit);
@@ -637,11 +673,12 @@ function render({ model, el }) {
     mark(D, view);
     el.dataset.key = `${key}|${values.stage}|${values.unit}`;
     el.dataset.values = JSON.stringify(values);
-    timing = { draw: performance.now() - t1 };
+    timing = { draw: performance.now() - t1, ...(kernelMs === null ? {} : { python: kernelMs }) };
     if (t0 !== undefined) {
+      const measured = timing;
       requestAnimationFrame(() => setTimeout(() => {
         const ms = performance.now() - t0;
-        NET_LATENCY.push({ explorer: spec.name, key: el.dataset.key, ms, what, ...timing });
+        NET_LATENCY.push({ explorer: spec.name, key: el.dataset.key, ms, what, ...measured });
         el.dataset.latency = ms.toFixed(2);
       }, 0));
     }
@@ -660,6 +697,7 @@ function render({ model, el }) {
     next.step = Math.min(Math.max(Math.round(next.step), 0), spec.steps);
     if (!dataOf(next)) {
       if (!kernel) {
+        lastSaid = null;
         readBox.insertAdjacentHTML("beforeend", `<div class="cnn-note">That digit or label is not ` +
           `stored in this page: it needs a running kernel.</div>`);
         return;
@@ -738,6 +776,7 @@ function render({ model, el }) {
     inking = false;
     waiting = { t0: ev.timeStamp, what: "draw" };
     readBox.textContent = "computing your digit's forward and backward pass…";
+    lastSaid = null;
     model.send({ kind: "draw", pixels: Array.from(ink, (v) => Math.round(v)) });
   });
   $(".cnn-clear").addEventListener("click", () => { ink.fill(0); paintPad(); });
@@ -747,7 +786,7 @@ function render({ model, el }) {
   const onMsg = (msg, buffers) => {
     if (!msg || typeof msg !== "object") return;
     if (msg.kind === "hello") { kernel = true; drawControls(D); return; }
-    if (msg.kind === "error") { readBox.textContent = msg.text; return; }
+    if (msg.kind === "error") { readBox.textContent = msg.text; lastSaid = null; return; }
     if (msg.kind !== "digit") return;
     const buf = buffers && buffers[0];
     const bytes = buf instanceof ArrayBuffer ? buf : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
@@ -757,7 +796,9 @@ function render({ model, el }) {
       const w = waiting;
       waiting = null;
       values = { ...values, ...v };
-      draw(w ? w.t0 : undefined, w ? w.what : undefined);
+      kernelMs = msg.python_ms;
+      draw(w ? w.t0 : undefined, w ? `kernel ${w.what}` : undefined);
+      kernelMs = null;
     }
   };
   const onValues = () => {
