@@ -102,12 +102,14 @@ def check_unit(box, ex, values):
 def click_map(page, box, direction, name, m, r, c):
     """Click cell (r, c) of map ``m`` of the ``direction`` ("fwd", "bwd", "grad") block of
     ``name``; returns the page's values after the click."""
-    canvas = box.query_selector(f'.cnn-block[data-dir="{direction}"][data-array="{name}"] '
-                                f'canvas[data-m="{m}"]')
+    canvas = box.query_selector(f'.cnn-block[data-dir="{direction}"][data-array="{name}"] canvas')
     canvas.scroll_into_view_if_needed()
     size = canvas.evaluate("c => [c.width, c.height, c.getBoundingClientRect().width, "
-                           "c.getBoundingClientRect().height]")
+                           "c.getBoundingClientRect().height, +c.dataset.nr, +c.dataset.nc, "
+                           "+c.dataset.cols]")
     cw, ch = size[2] / size[0], size[3] / size[1]
+    nr, nc, cols = size[4:]
+    r, c = r + (m // cols) * (nr + 1), c + (m % cols) * (nc + 1)   # the maps of a block, a cell apart
     before = box.evaluate("el => el.dataset.values")
     canvas.click(position={"x": (c + 0.5) * cw, "y": (r + 0.5) * ch})
     page.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])

@@ -30,7 +30,7 @@ import traitlets
 from ._base import HERE
 from ._svg import colour
 from .network_data import encode, pack
-from .network_state import STAGES, drawn_digit, held_out_digits, network_state, trained_two_conv_net
+from .network_state import STAGES, _train_stats, drawn_digit, held_out_digits, network_state, trained_two_conv_net
 from .network_steps import REVEAL
 from .network_units import network_unit, sig3
 
@@ -68,6 +68,7 @@ class NetworkExplorer(anywidget.AnyWidget):
         super().__init__()
         self.model = trained_two_conv_net()
         self.x, self.pixels, self.labels = held_out_digits()
+        _train_stats()   # read now: a drawing must answer fast
         chosen = _select_digits(self.model, self.x, self.labels, digits)
         if featured is not None:
             chosen = [int(featured)] + [i for i in chosen if i != int(featured)][:digits - 1]

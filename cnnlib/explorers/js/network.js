@@ -20,6 +20,7 @@ const TITLE = { input: "input x 1@28x28", conv1: "conv1 3@26x26", relu1: "relu1"
 // per stage: base cell size (px at 1000 px of width), map columns, forward colours signed?
 const LOOK = { input: [5, 1, 0], conv1: [3.4, 3, 1], relu1: [3.4, 3, 0], maxpool1: [5.5, 3, 0],
   conv2: [4.2, 5, 1], relu2: [4.2, 5, 0], maxpool2: [7, 5, 0], flatten1: [4.6, 1, 0] };
+const GAP = [205, 205, 205, 255], HIDDEN = [228, 228, 228];   // between maps; a later step
 const COLOURS = { sel: "#ff7f0e", up: "#2ca02c", down: "#1f6fb4", sum: "#9467bd" };
 
 // ------------------------------------------------------------------ numbers as text
@@ -304,11 +305,6 @@ function paint(canvas, a, offset, nr, nc, lo, hi, signed) {
   ctx.putImageData(img, 0, 0);
 }
 
-function blank(canvas, nr, nc) {
-  const ctx = canvas.getContext("2d");
-  ctx.fillStyle = "#e4e4e4";
-  ctx.fillRect(0, 0, nc, nr);
-}
 
 // the maps of one block: [{name (array), nr, nc, first flat index, transposed}]
 function mapsOf(name) {
@@ -362,7 +358,11 @@ function render({ model, el }) {
   const $ = (sel) => el.querySelector(sel);
   const mapsBox = $(".cnn-net-maps"), unitBox = $(".cnn-net-unit"), normBox = $(".cnn-net-norms");
   const readBox = $(".cnn-readout"), step = $(".cnn-stepper input"), idxInput = $(".cnn-index-input");
-  el.addEventListener("keydown", (ev) => ev.stopPropagation());   // JupyterLab's shortcuts
+  // JupyterLab takes keys as its shortcuts, and a mouse press in an output as a click that
+  // selects the cell (a restyle of the whole notebook, 5 ms a click): keep both here
+  for (const kind of ["keydown", "mousedown", "mouseup", "pointerdown", "pointerup"]) {
+    el.addEventListener(kind, (ev) => ev.stopPropagation());
+  }
 
   // ------------------------------------------------ which arrays are on screen
   const digitKey = (v) => (v.digit >= 0 ? `t${v.digit}` : `d${v.drawing}`);
@@ -389,26 +389,26 @@ function render({ model, el }) {
   function buildBlocks() {
     mapsBox.innerHTML = "";
     const k = cellK;
+    // one canvas per block (its maps side by side, a cell of gap between them): fewer
+    // canvases make each frame cheaper for the browser to put together
     const add = (parent, name, dir, cell, cols, title) => {
       const box = document.createElement("div");
       box.className = `cnn-block cnn-${dir}`;
       box.dataset.array = name;
       box.dataset.dir = dir;
-      box.innerHTML = `<div class="cnn-block-title">${esc(title)}</div><div class="cnn-block-maps"></div>`;
-      const grid = box.lastChild;
-      grid.style.gridTemplateColumns = `repeat(${cols}, auto)`;
-      const maps = mapsOf(name).map((m, i) => {
-        const wrap = document.createElement("div");
-        wrap.className = "cnn-map";
-        const cw = name === "fc1.w" ? Math.max(2, Math.min(cell, Math.floor(((el.clientWidth || 900) - 30) / 250))) : cell;
-        wrap.innerHTML = `<canvas width="${m.nc}" height="${m.nr}" style="width:${m.nc * cw}px;` +
-          `height:${m.nr * cell}px" data-m="${i}"></canvas><svg class="cnn-overlay" width="${m.nc * cw}" ` +
-          `height="${m.nr * cell}"></svg>`;
-        grid.appendChild(wrap);
-        return { ...m, m: i, canvas: wrap.firstChild, svg: wrap.lastChild, cw, ch: cell };
-      });
+      const list = mapsOf(name);
+      const { nr, nc } = list[0];
+      const rows = Math.ceil(list.length / cols), used = Math.min(cols, list.length);
+      const W = used * nc + used - 1, H = rows * nr + rows - 1;
+      const cw = name === "fc1.w" ? Math.max(2, Math.min(cell, Math.floor(((el.clientWidth || 900) - 30) / 250))) : cell;
+      box.innerHTML = `<div class="cnn-block-title">${esc(title)}</div><div class="cnn-map">` +
+        `<canvas width="${W}" height="${H}" style="width:${W * cw}px;height:${H * cell}px" ` +
+        `data-nr="${nr}" data-nc="${nc}" data-cols="${used}"></canvas><svg class="cnn-overlay" ` +
+        `width="${W * cw}" height="${H * cell}"></svg></div>`;
+      const maps = list.map((m, i) => ({ ...m, m: i, x0: (i % cols) * (nc + 1), y0: Math.floor(i / cols) * (nr + 1) }));
       parent.appendChild(box);
-      blocks[`${dir}:${name}`] = { maps, name, dir, box };
+      const [canvas, svg] = box.lastChild.children;
+      blocks[`${dir}:${name}`] = { maps, name, dir, box, canvas, svg, W, H, cw, ch: cell };
     };
     for (const s of stages) {
       const col = document.createElement("div");
@@ -457,14 +457,21 @@ function render({ model, el }) {
       const signed = dir !== "fwd" || LOOK[name][2] === 1;
       const [lo, hi] = scaleOf(a, signed);
       blk.scale = [lo, hi, signed];
+      const ctx = blk.canvas.getContext("2d");
+      const img = ctx.createImageData(blk.W, blk.H);
+      img.data.fill(255);
+      const px = img.data;
+      for (let k = 0; k < blk.W * blk.H; k++) px.set(GAP, 4 * k);
       for (const m of blk.maps) {
-        if (!shown) { blank(m.canvas, m.nr, m.nc); continue; }
-        if (name === "fc1.w") {   // transposed: a row per class
-          const t = new Float32Array(m.nr * m.nc);
-          for (let r = 0; r < m.nr; r++) for (let c = 0; c < m.nc; c++) t[r * m.nc + c] = a[c * 10 + r];
-          paint(m.canvas, t, 0, m.nr, m.nc, lo, hi, signed);
-        } else paint(m.canvas, a, m.at(m.m, 0, 0), m.nr, m.nc, lo, hi, signed);
+        for (let r = 0; r < m.nr; r++) {
+          for (let c = 0; c < m.nc; c++) {
+            const rgb = shown ? rgbOf(a[m.at(m.m, r, c)], lo, hi, signed) : HIDDEN;
+            const k = 4 * ((m.y0 + r) * blk.W + m.x0 + c);
+            px[k] = rgb[0]; px[k + 1] = rgb[1]; px[k + 2] = rgb[2];
+          }
+        }
       }
+      ctx.putImageData(img, 0, 0);
     }
     paintScores(D);
   }
@@ -513,11 +520,11 @@ function render({ model, el }) {
       const [m, r, c] = whereIs(name, flat);
       const map = blk.maps[m];
       if (!map) return;
-      const list = boxes.get(map.svg) || [];
+      const list = boxes.get(blk.svg) || [];
       const inset = 0.5;
-      list.push(`<rect x="${c * map.cw + inset}" y="${r * map.ch + inset}" width="${Math.max(1, map.cw - 2 * inset)}" ` +
-        `height="${Math.max(1, map.ch - 2 * inset)}" stroke="${colour}"/>`);
-      boxes.set(map.svg, list);
+      list.push(`<rect x="${(map.x0 + c) * blk.cw + inset}" y="${(map.y0 + r) * blk.ch + inset}" ` +
+        `width="${Math.max(1, blk.cw - 2 * inset)}" height="${Math.max(1, blk.ch - 2 * inset)}" stroke="${colour}"/>`);
+      boxes.set(blk.svg, list);
     };
     const revealed = view.stage.includes(".") ? values.step >= GRAD_STEP[view.stage]
       : values.step >= revealedStep(view.stage);
@@ -741,11 +748,10 @@ function render({ model, el }) {
     const blk = canvas && canvas.closest(".cnn-block");
     if (!blk) return;
     const b = blocks[`${blk.dataset.dir}:${blk.dataset.array}`];
-    const map = b.maps[Number(canvas.dataset.m)];
     const rect = canvas.getBoundingClientRect();
-    const c = Math.min(map.nc - 1, Math.floor((ev.clientX - rect.left) / map.cw));
-    const r = Math.min(map.nr - 1, Math.floor((ev.clientY - rect.top) / map.ch));
-    set({ stage: b.name, unit: map.at(map.m, r, c) }, ev.timeStamp, "click");
+    const cx = Math.floor((ev.clientX - rect.left) / b.cw), cy = Math.floor((ev.clientY - rect.top) / b.ch);
+    const map = b.maps.find((m) => cx >= m.x0 && cx < m.x0 + m.nc && cy >= m.y0 && cy < m.y0 + m.nr);
+    if (map) set({ stage: b.name, unit: map.at(map.m, cy - map.y0, cx - map.x0) }, ev.timeStamp, "click");
   });
 
   // ------------------------------------------------ the drawing pad (kernel only)
