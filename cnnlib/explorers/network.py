@@ -35,6 +35,8 @@ from .network_steps import REVEAL
 from .network_units import network_unit, sig3
 
 STEPS = len(REVEAL) - 1   # 9
+# the front end: one ES module, these files joined in this order (grid.js: the colour maps)
+JS_FILES = ("grid.js", "network_numbers.js", "network_text.js", "network_maps.js", "network.js")
 
 
 def _select_digits(model, x, labels, count):
@@ -58,7 +60,7 @@ class NetworkExplorer(anywidget.AnyWidget):
     ``ex.set(digit=12, target=3, stage="conv2", unit=57, step=5)``, ``ex.draw(pixels)``."""
 
     NAME = "network explorer"
-    _esm = "\n".join((HERE / "js" / n).read_text() for n in ("grid.js", "network.js"))
+    _esm = "\n".join((HERE / "js" / n).read_text() for n in JS_FILES)
     _css = (HERE / "js" / "explorer.css").read_text() + (HERE / "js" / "network.css").read_text()
     spec = traitlets.Dict().tag(sync=True)
     values = traitlets.Dict().tag(sync=True)

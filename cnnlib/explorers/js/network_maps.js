@@ -1,0 +1,225 @@
+// network_maps.js: the network explorer's pictures (joined after network_text.js, before
+// network.js): one canvas per block of maps, forward and backward, the scores, the weight
+// gradients, the outlines of a clicked unit and its units, the gradient norms. `ctx` is the
+// explorer (network.js): its element, its current values, the key of its digit.
+
+// write an attribute, a class or a text only when it changes: every DOM write makes the
+// browser recompute styles, and in JupyterLab that is the largest part of a frame
+const put = (node, key, value) => {
+  if (node[key] !== value) node[key] = value;
+};
+const flag = (node, cls, on) => {
+  if (node.classList.contains(cls) !== on) node.classList.toggle(cls, on);
+};
+
+function revealedStep(name) {   // the step at which the delta (or gradient) of `name` appears
+  return name in GRAD_STEP ? GRAD_STEP[name] : REVEAL.indexOf(name);
+}
+
+function mapsView(ctx) {
+  const mapsBox = ctx.$(".cnn-net-maps"), unitBox = ctx.$(".cnn-net-unit"), normBox = ctx.$(".cnn-net-norms");
+  const stages = ctx.stages;
+  const blocks = {};   // name -> {maps: [{canvas, svg, nr, nc, at}], dir}
+  function buildBlocks() {
+    mapsBox.innerHTML = "";
+    const k = ctx.cellK();
+    // one canvas per block (its maps side by side, a cell of gap between them): fewer
+    // canvases make each frame cheaper for the browser to put together
+    const add = (parent, name, dir, cell, cols, title) => {
+      const box = document.createElement("div");
+      box.className = `cnn-block cnn-${dir}`;
+      box.dataset.array = name;
+      box.dataset.dir = dir;
+      const list = mapsOf(name);
+      const { nr, nc } = list[0];
+      const rows = Math.ceil(list.length / cols), used = Math.min(cols, list.length);
+      const W = used * nc + used - 1, H = rows * nr + rows - 1;
+      const cw = name === "fc1.w" ? Math.max(2, Math.min(cell, Math.floor(((ctx.el.clientWidth || 900) - 30) / 250))) : cell;
+      box.innerHTML = `<div class="cnn-block-title">${esc(title)}</div><div class="cnn-map">` +
+        `<canvas width="${W}" height="${H}" style="width:${W * cw}px;height:${H * cell}px" ` +
+        `data-nr="${nr}" data-nc="${nc}" data-cols="${used}"></canvas><svg class="cnn-overlay" ` +
+        `width="${W * cw}" height="${H * cell}"></svg></div>`;
+      const maps = list.map((m, i) => ({ ...m, m: i, x0: (i % cols) * (nc + 1), y0: Math.floor(i / cols) * (nr + 1) }));
+      parent.appendChild(box);
+      const [canvas, svg] = box.lastChild.children;
+      blocks[`${dir}:${name}`] = { maps, name, dir, box, canvas, svg, W, H, cw, ch: cell };
+    };
+    for (const s of stages) {
+      const col = document.createElement("div");
+      col.className = "cnn-stage";
+      col.dataset.stage = s;
+      col.innerHTML = `<div class="cnn-stage-title">${esc(TITLE[s])}</div>`;
+      const [base, cols] = LOOK[s];
+      add(col, s, "fwd", base * k, cols, "forward");
+      add(col, s, "bwd", base * k, cols, "backward δ = ∂E/∂(its output)");
+      mapsBox.appendChild(col);
+    }
+    const col = document.createElement("div");
+    col.className = "cnn-stage cnn-scores";
+    col.dataset.stage = "fc1";
+    col.innerHTML = `<div class="cnn-stage-title">${esc(TITLE.fc1)}</div><svg class="cnn-vector"></svg>`;
+    mapsBox.appendChild(col);
+    const grads = document.createElement("div");
+    grads.className = "cnn-stage cnn-grads";
+    grads.innerHTML = `<div class="cnn-stage-title">weight gradients ∂E/∂w (the last step of each layer)</div>`;
+    const row = document.createElement("div");
+    row.className = "cnn-grad-row";
+    grads.appendChild(row);
+    add(row, "conv1.w", "grad", 9 * k, 3, "∂E/∂w1 3@1x3x3");
+    add(row, "conv1.b", "grad", 9 * k, 1, "∂E/∂b1");
+    add(row, "conv2.w", "grad", 5 * k, 6, "∂E/∂w2 10@3x4x4 (a row: 2 filters x 3 channels)");
+    add(row, "conv2.b", "grad", 9 * k, 1, "∂E/∂b2");
+    add(row, "fc1.w", "grad", 6 * k, 1, "∂E/∂W fc 250x10 (a row per class)");
+    add(row, "fc1.b", "grad", 9 * k, 1, "∂E/∂b fc");
+    mapsBox.appendChild(grads);
+  }
+
+
+  function paintBlocks(D) {
+    for (const blk of Object.values(blocks)) {
+      const { name, dir } = blk;
+      const a = dir === "fwd" ? D.act[name] : dir === "bwd" ? D.del[name] : D.grads[name];
+      const shown = dir === "fwd" || ctx.values().step >= revealedStep(name);
+      // repaint only what changed: a step reveals or hides one or two blocks
+      const painted = `${ctx.digitKey(ctx.values())}|${dir === "fwd" ? "" : D.target}|${shown}`;
+      if (blk.painted === painted) continue;
+      blk.painted = painted;
+      blk.box.classList.toggle("cnn-hidden-step", !shown);
+      const signed = dir !== "fwd" || LOOK[name][2] === 1;
+      const [lo, hi] = scaleOf(a, signed);
+      blk.scale = [lo, hi, signed];
+      const g2d = blk.canvas.getContext("2d");
+      const img = g2d.createImageData(blk.W, blk.H);
+      img.data.fill(255);
+      const px = img.data;
+      for (let k = 0; k < blk.W * blk.H; k++) px.set(GAP, 4 * k);
+      for (const m of blk.maps) {
+        for (let r = 0; r < m.nr; r++) {
+          for (let c = 0; c < m.nc; c++) {
+            const rgb = shown ? rgbOf(a[m.at(m.m, r, c)], lo, hi, signed) : HIDDEN;
+            const k = 4 * ((m.y0 + r) * blk.W + m.x0 + c);
+            px[k] = rgb[0]; px[k + 1] = rgb[1]; px[k + 2] = rgb[2];
+          }
+        }
+      }
+      g2d.putImageData(img, 0, 0);
+    }
+    paintScores(D);
+  }
+
+  let scoresKey = null;
+  function paintScores(D) {
+    const svg = ctx.$(".cnn-vector");
+    const shown = ctx.values().step >= 1;
+    const key = `${ctx.digitKey(ctx.values())}|${D.target}|${shown}`;
+    if (key === scoresKey && svg.firstChild) return;
+    scoresKey = key;
+    const sc = D.act.fc1, p = D.p, d = D.del.fc1;
+    const [slo, shi] = scaleOf(sc, true), [dlo, dhi] = scaleOf(d, true);
+    const rows = [`<text x="2" y="12" class="cnn-vhead">k</text><text x="18" y="12" class="cnn-vhead">score</text>` +
+      `<text x="70" y="12" class="cnn-vhead">p</text><text x="122" y="12" class="cnn-vhead">δ</text>`];
+    for (let k = 0; k < 10; k++) {
+      const y = 18 + k * 21;
+      const c1 = rgbOf(sc[k], slo, shi, true), c3 = rgbOf(d[k], dlo, dhi, true);
+      rows.push(`<g class="cnn-vrow" data-k="${k}"><rect class="cnn-vhit" x="0" y="${y}" width="176" height="20"/>` +
+        `<text x="2" y="${y + 14}" class="${k === D.target ? "cnn-target" : ""}">${k}</text>` +
+        `<rect x="16" y="${y + 1}" width="50" height="18" fill="rgb(${c1})"/>` +
+        `<text x="41" y="${y + 14}" class="cnn-vnum" fill="${isDark(c1) ? "#fff" : "#000"}">${fmt3(sc[k])}</text>` +
+        `<rect x="68" y="${y + 3}" width="${Math.max(1, 50 * p[k])}" height="14" fill="#1f6fb4" opacity="0.35"/>` +
+        `<text x="93" y="${y + 14}" class="cnn-vnum">${fmt3(p[k])}</text>` +
+        (shown ? `<rect x="120" y="${y + 1}" width="54" height="18" fill="rgb(${c3})"/>` +
+          `<text x="147" y="${y + 14}" class="cnn-vnum" fill="${isDark(c3) ? "#fff" : "#000"}">${fmt3(d[k])}</text>`
+          : `<rect x="120" y="${y + 1}" width="54" height="18" fill="#e4e4e4"/>`) +
+        `<rect class="cnn-vsel" x="0.5" y="${y + 0.5}" width="175" height="19"/></g>`);
+    }
+    rows.push(`<text x="2" y="${18 + 10 * 21 + 14}">E = −ln p[${D.target}] = ${fmt3(D.b.loss)}</text>`);
+    svg.setAttribute("width", 178);
+    svg.setAttribute("height", 18 + 10 * 21 + 22);
+    svg.innerHTML = rows.join("");
+  }
+
+  // ------------------------------------------------ the clicked unit
+  let marked = [], lastUnit = null;
+  function mark(D, view) {
+    for (const svg of marked) svg.innerHTML = "";
+    marked = [];
+    const boxes = new Map();   // svg -> [rect text]
+    const put = (dir, name, flat, colour) => {
+      if (name === "fc1" || name === "softmax" || name === "target") return;
+      const blk = blocks[`${dir}:${name}`];
+      if (!blk) return;
+      const [m, r, c] = whereIs(name, flat);
+      const map = blk.maps[m];
+      if (!map) return;
+      const list = boxes.get(blk.svg) || [];
+      const inset = 0.5;
+      list.push(`<rect x="${(map.x0 + c) * blk.cw + inset}" y="${(map.y0 + r) * blk.ch + inset}" ` +
+        `width="${Math.max(1, blk.cw - 2 * inset)}" height="${Math.max(1, blk.ch - 2 * inset)}" stroke="${colour}"/>`);
+      boxes.set(blk.svg, list);
+    };
+    const revealed = view.stage.includes(".") ? ctx.values().step >= GRAD_STEP[view.stage]
+      : ctx.values().step >= revealedStep(view.stage);
+    if (view.up) for (const t of view.up.terms) put("fwd", t[2], t[3], COLOURS.up);
+    if (revealed) {
+      if (view.sum) for (const t of view.sum.terms) if (t[0] * t[1] !== 0) put("bwd", t[2], t[3], COLOURS.sum);
+      if (view.stage.includes(".") && view.sum) {   // a weight: the inputs it multiplied
+        const src = view.stage.startsWith("conv1") ? "input" : "maxpool1";
+        if (view.stage.endsWith(".w") && !view.stage.startsWith("fc1")) {
+          const [f, c, m, q] = unravel(view.index, SHAPES[view.stage]);
+          const [, H, W] = SHAPES[view.stage.split(".")[0]];
+          for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) put("fwd", src, ravel([c, i + m, j + q], SHAPES[src]), COLOURS.up);
+        } else if (view.stage === "fc1.w") put("fwd", "flatten1", unravel(view.index, SHAPES["fc1.w"])[0], COLOURS.up);
+      }
+      for (const t of view.down) put("bwd", t[0], t[1], COLOURS.down);
+      if (view.grad) for (const t of view.grad) put("grad", t[0], t[1], COLOURS.down);
+    }
+    for (const dir of ["fwd", "bwd", "grad"]) put(dir, view.stage, view.index, COLOURS.sel);
+    for (const [svg, list] of boxes) {
+      svg.innerHTML = list.join("");
+      svg.classList.toggle("cnn-many", list.length > 60);
+      marked.push(svg);
+    }
+    ctx.el.querySelectorAll(".cnn-vrow").forEach((g) => g.classList.toggle("cnn-on",
+      view.stage === "fc1" && Number(g.dataset.k) === view.index));
+    const text = unitHTML(view, revealed);
+    if (lastUnit !== text) {
+      unitBox.innerHTML = text;
+      lastUnit = text;
+    }
+  }
+
+  // ------------------------------------------------ per-layer gradient norms
+  let normsKey = null;
+  function paintNorms(D) {
+    const n = D.b.norms, fn = D.b.filter_norms;
+    const rows = [];
+    for (const s of [...REVEAL.slice(1)]) rows.push([`δ ${s}`, n[`δ ${s}`], revealedStep(s)]);
+    for (const w of ["fc1.w", "conv2.w", "conv1.w"]) rows.push([`∂E/∂${w}`, n[`∂E/∂${w}`], GRAD_STEP[w]]);
+    fn["conv2.w"].forEach((v, f) => rows.push([`conv2 filter ${f}`, v, 5]));
+    fn["conv1.w"].forEach((v, f) => rows.push([`conv1 filter ${f}`, v, 8]));
+    const key = `${ctx.digitKey(ctx.values())}|${D.target}`;
+    if (key !== normsKey) {   // the bars, once per digit and label
+      normsKey = key;
+      const big = Math.max(...rows.map((r) => r[1]), 1e-12);
+      const lo = Math.log10(big) - 4;   // four decades
+      const out = [`<text x="0" y="12" class="cnn-vhead">‖·‖ (L2 norm; bars on a log scale, 4 decades)</text>`];
+      rows.forEach(([label, v], k) => {
+        const y = 18 + k * 15;
+        const len = v > 0 ? Math.max(1, 160 * (Math.log10(v) - lo) / 4) : 0;
+        out.push(`<g data-k="${k}"><text x="0" y="${y + 10}">${esc(label)}</text>` +
+          `<rect x="112" y="${y + 1}" width="${Math.max(0, len)}" height="11" fill="${v > 0 ? "#1f6fb4" : "#d62728"}"/>` +
+          `<text x="${116 + Math.max(0, len)}" y="${y + 10}" class="cnn-norm ${v > 0 ? "" : "cnn-dead"}"></text></g>`);
+      });
+      normBox.innerHTML = `<svg width="360" height="${24 + rows.length * 15}">${out.join("")}</svg>`;
+    }
+    normBox.querySelectorAll("g[data-k]").forEach((g) => {   // what this step has reached
+      const [, v, at] = rows[Number(g.dataset.k)];
+      const on = ctx.values().step >= at;
+      flag(g, "cnn-faded", !on);
+      put(g.querySelector(".cnn-norm"), "textContent",
+        on ? fmt3(v) + (v > 0 ? "" : " (dead: no delta gets through)") : `step ${at}`);
+    });
+  }
+
+  return { blocks, buildBlocks, paintBlocks, paintScores, paintNorms, mark };
+}
