@@ -336,6 +336,37 @@ def test_network_explorer_in_jupyterlab(lab, page, ex):  # noqa: F811
     assert json.loads(out.inner_text().strip()[len("SYNCED"):]) == shown
 
 
+def test_network_explorer_before_run_all(lab, page, ex):  # noqa: F811
+    """Notebook 08 opened without running: untrusted, the explorer's output is its still
+    picture and a line to run the cell; trusted, it is interactive from the saved state
+    (no kernel behind it: the stored digits), with cnnlib's numbers."""
+    import secrets
+
+    for name in ("unrun08.ipynb", "trusted08.ipynb"):
+        shutil.copy(NOTEBOOK, lab.notebooks / name)
+    page.goto(lab.url(f"lab/workspaces/t{secrets.token_hex(4)}/tree/unrun08.ipynb"))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea-output "
+                           "img[src^=\"data:image/png\"]').length >= 2", timeout=30_000)
+    still = page.locator(".jp-OutputArea-output", has=page.locator("img[src^='data:image/png']")).first
+    still.scroll_into_view_if_needed()
+    text = still.evaluate("e => e.textContent")   # (Lab's windowing may not lay it out yet)
+    assert "network explorer: a still picture. Run this cell" in text, text
+    assert "the network reads 9" in text and "NetworkExplorer(" not in text
+    assert not page.query_selector(BOX)
+    subprocess.run([sys.executable, "-m", "jupyter", "trust", str(lab.notebooks / "trusted08.ipynb")],
+                   check=True, capture_output=True, timeout=60,
+                   env=dict(T.os.environ, HOME=str(lab.root / "home")))
+    page.goto(lab.url(f"lab/workspaces/t{secrets.token_hex(4)}/tree/trusted08.ipynb"))
+    box = wait_net(page)
+    box.scroll_into_view_if_needed()
+    assert box.evaluate("el => el.cnnNetwork.kernel()") is False
+    check_arrays(box, ex, values_of(box))
+    values = click_map(page, box, "bwd", "relu2", 7, 4, 4)
+    check_unit(box, ex, values)
+    check_digit_change(page, box, ex, 5)
+
+
 def test_network_explorer_in_voila(browser, tmp_path, ex):  # noqa: F811
     """Notebook 08 as a Voila app: a click, a step, a test digit computed by the kernel."""
     voila = Path(sys.executable).parent / "voila"

@@ -371,6 +371,16 @@ def test_bad_controls_are_refused():
     assert ex.values == before
 
 
+def test_bad_arguments_are_refused():
+    for kwargs, match in (({"digits": 1}, "digits: expected an int 2..12"),
+                          ({"digits": 2.5}, "digits"), ({"all_labels": 9}, "all_labels"),
+                          ({"featured": 1000}, "featured: expected a test index")):
+        with pytest.raises(ValueError, match=match):
+            NetworkExplorer(**kwargs)
+    ex = NetworkExplorer(digits=3, featured=500)
+    assert ex.precomputed[0] == 500 and len(ex.precomputed) == 3
+
+
 def test_still_picture_and_repr(explorer):
     data, _ = explorer._repr_mimebundle_()
     assert "Run this cell" in data["text/plain"] or "run this cell" in data["text/plain"]

@@ -67,6 +67,12 @@ class NetworkExplorer(anywidget.AnyWidget):
     table = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, digits=8, all_labels=1, featured=None, **values):
+        for name, v, lo, hi in (("digits", digits, 2, 12), ("all_labels", all_labels, 0, digits)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+                raise ValueError(f"{name}: expected an int {lo}..{hi}, got {v!r}")
+        if featured is not None and (isinstance(featured, bool) or not isinstance(featured, (int, np.integer))
+                                     or not 0 <= featured < 1000):
+            raise ValueError(f"featured: expected a test index 0..999 or None, got {featured!r}")
         super().__init__()
         self.model = trained_two_conv_net()
         self.x, self.pixels, self.labels = held_out_digits()
