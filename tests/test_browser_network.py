@@ -168,6 +168,43 @@ def check_digit_change(page, box, ex, index_in_picker=3):
     return values
 
 
+def check_colours(box, ex, values):
+    """The colour of cells of every block is ``_svg.colour`` (the colour map every explorer
+    shares) of cnnlib's number there, on the block's scale: the picture shows cnnlib's maps."""
+    from cnnlib.explorers._svg import colour
+
+    s = ex.state_for(values)
+    got = box.evaluate("""el => [...el.querySelectorAll('.cnn-block')].map(b => {
+        const c = b.querySelector('canvas'), g = c.getContext('2d');
+        const nr = +c.dataset.nr, nc = +c.dataset.nc, cols = +c.dataset.cols;
+        const cells = [[0, 0], [Math.floor(nr / 2), Math.floor(nc / 2)], [nr - 1, nc - 1]];
+        return {dir: b.dataset.dir, name: b.dataset.array, hidden: b.classList.contains('cnn-hidden-step'),
+                scale: el.cnnNetwork.scale(b.dataset.dir, b.dataset.array),
+                px: cells.map(([r, q]) => [r, q, [...g.getImageData(q, r, 1, 1).data.slice(0, 3)]])};
+    })""")
+    assert len(got) == 2 * 8 + 6
+    for blk in got:
+        if blk["hidden"]:
+            continue
+        lo, hi, signed = blk["scale"]
+        name = blk["name"]
+        a = (s.act if blk["dir"] == "fwd" else s.delta if blk["dir"] == "bwd" else s.grads)[name]
+        if signed:                    # the block's scale: symmetric, or 0..max
+            m = max(float(np.abs(a).max()), 1e-12)
+            assert (lo, hi) == (-m, m), name
+        else:
+            low = min(0.0, float(a.min()))
+            assert (lo, hi) == (low, float(a.max()) if a.max() > low else low + 1), name
+        for r, q, rgb in blk["px"]:   # cells of the first map of the block
+            if name == "fc1.w":
+                v = a[q, r]                  # drawn transposed: a row per class
+            elif name == "flatten1":
+                v = a[r * 25 + q]
+            else:
+                v = a.reshape(-1, a.shape[-2], a.shape[-1])[0, r, q] if a.ndim >= 3 else a[q]
+            assert tuple(rgb) == colour(float(v), lo, hi, bool(signed)), (blk["dir"], name, r, q)
+
+
 def check_number_writer(box):
     rng = np.random.default_rng(0)
     numbers = np.concatenate([rng.normal(size=1000) * 10.0 ** rng.integers(-9, 6, size=1000),
@@ -231,7 +268,9 @@ def test_network_explorer_on_the_static_page(browser, static_net, ex):  # noqa: 
         pg.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])
         check_arrays(box, ex, values_of(box))
         check_unit(box, ex, values_of(box))
-        values = check_digit_change(pg, box, ex)
+        check_colours(box, ex, values_of(box))
+        for k in range(len(ex.precomputed)):           # every digit stored in the page
+            values = check_digit_change(pg, box, ex, k)
         # another digit's other labels are not in the page: disabled, and nothing changes
         assert box.evaluate("el => el.querySelector('.cnn-targets button[data-t=\"0\"]').disabled")
         # many units at once: the browser's sums are cnnlib's
