@@ -327,6 +327,10 @@ def check_kernel_digit_and_drawing(page, box, ex):
     assert values["digit"] == 500
     check_arrays(box, ex, values)
     check_unit(box, ex, values)
+    box.query_selector('.cnn-targets button[data-t="3"]').click()   # a label not in the page
+    page.wait_for_function("el => el.dataset.key.startsWith('t500|3|')", arg=box, timeout=30_000)
+    check_arrays(box, ex, values_of(box))
+    check_unit(box, ex, values_of(box))
     pad = box.query_selector(".cnn-pad-canvas")
     pad.scroll_into_view_if_needed()
     r = pad.bounding_box()
@@ -344,7 +348,7 @@ def check_kernel_digit_and_drawing(page, box, ex):
     check_unit(box, ex, values)
     latency = box.evaluate("el => globalThis.cnnlibLatency.filter(r => r.what.startsWith('kernel'))"
                            ".map(r => [r.what, r.ms])")
-    assert {w for w, _ in latency} == {"kernel digit", "kernel draw"}, latency
+    assert {w for w, _ in latency} == {"kernel digit", "kernel label", "kernel draw"}, latency
     return latency
 
 
