@@ -390,3 +390,19 @@ def test_still_picture_and_repr(explorer):
     png = _png(np.zeros((2, 3, 3), np.uint8))
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"IEND" in png
     assert json.dumps(explorer.spec)   # JSON-able
+
+
+def test_notebook_08_holds_the_current_front_end():
+    """The executed notebook 08 carries the explorer's JS and CSS in its widget state (what a
+    static page and an unrun, trusted notebook run): they must be the files as they are now,
+    so a change of ``js/`` needs notebook 08 executed again."""
+    from cnnlib.explorers._base import HERE
+    from cnnlib.explorers.network import JS_FILES
+
+    nb = json.loads((WEIGHTS_FILE.parents[1] / "notebooks" / "08_watch_the_backward_pass.ipynb").read_text())
+    saved = [m["state"] for m in nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]
+             ["state"].values() if "_esm" in m["state"]]
+    assert len(saved) == 1
+    assert saved[0]["_esm"] == "\n".join((HERE / "js" / n).read_text() for n in JS_FILES)
+    assert saved[0]["_css"] == (HERE / "js" / "explorer.css").read_text() + (HERE / "js" / "network.css").read_text()
+    assert saved[0]["values"] == NetworkExplorer().values
