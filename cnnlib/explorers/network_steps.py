@@ -53,14 +53,16 @@ def layer_notes(s, label):
                   f"{_count(d['relu2'])} of 1000 relu2 units receive one, the other "
                   f"{1000 - _count(d['relu2'])} get exactly 0."),
         ("conv2", f"The ReLU mask keeps {_count(d['conv2'])} of them ({_count(a['conv2'] > 0)} "
-                  f"conv2 units are on); ‖δ‖ = {_norm(d['conv2'])}, ‖∂E/∂w2‖ = "
+                  f"conv2 units are on; the other {_count(d['relu2']) - _count(d['conv2'])} winners "
+                  f"won windows of zeros, where ReLU was off); ‖δ‖ = {_norm(d['conv2'])}, ‖∂E/∂w2‖ = "
                   f"{_norm(s.grads['conv2.w'])}" + (f"; filters {dead2} are off everywhere: "
                                                      f"their gradient is 0." if dead2 else ".")),
         ("maxpool1", f"conv2's input gradient (full correlation with the rotated kernels, "
                      f"summed over 10 filters): {_count(d['maxpool1'])} of 507 nonzero, ‖δ‖ = "
                      f"{_norm(d['maxpool1'])}."),
         ("relu1", f"Routed through max pooling: {_count(d['relu1'])} of 2028 relu1 units get a delta."),
-        ("conv1", f"The ReLU mask keeps {_count(d['conv1'])}; ‖δ‖ = {_norm(d['conv1'])}, ‖∂E/∂w1‖ = "
+        ("conv1", f"The ReLU mask keeps {_count(d['conv1'])} of them ({_count(d['relu1']) - _count(d['conv1'])} "
+                  f"sit where conv1 was off); ‖δ‖ = {_norm(d['conv1'])}, ‖∂E/∂w1‖ = "
                   f"{_norm(s.grads['conv1.w'])}" + (f"; filters {dead1} are off everywhere."
                                                      if dead1 else ".")),
         ("input", f"∂E/∂x (28x28), where a change of pixel would change the loss: from "
