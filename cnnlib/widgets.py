@@ -10,8 +10,9 @@ from .explorers import (ConvArithmeticExplorer, ConvArithmeticState, Explorer,  
                         conv_arithmetic_state, gradient_flow_explorer, gradient_flow_layer,
                         gradient_flow_state, im2row_explorer, im2row_state, pooling_explorer,
                         pooling_layer, pooling_state)
+from .explorers import NetworkExplorer, network_explorer  # noqa: F401
 
 __all__ = ["gradient_flow_explorer", "conv_arithmetic_explorer", "pooling_explorer",
-           "im2row_explorer", "GradientFlowExplorer", "ConvArithmeticExplorer",
+           "im2row_explorer", "network_explorer", "NetworkExplorer", "GradientFlowExplorer", "ConvArithmeticExplorer",
            "PoolingExplorer", "Im2rowExplorer", "gradient_flow_state", "conv_arithmetic_state",
            "pooling_state", "im2row_state", "gradient_flow_layer", "pooling_layer"]
