@@ -12,10 +12,13 @@ vectorized version with the same signature:
 - ``jacobian``: explicit Jacobians of a conv layer, and a numerical one
 - ``gradcheck``: numerical gradients, rel_error, check_close
 - ``data``: the 7x7 stride-2 teaching example and the MNIST subset in data/
-- ``network``, ``train``: layer objects, the seeds' networks, SGD training
-- ``plotting``, ``widgets``: the figures and the explorers (import them by name:
-  they need matplotlib and ipywidgets)
-- ``exercises``: the "check yourself" checkers; ``benchmark``: timing helpers
+- ``layers``, ``model`` (and ``network``, the old path, with the seeds' networks),
+  ``train``, ``evaluation``, ``progress``: layer objects, ``Sequential``, SGD training
+- ``parallel``: how many threads the vectorized conv layer uses, and its work buffers
+- ``plotting``, ``explorers`` (old path ``widgets``): the figures and the explorers
+  (import them by name: they need matplotlib, ipywidgets and anywidget)
+- ``exercises``: the checkers of the notebooks' exercises and the catalogue of typical
+  mistakes; ``benchmark``: timing helpers
 
 Importing cnnlib changes no global state.
 """
