@@ -21,6 +21,7 @@ token, free port, own process group; Run All only once the kernel is idle and
 connected): see the project notes. Skipped, with the reason, where ``/usr/bin/chromium``
 or the ``playwright`` package is missing; the static-page tests also need npm.
 """
+import contextlib
 import html
 import json
 import os
@@ -536,17 +537,20 @@ def test_static_page_layout_and_screenshots(browser, static_page, width, scale):
 
 # ----------------------------------------------------------------- Voila
 
-def test_voila_app_mode(browser, executed, tmp_path):
-    """``voila NOTEBOOK`` serves the explorers as an app; a slider move redraws."""
-    if shutil.which("voila", path=str(Path(sys.executable).parent)) is None:
+@contextlib.contextmanager
+def voila_app(browser, notebook, tmp_path):
+    """Serve ``notebook`` with Voila on a free port; yield a page opened on it (1280 px).
+
+    Skips when voila is not installed; stops the server and its kernel afterwards."""
+    voila = Path(sys.executable).parent / "voila"
+    if not voila.exists():
         pytest.skip("voila is not installed (pip install -e '.[browser]')")
     port, home = _free_port(), tmp_path / "home"
     home.mkdir()
-    shutil.copy(executed, tmp_path / "app.ipynb")
+    shutil.copy(notebook, tmp_path / "app.ipynb")
     log = open(tmp_path / "voila.log", "wb")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "voila"), "app.ipynb",
-                             "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}"],
-                            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen([str(voila), "app.ipynb", "--no-browser", "--Voila.ip=127.0.0.1",
+                             f"--port={port}"], cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
                             env=dict(os.environ, HOME=str(home), MPLBACKEND="Agg"),
                             start_new_session=True)
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -562,12 +566,7 @@ def test_voila_app_mode(browser, executed, tmp_path):
                     (tmp_path / "voila.log").read_text(errors="replace")[-2000:]
                 time.sleep(0.5)
         page.goto(f"http://127.0.0.1:{port}/", timeout=90_000)
-        wait_drawn(page, timeout=90_000)
-        boxes = boxes_of(page)
-        for _, cls in EXPLORERS:
-            check_keyboard_and_click(page, boxes[cls.NAME], cls)
-        OUTPUT.mkdir(exist_ok=True)
-        page.screenshot(path=str(OUTPUT / "voila.png"))
+        yield page
     finally:
         context.close()
         os.killpg(proc.pid, signal.SIGTERM)
@@ -576,3 +575,14 @@ def test_voila_app_mode(browser, executed, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+def test_voila_app_mode(browser, executed, tmp_path):
+    """``voila NOTEBOOK`` serves the explorers as an app; a slider move redraws."""
+    with voila_app(browser, executed, tmp_path) as page:
+        wait_drawn(page, timeout=90_000)
+        boxes = boxes_of(page)
+        for _, cls in EXPLORERS:
+            check_keyboard_and_click(page, boxes[cls.NAME], cls)
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "voila.png"))

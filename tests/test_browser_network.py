@@ -23,9 +23,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,7 +31,7 @@ import test_browser as T
 from test_browser import browser, lab, page  # noqa: F401  (fixtures)
 
 from cnnlib.explorers.network import NetworkExplorer
-from cnnlib.explorers.network_state import PARAMS, SHAPES, STAGES, drawn_digit, network_state
+from cnnlib.explorers.network_state import PARAMS, SHAPES, STAGES, drawn_digit
 from cnnlib.explorers.network_steps import step_texts
 from cnnlib.explorers.network_units import network_unit, sig3
 
@@ -412,30 +409,7 @@ def test_network_explorer_before_run_all(lab, page, ex):  # noqa: F811
 
 def test_network_explorer_in_voila(browser, tmp_path, ex):  # noqa: F811
     """Notebook 08 as a Voila app: a click, a step, a test digit computed by the kernel."""
-    voila = Path(sys.executable).parent / "voila"
-    if not voila.exists():
-        pytest.skip("voila is not installed (pip install -e '.[browser]')")
-    port, home = T._free_port(), tmp_path / "home"
-    home.mkdir()
-    shutil.copy(NOTEBOOK, tmp_path / "app.ipynb")
-    log = open(tmp_path / "voila.log", "wb")
-    proc = subprocess.Popen([str(voila), "app.ipynb", "--no-browser", "--Voila.ip=127.0.0.1",
-                             f"--port={port}"], cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-                            env=dict(T.os.environ, HOME=str(home), MPLBACKEND="Agg"),
-                            start_new_session=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    try:
-        pg = context.new_page()
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None, \
-                    (tmp_path / "voila.log").read_text(errors="replace")[-2000:]
-                time.sleep(0.5)
-        pg.goto(f"http://127.0.0.1:{port}/", timeout=90_000)
+    with T.voila_app(browser, NOTEBOOK, tmp_path) as pg:
         box = wait_net(pg, timeout=90_000)
         pg.wait_for_function("el => el.cnnNetwork.kernel()", arg=box, timeout=30_000)
         values = click_map(pg, box, "bwd", "conv2", 4, 3, 5)
@@ -451,11 +425,3 @@ def test_network_explorer_in_voila(browser, tmp_path, ex):  # noqa: F811
         check_arrays(box, ex, values_of(box))
         T.OUTPUT.mkdir(exist_ok=True)
         pg.screenshot(path=str(T.OUTPUT / "voila_network_explorer.png"))
-    finally:
-        context.close()
-        T.os.killpg(proc.pid, T.signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            T.os.killpg(proc.pid, T.signal.SIGKILL)
-        log.close()
