@@ -17,8 +17,6 @@ HTML of the executed notebook, scripts served locally, no kernel) and ``lab``
 the browser tests do (whose helpers it uses).
 """
 import argparse
-import json
-import statistics
 import sys
 import tempfile
 import time
@@ -28,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import test_browser as T  # noqa: E402  (its servers, notebook and page helpers)
+from latency_report import latency_stats, save  # noqa: E402
 
 # (explorer, position slider, geometry slider)
 SLIDERS = {"gradient-flow explorer": ("out_j", "pad"), "conv-arithmetic explorer": ("out_j", "pad"),
@@ -66,14 +65,11 @@ def drive(page, box, name, moves):
 
 def summary(measured):
     rows, slow = measured
-    ms, draw = [r[0] for r in rows], [r[1] for r in rows]
-    return {"events": len(rows), "median_ms": round(statistics.median(ms), 2),
-            "max_ms": round(max(ms), 2), "p90_ms": round(sorted(ms)[int(0.9 * len(ms))], 2),
-            "draw_median_ms": round(statistics.median(draw), 2), "draw_max_ms": round(max(draw), 2),
-            "over_16ms": sum(v > 16 for v in ms),
-            # one interaction (a key press, a click) = its longest event
-            "event_timing_over_16ms": sum(d > 16 for d in _per_interaction(slow).values()),
-            "event_timing_max_ms": max(_per_interaction(slow).values(), default=0)}
+    out = latency_stats([r[0] for r in rows], [r[1] for r in rows])
+    # one interaction (a key press, a click) = its longest event
+    out["event_timing_over_16ms"] = sum(d > 16 for d in _per_interaction(slow).values())
+    out["event_timing_max_ms"] = max(_per_interaction(slow).values(), default=0)
+    return out
 
 
 def _per_interaction(slow):
@@ -142,12 +138,7 @@ def main(argv=None):
             lines.append(f"| {where} | {name} | {s['events']} | {s['median_ms']} | {s['p90_ms']} |"
                          f" {s['max_ms']} | {s['over_16ms']} | {s['draw_median_ms']} / "
                          f"{s['draw_max_ms']} | {s['event_timing_over_16ms']} ({s['event_timing_max_ms']}) |")
-    table = "\n".join(lines)
-    print(table)
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"{args.name}.json").write_text(json.dumps(results, indent=1) + "\n")
-    (out / f"{args.name}.md").write_text(table + "\n")
+    save(args.name, results, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ backward and packing in the kernel). Medians and maxima per kind of input go to
 npm, as the browser tests do (whose helpers it uses).
 """
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -28,6 +27,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 import test_browser as T  # noqa: E402
 import test_browser_network as N  # noqa: E402
+from latency_report import latency_stats, save  # noqa: E402
 
 
 def clicks_and_steps(page, box, clicks):
@@ -84,10 +84,7 @@ def summary(page):
         ms = [r["ms"] for r in rows if r["what"] == what]
         draw = [r["draw"] for r in rows if r["what"] == what]
         python = [r["python"] for r in rows if r["what"] == what and "python" in r]
-        out[what] = {"events": len(ms), "median_ms": round(statistics.median(ms), 2),
-                     "p90_ms": round(sorted(ms)[int(0.9 * len(ms))], 2), "max_ms": round(max(ms), 2),
-                     "over_16ms": sum(v > 16 for v in ms),
-                     "draw_median_ms": round(statistics.median(draw), 2), "draw_max_ms": round(max(draw), 2)}
+        out[what] = latency_stats(ms, draw)
         if python:
             out[what]["python_median_ms"] = round(statistics.median(python), 2)
             out[what]["python_max_ms"] = round(max(python), 2)
@@ -159,12 +156,7 @@ def main(argv=None):
             py = f"{s['python_median_ms']} / {s['python_max_ms']}" if "python_median_ms" in s else ""
             lines.append(f"| {where} | {what} | {s['events']} | {s['median_ms']} | {s['p90_ms']} | "
                          f"{s['max_ms']} | {s['over_16ms']} | {s['draw_median_ms']} / {s['draw_max_ms']} | {py} |")
-    table = "\n".join(lines)
-    print(table)
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"{args.name}.json").write_text(json.dumps(results, indent=1) + "\n")
-    (out / f"{args.name}.md").write_text(table + "\n")
+    save(args.name, results, "\n".join(lines))
 
 
 if __name__ == "__main__":
