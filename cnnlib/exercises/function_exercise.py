@@ -153,15 +153,26 @@ class FunctionExercise:
         return problems
 
     # -------------------------------------------------------------- checking
-    def _run(self, fn, case):
-        args = copy.deepcopy(case.args)
+    def describe_error(self, err):
+        """How a failure of the learner's function is written (a subclass may say more)."""
+        return f"{type(err).__name__}: {err}"
+
+    def _call(self, fn, args):
+        """``(result, None)``, or ``(None, a failed _Run)`` saying where the learner's code failed.
+        ``NotImplementedError`` (an unwritten template) goes through."""
         try:
-            result = fn(*args)
+            return fn(*args), None
         except NotImplementedError:
             raise
         except Exception as err:  # the learner's code failed: say where
             where = _learner_line(err)
-            return _Run(None, f"{type(err).__name__}: {err}" + (f"\n  at {where}" if where else ""), err)
+            return None, _Run(None, self.describe_error(err) + (f"\n  at {where}" if where else ""), err)
+
+    def _run(self, fn, case):
+        args = copy.deepcopy(case.args)
+        result, failed = self._call(fn, args)
+        if failed:
+            return failed
         for name, before, after in zip(self.params, case.args, args):
             if not _same_inputs(before, after):
                 raise WrongAnswer(f"{self.name}: it changed its input {name} in place (geometry "

@@ -19,7 +19,7 @@ import numpy as np
 from ..gradcheck import numerical_gradient, rel_error
 from ..network import two_conv_net
 from .compare import WrongAnswer, as_answer_array, entries_match, hint_lines, index_text, number_text
-from .function_exercise import Case, FunctionExercise, Output, _learner_line, _Run
+from .function_exercise import Case, FunctionExercise, Output, _Run
 from .nb07_models import ORDER, PARAM_NAMES, PARAM_SHAPES, TRAINING_MISTAKES, RaisedIn, flat
 
 LETTERS = {"conv1.w": ("f c m q", "F C KH KW"), "conv2.w": ("f c m q", "F C KH KW"), "fc1.w": ("d k", "D K"),
@@ -105,16 +105,14 @@ class TrainingStepExercise(FunctionExercise):
         return self._numeric
 
     # ---------------------------------------------------- running the learner's function
+    def describe_error(self, err):
+        return RaisedIn(err).describe()   # names the cnnlib function that raised
+
     def _run(self, fn, case):
         args = copy.deepcopy(case.args)
-        try:
-            result = fn(*args)
-        except NotImplementedError:
-            raise
-        except Exception as err:  # the learner's code failed: say where
-            where = _learner_line(err)
-            text = RaisedIn(err).describe()
-            return _Run(None, text + (f"\n  at {where}" if where else ""), err)
+        result, failed = self._call(fn, args)
+        if failed:
+            return failed
         for name, before, after in zip(self.params, case.args, args):
             same = (all(np.array_equal(before[p], after.get(p)) for p in before) if isinstance(before, dict)
                     else np.array_equal(before, after))
