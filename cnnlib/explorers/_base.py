@@ -69,7 +69,22 @@ class Control:
         return self.name in self._ex.visible_controls()
 
 
-class Explorer(anywidget.AnyWidget):
+class StillPicture:
+    """How an explorer shows itself: the widget view, one fixed ``text/plain`` line (never a
+    repr dump), and ``text/html``, a still picture (``still_html``) for where the widget cannot
+    be drawn (an unrun, untrusted notebook). The class needs ``NAME``, ``fill_table`` and
+    ``still_html``; it comes before ``anywidget.AnyWidget`` in the bases."""
+
+    def _repr_mimebundle_(self, **kwargs):
+        self.fill_table()
+        data, metadata = super()._repr_mimebundle_(**kwargs)
+        data["text/plain"] = (f"<{self.NAME}: an interactive picture; run this cell, or open "
+                              f"the notebook trusted, to use it>")
+        data["text/html"] = self.still_html()
+        return data, metadata
+
+
+class Explorer(StillPicture, anywidget.AnyWidget):
     """Base of the four explorers (an anywidget); subclasses define the controls and views.
 
     Subclass API: ``CONTROLS`` (list of control specs: name, kind "slider"/"toggle"/
@@ -247,14 +262,6 @@ class Explorer(anywidget.AnyWidget):
     def __repr__(self):
         shown = ", ".join(f"{k}={v!r}" for k, v in self.values.items())
         return f"{type(self).__name__}({shown})"
-
-    def _repr_mimebundle_(self, **kwargs):
-        self.fill_table()
-        data, metadata = super()._repr_mimebundle_(**kwargs)
-        data["text/plain"] = (f"<{self.NAME}: an interactive picture; run this cell, or open "
-                              f"the notebook trusted, to use it>")
-        data["text/html"] = self.still_html()
-        return data, metadata
 
     def still_html(self):
         """The explorer's picture as a still image, with a line saying how to bring it to life

@@ -27,7 +27,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from ._base import HERE
+from ._base import HERE, StillPicture
 from ._svg import colour
 from .network_data import encode, pack
 from .network_state import STAGES, _train_stats, drawn_digit, held_out_digits, network_state, trained_two_conv_net
@@ -54,7 +54,7 @@ def _select_digits(model, x, labels, count):
     return [unsure] + [i for i in right if i != unsure][:count - 2] + [wrong]
 
 
-class NetworkExplorer(anywidget.AnyWidget):
+class NetworkExplorer(StillPicture, anywidget.AnyWidget):
     """``network_explorer``: the state is ``self.state`` (a ``NetworkState``), the clicked
     unit's view ``self.unit`` (``network_unit``). Drive it as the browser does:
     ``ex.set(digit=12, target=3, stage="conv2", unit=57, step=5)``, ``ex.draw(pixels)``."""
@@ -213,14 +213,6 @@ class NetworkExplorer(anywidget.AnyWidget):
     # ------------------------------------------------------------------ display
     def __repr__(self):
         return f"NetworkExplorer({', '.join(f'{k}={v!r}' for k, v in self.values.items())})"
-
-    def _repr_mimebundle_(self, **kwargs):
-        self.fill_table()
-        data, metadata = super()._repr_mimebundle_(**kwargs)
-        data["text/plain"] = (f"<{self.NAME}: an interactive picture; run this cell, or open "
-                              f"the notebook trusted, to use it>")
-        data["text/html"] = self.still_html()
-        return data, metadata
 
     def still_html(self):
         """A still picture (the digit, ∂E/∂x, the probabilities) for an unrun notebook."""
