@@ -442,8 +442,9 @@ def static_page(executed, tmp_path_factory):
     server.stop()
 
 
-def open_offline(browser, url, width, scale=1):
-    """A page at ``url`` where every request off 127.0.0.1 is refused and recorded."""
+def open_offline(browser, url, width, scale=1, wait=None):
+    """A page at ``url`` where every request off 127.0.0.1 is refused and recorded; ``wait(page)``
+    (default: the explorers drawn) runs after it loads."""
     context = browser.new_context(viewport={"width": width, "height": 1000},
                                   device_scale_factor=scale)
     page = context.new_page()
@@ -461,7 +462,7 @@ def open_offline(browser, url, width, scale=1):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
-    wait_drawn(page)
+    (wait or wait_drawn)(page)
     return context, page, refused, errors
 
 

@@ -229,21 +229,8 @@ def static_net(tmp_path_factory):
 
 
 def open_net_offline(browser, url, width):  # noqa: F811
-    context = browser.new_context(viewport={"width": width, "height": 1000})
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    refused, errors = [], []
-
-    def route(request_route):
-        if request_route.request.url.startswith("http://127.0.0.1:"):
-            request_route.continue_()
-        else:
-            refused.append(request_route.request.url)
-            request_route.abort()
-
-    pg.route("**/*", route)
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.goto(url)
+    """``test_browser.open_offline`` for notebook 08's page: also returns the explorer's box."""
+    context, pg, refused, errors = T.open_offline(browser, url, width, wait=lambda page: None)
     return context, pg, wait_net(pg), refused, errors
 
 

@@ -23,7 +23,6 @@ Skipped, with the reason, where Chromium, playwright, Jupyter Book or npm is mis
 import functools
 import http.server
 import json
-import os
 import re
 import shutil
 import sys
@@ -34,23 +33,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = Path(__file__).resolve().parent / "output"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 WIDTH = 1280
 sys.path.insert(0, str(ROOT / "book"))
 import build  # book/build.py: what `make site` runs
 import vendor  # book/vendor.py
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"site tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="site tests need the playwright Python package "
-                                      "(pip install -e '.[browser]')")
+# tests/test_browser.py: the Chromium browser fixture (it skips where Chromium or playwright
+# is missing) and how a page is read
+from test_browser import READ, browser, expected  # noqa: E402, F401  (browser: a fixture)
+
 pytest.importorskip("jupyter_book", reason="site tests need Jupyter Book 1 "
                                            "(pip install -e '.[site]')")
-from test_browser import READ, expected  # tests/test_browser.py: how the page is read
 
 from cnnlib import explorers as X
 
@@ -94,16 +87,6 @@ def server(site):
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Visit:
