@@ -27,6 +27,7 @@ from .nb06_im2row import (adjoint_test, check_conv_backward_matrices, check_im2r
                           conv_backward_matrices_exercise_data, row2im_overwrite)
 from .nb07_backward import check_one_conv_gradients
 from .nb07_training import check_training_step
+from .nb08_backward_pass import check_pool1_delta, check_relu2_delta_count
 
 __all__ = ["Mistake", "WrongAnswer", "compare_answer", "not_answered", "RAISES", "Raises", "Case", "FunctionExercise",
            "FunctionMistake", "Output", "Variants", "check_seed_network_shapes", "seed_network_shapes",
@@ -39,4 +40,5 @@ __all__ = ["Mistake", "WrongAnswer", "compare_answer", "not_answered", "RAISES",
            "check_conv_relu_pool_dw", "conv_relu_pool_exercise_data", "check_relu_backward",
            "check_maxpool_backward", "check_avgpool_backward", "check_conv_backward_matrices",
            "conv_backward_matrices_exercise_data", "check_im2row", "check_row2im", "adjoint_test",
-           "row2im_overwrite", "check_one_conv_gradients", "check_training_step"]
+           "row2im_overwrite", "check_one_conv_gradients", "check_training_step",
+           "check_relu2_delta_count", "check_pool1_delta"]
