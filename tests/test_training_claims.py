@@ -9,6 +9,10 @@
 - Section 7: the notebook's recipe (10 epochs, lr 0.01 on a cosine, batch 32, momentum 0.9,
   weight decay 5e-4) reads at least 95% of the 1,000 test digits, for seeds other than the
   notebook's own.
+- "To go further": ``python -m cnnlib.train`` with no options (20 epochs, the default lr 0.01 on a
+  cosine) reads at least 95% of the test digits. Measured over seeds 0-39: 95.3% to 96.9%,
+  median 96.3%, no warning; one seed (6) of 40 ends with dead conv2 filters (4 of them) and
+  still reads 96.3%. With the old default, lr 0.02, see the notebook's section 6.
 
 Each test reads the recipe from the notebook's own code, so the claim tested is the claim made.
 Measured on a busy 2-core machine (load 3-4): 8 s for the memorizing test, 27 s for the 95%
@@ -27,7 +31,7 @@ import pytest
 
 from cnnlib.data import load_mnist_prepared
 from cnnlib.network import two_conv_net
-from cnnlib.train import evaluate, train
+from cnnlib.train import evaluate, main, train
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "07_cnn_on_mnist.ipynb"
 ALL_SEEDS = os.environ.get("CNNLIB_ALL_SEEDS") == "1"
@@ -106,3 +110,20 @@ def test_ten_epochs_read_95_percent_of_the_test_digits_for_other_seeds(digits):
     assert min(results.values()) >= 0.95, results
     print(f"seeds {min(seeds)}-{max(seeds)}: test accuracy {min(results.values()):.1%} to "
           f"{max(results.values()):.1%}, median {np.median(list(results.values())):.1%}")
+
+
+def test_the_clis_default_run_reads_95_percent_for_other_seeds(capsys):
+    """The notebook's "to go further" runs ``python -m cnnlib.train`` with no --lr: its defaults must
+    be a tested recipe (the measurement behind the number in the module text: CNNLIB_ALL_SEEDS=1)."""
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    text = " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    commands = re.findall(r"python -m cnnlib\.train[^\n`]*", text)
+    assert commands and not any("--lr" in c for c in commands), commands
+    seeds = range(40) if ALL_SEEDS else (1, 2)
+    results = {}
+    for seed in seeds:
+        history = main(["--quiet", "--seed", str(seed)])
+        assert "lr 0.01 (cosine)" in capsys.readouterr().out and len(history["test_acc"]) == 20
+        assert history["warnings"] == [], (seed, history["warnings"])
+        results[seed] = history["test_acc"][-1]
+    assert min(results.values()) >= 0.95, results
