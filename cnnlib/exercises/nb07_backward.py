@@ -185,7 +185,7 @@ ONE_CONV_MISTAKES = [
 ]
 
 HINTS = {"check_one_conv_gradients": (
-    "Section 3's loss gives $\\partial E/\\partial s$; notebooks 05 (ReLU, max pooling) and 03 (the conv "
+    "Section 2's loss gives $\\partial E/\\partial s$; notebooks 05 (ReLU, max pooling) and 03 (the conv "
     "layer's $\\partial E/\\partial w$, $\\partial E/\\partial b$) give the other steps. Write the forward pass "
     "first, and keep what each `*_forward` returns.",
     "Every `*_backward(dout, cache)` takes the delta of its layer's *output* and the cache of *its own* "
