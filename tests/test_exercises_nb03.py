@@ -125,3 +125,13 @@ def test_your_turn_reference_agrees_with_finite_differences():
         fd_b = numerical_vjp(lambda v: conv2d_forward(x, w0, v, stride, pad)[0], b0, dout)
         np.testing.assert_allclose(dw, fd_w, atol=1e-5)
         np.testing.assert_allclose(db, fd_b, atol=1e-5)
+
+
+def test_every_checker_of_notebook_03_has_hints_in_levels():
+    from cnnlib.exercises.nb03_kernel_gradient import CATALOGUE, HINTS
+    assert set(HINTS) == set(CATALOGUE)
+    for name, levels in HINTS.items():
+        assert len(levels) == 3 and all(len(text) > 40 for text in levels), name
+        assert "Section" in levels[0], name                # level 1 points to where it was derived
+    # the template's index formula is not handed out before the last level
+    assert "S·i + m" not in " ".join(HINTS["check_kernel_and_bias_gradient"][:2])
