@@ -171,7 +171,7 @@ def test_pixel_gradient_by_scatter_agrees_and_a_scatter_answer_passes():
         _, cache = conv2d_forward(np.zeros(x_shape), w, np.zeros(w.shape[0]), stride, pad)
         from cnnlib.conv import conv2d_backward_naive
         return conv2d_backward_naive(dout, cache)[0][:, :, u, v]
-    assert check_pixel_gradient(by_scatter) is True
+    assert check_pixel_gradient(by_scatter)                    # True, or a CheckResult that is correct
 
 
 def test_every_checker_of_notebook_04_has_hints_in_levels():
