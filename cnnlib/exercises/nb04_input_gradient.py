@@ -128,8 +128,10 @@ HINTS = {
         "The full result of the dilated $3\\times3$ deltas with a $3\\times3$ kernel has "
         "$3\\cdot(3-1)+1+3-1 = 9$ rows, but $x_{\\text{pad}}$ has $9 + 2 = 11$. Which of its rows "
         "does the full result cover, and what are the others?",
-        "`full = cross_correlate2d(dilate(δ, S), rot180(w), \"full\")`; put it in the top-left corner of "
-        "a zero $11\\times11$ array; return its rows and columns $P \\dots P + 8$.",
+        "Dilate the deltas and fully correlate them with the rotated kernel: a $9\\times9$ result that "
+        "covers padded rows and columns 0 to 8. Place it in the top-left corner of a zero "
+        "$\\partial E/\\partial x_{\\text{pad}}$ of $11\\times11$ (rows 9 and 10 stay 0), then crop $P$ "
+        "on every side.",
     ),
     "check_pixel_gradient": (
         "Sections 1, 6 and 7: $x[u, v]$ changes $E$ only through the outputs whose windows contain it, "
@@ -150,9 +152,10 @@ HINTS = {
         "For image $n$ and input channel $c$, filter $f$ contributes the full cross-correlation of its "
         "dilated deltas with the rotated kernel $w[f, c]$. That covers the first $S(H_{out}-1)+K_H$ rows "
         "of $x_{\\text{pad}}$, not all $H + 2P$ of them.",
-        "Loops over `n` and `c`: `dx_pad = np.zeros((H + 2P, W + 2P))`; for each `f`, add "
-        "`cross_correlate2d(dilate(dout[n, f], S), rot180(w[f, c]), \"full\")` into its top-left corner; "
-        "then `dx[n, c] = dx_pad[P:P + H, P:P + W]`.",
+        "Loops over `n` and `c`, each with its own zero $\\partial E/\\partial x_{\\text{pad}}$ "
+        "($H + 2P$ by $W + 2P$). Inside, a loop over `f` adds filter $f$'s full result (section 6's "
+        "formula for the pair $f, c$) into its top-left corner. After the loop over `f`, crop $P$ on "
+        "every side into `dx[n, c]`.",
     ),
 }
 
