@@ -166,3 +166,14 @@ def test_nb02_hints_go_from_a_section_to_the_loop_structure_without_the_answers(
     expected_cell = conv2d_forward_naive(x, w, b, s, p)[0][cell]
     text = " ".join(" ".join(levels) for levels in hints.values())
     assert str(expected_shape[2:])[1:-1] not in text and f"{expected_cell:g}" not in text.split()
+
+
+def test_every_checker_of_notebooks_00_to_02_answers_hint_requests():
+    from cnnlib.exercises import check_convolution_via_correlation, check_seed_network_shapes
+    checkers = [check_seed_network_shapes, check_convolution_via_correlation, check_conv_output_shape,
+                check_conv_output_cell, check_conv_forward_loops]
+    for checker in checkers:
+        n = len(checker.hint)
+        assert 2 <= n <= 3, checker
+        assert repr(checker.hint(1)).startswith(f"Hint 1 of {n} for ")
+        assert f"there are {n} levels" in repr(checker.hint(n + 1))
