@@ -179,3 +179,33 @@ def test_every_checker_of_notebook_04_has_hints_in_levels():
     for name, levels in HINTS.items():
         assert len(levels) == 3 and all(len(text) > 40 for text in levels), name
         assert "Section" in levels[0], name                # level 1 points to where it was derived
+
+
+# ------------------------------------------------------------------ the notebook: challenge first
+
+def _code_before(notebook, marker):
+    """The code cells of a course notebook before the first cell that contains ``marker``, and that cell."""
+    import json
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / notebook).read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    first = next(k for k, src in enumerate(code) if marker in src)
+    return code[:first], code[first]
+
+
+def test_notebook_04_has_no_reference_input_gradient_before_its_exercises():
+    import re
+    before, _ = _code_before("04_input_gradient.ipynb", "def pixel_gradient")
+    for name in ("conv2d_backward", "conv2d_backward_naive", "input_gradient_by_full_convolution",
+                 "conv2d_input_jacobian", "row2im"):
+        assert not any(re.search(rf"(?<![\w.]){name}\b", src) for src in before), \
+            f"{name} is in notebook 04's namespace before its exercises"
+
+
+def test_notebook_04_templates_give_the_task_not_the_recipe():
+    _, pixel = _code_before("04_input_gradient.ipynb", "def pixel_gradient")
+    _, by_correlation = _code_before("04_input_gradient.ipynb", "def input_gradient_by_correlation")
+    for template in (pixel, by_correlation):
+        assert "raise NotImplementedError" in template
+        for recipe in ("Σ", "+=", "S·i", "dilate(", "rot180(", "% S", "//", "full["):
+            assert recipe not in template, recipe
