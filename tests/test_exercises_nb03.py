@@ -41,7 +41,7 @@ def test_check_kernel_gradient_accepts_every_route():
                           np.zeros((1, 1) + ks), d[None, None])[0, 0]
     np.testing.assert_allclose(by_fd, by_sum, atol=1e-6)
     for answer in (by_sum, cross_correlate2d(x, dilate(d, s)), by_sum.tolist()):
-        assert check_kernel_gradient(answer, x, d, ks, s) is True
+        assert check_kernel_gradient(answer, x, d, ks, s).correct is True
 
 
 def test_check_kernel_gradient_on_the_course_example():
@@ -49,25 +49,25 @@ def test_check_kernel_gradient_on_the_course_example():
     x, d = ex.x[0, 0], ex.dout[0, 0]
     assert check_kernel_gradient(cross_correlate2d(x, dilate(d, 2)), x, d, (3, 3), 2)
     with pytest.raises(WrongAnswer, match="rotated by 180") as info:
-        check_kernel_gradient(cross_correlate2d(x, rot180(dilate(d, 2))), x, d, (3, 3), 2)
+        check_kernel_gradient(cross_correlate2d(x, rot180(dilate(d, 2))), x, d, (3, 3), 2, strict=True)
     assert info.value.mistakes == ("deltas_rotated",)
     with pytest.raises(WrongAnswer, match="stride was ignored") as info:
-        check_kernel_gradient(cross_correlate2d(x, d)[:3, :3], x, d, (3, 3), 2)
+        check_kernel_gradient(cross_correlate2d(x, d)[:3, :3], x, d, (3, 3), 2, strict=True)
     assert info.value.mistakes == ("stride_ignored",)
     with pytest.raises(WrongAnswer, match=r"wrong values: \d of 9 entries differ") as info:
-        check_kernel_gradient(cross_correlate2d(x, dilate(d, 2)) + 0.5, x, d, (3, 3), 2)
+        check_kernel_gradient(cross_correlate2d(x, dilate(d, 2)) + 0.5, x, d, (3, 3), 2, strict=True)
     assert info.value.mistakes == ()
 
 
 def test_check_kernel_gradient_does_not_give_the_answer_away_and_says_the_shape():
     x, d, ks, s = kernel_gradient_exercise_data()
     with pytest.raises(WrongAnswer) as info:
-        check_kernel_gradient(_index_sum_dw(x, d, *ks, s) + 1, x, d, ks, s)
+        check_kernel_gradient(_index_sum_dw(x, d, *ks, s) + 1, x, d, ks, s, strict=True)
     assert "expected" not in str(info.value)                               # 4 entries: no reveal
     with pytest.raises(WrongAnswer, match=r"wrong shape: expected \(2, 2\), given \(4, 4\)"):
-        check_kernel_gradient(np.zeros((4, 4)), x, d, ks, s)              # the undilated shape
+        check_kernel_gradient(np.zeros((4, 4)), x, d, ks, s, strict=True)              # the undilated shape
     with pytest.raises(WrongAnswer, match="without dilation"):
-        check_kernel_gradient(np.zeros((4, 4)), x, d, ks, s)
+        check_kernel_gradient(np.zeros((4, 4)), x, d, ks, s, strict=True)
 
 
 def test_check_bias_gradient_on_the_notebook_data():
@@ -75,35 +75,34 @@ def test_check_bias_gradient_on_the_notebook_data():
     assert d.shape == (2, 3, 3, 3)
     explicit = np.array([sum(d[n, f, i, j] for n in range(2) for i in range(3) for j in range(3))
                          for f in range(3)])
-    assert check_bias_gradient(explicit, d) is True
+    assert check_bias_gradient(explicit, d).correct is True
     with pytest.raises(WrongAnswer, match="mean"):
-        check_bias_gradient(explicit / 18, d)
+        check_bias_gradient(explicit / 18, d, strict=True)
     with pytest.raises(WrongAnswer, match=r"a single number: the layer has F = 3 filters") as info:
-        check_bias_gradient(1.5, d)                                        # a number no mistake gives
+        check_bias_gradient(1.5, d, strict=True)                                        # a number no mistake gives
     assert info.value.mistakes == ()
     with pytest.raises(WrongAnswer, match="filters were summed together") as info:
-        check_bias_gradient(explicit.sum(), d)
+        check_bias_gradient(explicit.sum(), d, strict=True)
     assert info.value.mistakes == ("db_summed_over_filters",)
 
 
-def test_a_correct_one_filter_bias_gradient_given_as_a_number_is_accepted(capsys):
+def test_a_correct_one_filter_bias_gradient_given_as_a_number_is_accepted():
     ex = teaching_example()
     out, cache = conv2d_forward(ex.x, ex.w, ex.b, 2)
     _, _, db = conv2d_backward(ex.dout, cache)                              # (1,)
-    assert check_bias_gradient(float(db[0]), ex.dout) is True
-    assert "one filter, so one number" in capsys.readouterr().out
-    assert check_bias_gradient(db, ex.dout) is True                        # and the array
+    result = check_bias_gradient(float(db[0]), ex.dout)
+    assert result.correct is True and "one filter, so one number" in result.text
+    assert check_bias_gradient(db, ex.dout).correct is True                        # and the array
     with pytest.raises(WrongAnswer, match="mean"):
-        check_bias_gradient(float(ex.dout.mean()), ex.dout)                # the scalar is still judged
+        check_bias_gradient(float(ex.dout.mean()), ex.dout, strict=True)                # the scalar is still judged
     with pytest.raises(ValueError, match="4 dimensions"):
         check_bias_gradient(1.0, ex.dout[0])
 
 
-def test_unanswered_templates_print_not_answered(capsys):
+def test_unanswered_templates_are_not_answered_yet():
     x, d, ks, s = kernel_gradient_exercise_data()
-    assert check_kernel_gradient(None, x, d, ks, s) is False
-    assert check_bias_gradient(None, bias_gradient_exercise_data()) is False
-    assert capsys.readouterr().out.count("not answered yet") == 2
+    for result in (check_kernel_gradient(None, x, d, ks, s), check_bias_gradient(None, bias_gradient_exercise_data())):
+        assert result.status == "not_answered" and "Not answered yet" in result.text
 
 
 def test_your_turn_example_is_geometry_0_and_has_the_spec_geometry():
@@ -125,3 +124,48 @@ def test_your_turn_reference_agrees_with_finite_differences():
         fd_b = numerical_vjp(lambda v: conv2d_forward(x, w0, v, stride, pad)[0], b0, dout)
         np.testing.assert_allclose(dw, fd_w, atol=1e-5)
         np.testing.assert_allclose(db, fd_b, atol=1e-5)
+
+
+def test_every_checker_of_notebook_03_has_hints_in_levels():
+    from cnnlib.exercises.nb03_kernel_gradient import CATALOGUE, HINTS
+    assert set(HINTS) == set(CATALOGUE)
+    for name, levels in HINTS.items():
+        assert len(levels) == 3 and all(len(text) > 40 for text in levels), name
+        assert "Section" in levels[0], name                # level 1 points to where it was derived
+    # the template's index formula is not handed out before the last level
+    assert "S·i + m" not in " ".join(HINTS["check_kernel_and_bias_gradient"][:2])
+
+
+# ------------------------------------------------------------------ the notebook: challenge first
+
+def _code_before(notebook, marker):
+    """The code cells of a course notebook before the first cell that contains ``marker``, and that cell."""
+    import json
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / notebook).read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    first = next(k for k, src in enumerate(code) if marker in src)
+    return code[:first], code[first]
+
+
+def test_notebook_03_has_no_reference_backward_before_its_exercise():
+    """Nothing that returns dw (or J, whose product with δ is dw) is in the namespace before the Your turn."""
+    import re
+    before, _ = _code_before("03_kernel_gradient.ipynb", "def kernel_and_bias_gradient")
+    for name in ("conv2d_backward", "conv2d_backward_naive", "kernel_gradient_by_correlation",
+                 "conv2d_kernel_jacobian", "im2row"):
+        assert not any(re.search(rf"(?<![\w.]){name}\b", src) for src in before), \
+            f"{name} is in notebook 03's namespace before its exercise"
+
+
+def test_notebook_03_check_yourself_2_answer_is_not_above_it():
+    import re
+    before, _ = _code_before("03_kernel_gradient.ipynb", "my_db = None")
+    assert not any(re.search(r"\.sum\(\s*axis", src) for src in before)
+
+
+def test_notebook_03_template_gives_the_task_not_the_formula():
+    _, template = _code_before("03_kernel_gradient.ipynb", "def kernel_and_bias_gradient")
+    assert "raise NotImplementedError" in template
+    for formula in ("S·i", "x_pad[", "Σ", "+="):
+        assert formula not in template, formula

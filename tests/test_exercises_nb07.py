@@ -66,7 +66,7 @@ def test_finite_differences_reject_a_wrong_reference():
     broken = TrainingStepExercise()
     broken.reference = lambda *args: flat(step(*args, mask=(False, False)))
     with pytest.raises(WrongAnswer) as info:
-        broken(lambda *args: step(*args, mask=(False, False)))
+        broken(lambda *args: step(*args, mask=(False, False)), strict=True)
     rows = {line.split()[0]: line for line in str(info.value).splitlines() if line.startswith("    ")}
     assert all(" WRONG " in rows[p] and "right on every batch" in rows[p] for p in PARAM_NAMES[:4])
     assert all(" agree " in rows[p] for p in PARAM_NAMES[4:])
@@ -76,7 +76,7 @@ def test_the_report_names_each_wrong_parameter_and_only_those():
     def relu1_mask_forgotten(params, x, y, lr):
         return step(params, x, y, lr, mask=(False, True))
     with pytest.raises(WrongAnswer) as info:
-        check_training_step(relu1_mask_forgotten)
+        check_training_step(relu1_mask_forgotten, strict=True)
     message = str(info.value)
     rows = {line.split()[0]: line for line in message.splitlines() if line.startswith("    ")}
     assert sorted(rows) == sorted(PARAM_NAMES)
@@ -98,15 +98,16 @@ def test_an_entry_that_finite_differences_do_not_sample_is_still_caught():
         grads["fc1.w"].reshape(-1)[unsampled] += 1.0
         return loss, grads, {p: params[p] - lr * grads[p] for p in params}
     with pytest.raises(WrongAnswer) as info:
-        check_training_step(one_entry_off)
+        check_training_step(one_entry_off, strict=True)
     row = next(line for line in str(info.value).splitlines() if line.startswith("    fc1.w"))
     assert " WRONG " in row and "1 of 2500 differ" in row
     assert info.value.mistakes == ()
 
 
-def test_the_right_answer_prints_every_parameter(capsys):
-    assert check_training_step(training_step) is True
-    out = capsys.readouterr().out
+def test_the_right_answer_lists_every_parameter():
+    result = check_training_step(training_step)
+    assert result.correct is True
+    out = result.text
     assert out.startswith("Correct: training_step matches cnnlib on all 3 hidden batches")
     for p in PARAM_NAMES:
         assert f"    {p}" in out
@@ -120,19 +121,19 @@ def test_inputs_changed_in_place_and_wrong_structures_are_rejected():
             params[p] -= lr * grads[p]
         return loss, grads, params
     with pytest.raises(WrongAnswer, match="changed its input params in place"):
-        check_training_step(in_place)
+        check_training_step(in_place, strict=True)
     with pytest.raises(WrongAnswer, match=r"expected 3 results \(loss, grads, new_params\), given 2"):
-        check_training_step(lambda *args: training_step(*args)[:2])
+        check_training_step(lambda *args: training_step(*args)[:2], strict=True)
     with pytest.raises(WrongAnswer, match="grads must be a dict with the six names"):
-        check_training_step(lambda *args: (training_step(*args)[0], {"W1": 0}, training_step(*args)[2]))
+        check_training_step(lambda *args: (training_step(*args)[0], {"W1": 0}, training_step(*args)[2]), strict=True)
 
     def loss_with_cache(params, x, y, lr):
         loss, grads, new = training_step(params, x, y, lr)
         return (loss, "cache"), grads, new
     with pytest.raises(WrongAnswer, match=r"returns \(loss, cache\); unpack it"):
-        check_training_step(loss_with_cache)
+        check_training_step(loss_with_cache, strict=True)
     with pytest.raises(WrongAnswer, match="expected your function"):
-        check_training_step(training_step(**check_training_step.case(0)))
+        check_training_step(training_step(**check_training_step.case(0)), strict=True)
 
 
 def test_a_crash_no_mistake_explains_gets_the_order_hint_and_names_nothing():
@@ -141,7 +142,7 @@ def test_a_crash_no_mistake_explains_gets_the_order_hint_and_names_nothing():
         from cnnlib.pool import maxpool2d_backward
         return maxpool2d_backward(np.zeros((len(x), 3, 13, 13)), caches["relu1"])
     with pytest.raises(WrongAnswer) as info:
-        check_training_step(relu1_cache_for_pool1)
+        check_training_step(relu1_cache_for_pool1, strict=True)
     message = str(info.value)
     assert "ValueError in maxpool2d_backward" in message and "reverse order" in message
     assert info.value.mistakes == ()
@@ -185,37 +186,37 @@ def test_one_conv_finite_differences_reject_a_wrong_reference():
     broken = OneConvGradientsExercise()
     broken.reference = lambda *args: flat_one_conv(backward(*args, mask=False))
     with pytest.raises(WrongAnswer) as info:
-        broken(lambda *args: backward(*args, mask=False))
+        broken(lambda *args: backward(*args, mask=False), strict=True)
     rows = {line.split()[0]: line for line in str(info.value).splitlines() if line.startswith("    ")}
     assert sorted(rows) == sorted(ONE_CONV_PARAMS)
     assert all(" WRONG " in rows[p] and "right on every batch" in rows[p] for p in ("conv1.w", "conv1.b"))
     assert all(" agree " in rows[p] for p in ("fc1.w", "fc1.b"))
 
 
-def test_one_conv_right_answer_and_template(capsys):
-    assert check_one_conv_gradients(one_conv_gradients) is True
-    out = capsys.readouterr().out
-    assert out.startswith("Correct: one_conv_gradients matches cnnlib on all 3 hidden batches")
-    assert out.count(" agree ") == 4 and "new_params" not in out
+def test_one_conv_right_answer_and_template():
+    result = check_one_conv_gradients(one_conv_gradients)
+    assert result.correct is True
+    assert result.text.startswith("Correct: one_conv_gradients matches cnnlib on all 3 hidden batches")
+    assert result.text.count(" agree ") == 4 and "new_params" not in result.text
 
     def template(params, x, y):
         raise NotImplementedError("your turn")
-    assert check_one_conv_gradients(template) is False
-    assert "one_conv_gradients: not written yet" in capsys.readouterr().out
+    result = check_one_conv_gradients(template)
+    assert result.status == "not_answered" and "Not written yet: one_conv_gradients" in result.text
 
 
 def test_one_conv_structure_errors_say_what_is_expected():
     with pytest.raises(WrongAnswer, match=r"expected 2 results \(loss, grads\), given 3"):
-        check_one_conv_gradients(lambda *args: one_conv_gradients(*args) + ({},))
+        check_one_conv_gradients(lambda *args: one_conv_gradients(*args) + ({},), strict=True)
     with pytest.raises(WrongAnswer, match=r"grads must be a dict with the four names \['conv1.w'"):
-        check_one_conv_gradients(lambda *args: (one_conv_gradients(*args)[0], {"dw": 0}))
+        check_one_conv_gradients(lambda *args: (one_conv_gradients(*args)[0], {"dw": 0}), strict=True)
 
     def in_place(params, x, y):
         loss, grads = one_conv_gradients(params, x, y)
         params["fc1.b"] -= 0.1
         return loss, grads
     with pytest.raises(WrongAnswer, match="changed its input params in place; leave the inputs as they were"):
-        check_one_conv_gradients(in_place)
+        check_one_conv_gradients(in_place, strict=True)
 
 
 def test_one_conv_hints_come_in_three_levels_and_give_no_solution():
@@ -224,3 +225,5 @@ def test_one_conv_hints_come_in_three_levels_and_give_no_solution():
     assert len(levels) == 3 and all(len(text) > 40 for text in levels)
     assert not any("conv2d_backward(" in text or "relu_backward(" in text for text in levels)
     assert len(ONE_CONV_MISTAKES) == len({m.key for m in ONE_CONV_MISTAKES})
+    assert "Hint 3 of 3" in repr(check_one_conv_gradients.hint(3))
+    assert "Hint 1 of 3" in repr(check_training_step.hint(1))

@@ -14,7 +14,8 @@ import numpy as np
 
 from .._validate import as_pair
 from ..correlate import cross_correlate2d, rot180
-from .compare import Mistake, as_answer_array, compare_answer, not_answered
+from .compare import Mistake, as_answer_array, compare_answer, not_answered, unanswered
+from .result import CheckResult, checker
 from .nb03_kernel_and_bias_gradient import KERNEL_AND_BIAS_MISTAKES, check_kernel_and_bias_gradient
 from .references import one_channel_gradients as _one_channel_gradients
 
@@ -52,6 +53,7 @@ STRIDE_IGNORED = Mistake(
 KERNEL_GRADIENT_MISTAKES = [DELTAS_ROTATED, DELTAS_MISSING, STRIDE_IGNORED]
 
 
+@checker
 def check_kernel_gradient(answer, x, dout, kernel_shape, stride=1):
     """Check ``∂E/∂w (KH, KW)`` of a one-channel layer (no padding) given its input and deltas.
 
@@ -64,8 +66,8 @@ def check_kernel_gradient(answer, x, dout, kernel_shape, stride=1):
     (windows just summed), the stride ignored (deltas not dilated: the (H - H_out + 1)-wide
     result, or its first KH x KW block).
     """
-    if not_answered(answer, "kernel gradient"):
-        return False
+    if not_answered(answer):
+        return unanswered("kernel gradient")
     x = np.asarray(x, dtype=np.float64)
     dout = np.asarray(dout, dtype=np.float64)
     kh, kw = kernel_shape
@@ -106,6 +108,7 @@ DB_SUMMED_OVER_FILTERS = Mistake(
 BIAS_GRADIENT_MISTAKES = [DB_MEAN, DB_NOT_SUMMED_OVER_BATCH, DB_NOT_SUMMED_OVER_IJ, DB_SUMMED_OVER_FILTERS]
 
 
+@checker
 def check_bias_gradient(answer, dout):
     """Check ``∂E/∂b[f] = Σ_n Σ_i Σ_j δ[n, f, i, j]`` for deltas ``dout (N, F, H_out, W_out)``: shape ``(F,)``.
 
@@ -114,8 +117,8 @@ def check_bias_gradient(answer, dout):
     of the sum, the batch not summed (image 0 only, or one row per image), the positions
     not summed, the filters summed together.
     """
-    if not_answered(answer, "bias gradient"):
-        return False
+    if not_answered(answer):
+        return unanswered("bias gradient")
     dout = np.asarray(dout, dtype=np.float64)
     if dout.ndim != 4:
         raise ValueError(f"dout: expected 4 dimensions (N, F, H_out, W_out), got shape {dout.shape}")
@@ -134,17 +137,46 @@ def check_bias_gradient(answer, dout):
                      (dout.sum(axis=(1, 2, 3)), DB_SUMMED_OVER_FILTERS)]
     shape_hints = [((), f"a single number: the layer has F = {expected.shape[0]} filters, each with "
                         f"its own bias, so ∂E/∂b has shape ({expected.shape[0]},).")]
-    right = compare_answer("bias gradient", given, expected, known_mistakes=mistakes, letters="f",
-                           shape_hints=shape_hints, quiet=one_number)
-    if one_number:
-        print("Correct: bias gradient matches the reference (one filter, so one number; "
-              "cnnlib's conv2d_backward returns it as an array of shape (F,) = (1,)).")
-    return right
+    result = compare_answer("bias gradient", given, expected, known_mistakes=mistakes, letters="f",
+                            shape_hints=shape_hints)
+    if one_number and result.correct:
+        return CheckResult.passed("Correct: bias gradient matches the reference (one filter, so one number; "
+                                  "cnnlib's conv2d_backward returns it as an array of shape (F,) = (1,)).")
+    return result
 
 
 CATALOGUE = {"check_kernel_gradient": KERNEL_GRADIENT_MISTAKES,
              "check_bias_gradient": BIAS_GRADIENT_MISTAKES,
              "check_kernel_and_bias_gradient": KERNEL_AND_BIAS_MISTAKES}
 
+HINTS = {
+    "check_kernel_gradient": (
+        "Section 8: a stride-$S$ layer is a stride-1 layer followed by subsampling, so its kernel "
+        "gradient is section 6's rule applied to other deltas.",
+        "Which deltas does the stride-1 layer receive? Put $S - 1$ zeros between neighbouring deltas: the "
+        "3×3 deltas become 5×5, and a valid correlation of the 6×6 input with a 5×5 array is 2×2, one "
+        "entry per weight.",
+        "The deltas play the kernel and slide over the input, as they are (section 6: no rotation): "
+        "correlate $x$ with the dilated deltas.",
+    ),
+    "check_bias_gradient": (
+        "Sections 7 and 9: $b[f]$ is added to every output of filter $f$, in every image.",
+        "So every delta of filter $f$ counts once, with weight 1: add them over the images $n$ and the "
+        "positions $i, j$, but keep the filters apart.",
+        "The deltas' axes are $(n, f, i, j)$, numbered 0 to 3: sum over every axis but $f$; the answer "
+        "has shape $(F,)$.",
+    ),
+    "check_kernel_and_bias_gradient": (
+        "Section 9 derived both sums; sections 3-5 and 8 say what each index does. Each output "
+        "$(n, f, i, j)$ read one window of $x_{\\text{pad}}$ with the filter $w[f]$.",
+        "Pad $x$ on its last two axes only. Output $(n, f, i, j)$'s window starts at row $S i$, column "
+        "$S j$ of $x_{\\text{pad}}$ and spans all $C$ channels, $K_H$ rows and $K_W$ columns. Its delta "
+        "times that window belongs to `dw[f]`; the delta itself to `db[f]`.",
+        "Loops: `dw = np.zeros(w_shape)` and `db = np.zeros(F)`; for `n, f, i, j` over `dout`'s shape, "
+        "add `dout[n, f, i, j]` times the window `x_pad[n, :, S·i : S·i + KH, S·j : S·j + KW]` to `dw[f]` "
+        "and `dout[n, f, i, j]` to `db[f]`, always with `+=`.",
+    ),
+}
+
 __all__ = ["kernel_gradient_exercise_data", "bias_gradient_exercise_data", "check_kernel_gradient",
-           "check_bias_gradient", "check_kernel_and_bias_gradient", "CATALOGUE"]
+           "check_bias_gradient", "check_kernel_and_bias_gradient", "CATALOGUE", "HINTS"]

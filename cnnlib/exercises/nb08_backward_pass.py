@@ -21,6 +21,7 @@ import numpy as np
 from ..conv import conv2d_backward, conv2d_forward
 from ..correlate import convolve2d, cross_correlate2d, rot180
 from .compare import Mistake, compare_answer
+from .result import checker
 from .function_exercise import Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
 
 DIGIT = 26   # notebook 08's digit: a test 9 read right, without much confidence
@@ -51,6 +52,7 @@ def relu2_delta_counts(state):
     return right, [(value, m) for value, m in wrong if value != right]
 
 
+@checker
 def check_relu2_delta_count(answer, state):
     """Check the number of relu2 units (of 1,000) that receive a nonzero delta, for ``state``'s digit."""
     right, wrong = relu2_delta_counts(state)
