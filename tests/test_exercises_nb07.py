@@ -227,3 +227,33 @@ def test_one_conv_hints_come_in_three_levels_and_give_no_solution():
     assert len(ONE_CONV_MISTAKES) == len({m.key for m in ONE_CONV_MISTAKES})
     assert "Hint 3 of 3" in repr(check_one_conv_gradients.hint(3))
     assert "Hint 1 of 3" in repr(check_training_step.hint(1))
+
+
+def _code_before(notebook, marker):
+    """The code cells of a course notebook before the first cell that contains ``marker``, and that cell."""
+    import json
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / notebook).read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    first = next(k for k, src in enumerate(code) if marker in src)
+    return code[:first], code[first]
+
+
+def test_notebook_07_has_no_reference_backward_before_its_exercises():
+    """Nothing that computes the network's gradients is in the namespace before the Your turn and
+    its extra: no network objects, no gradient check, no finite differences."""
+    import re
+    for marker in ("def one_conv_gradients", "def training_step"):
+        before, _ = _code_before("07_cnn_on_mnist.ipynb", marker)
+        for name in ("Sequential", "one_conv_net", "two_conv_net", "build_model", "check_gradients",
+                     "numerical_gradient", "loss_and_gradients", "cnnlib.network", "cnnlib.train"):
+            assert not any(re.search(rf"(?<![\w.]){re.escape(name)}\b", src) for src in before), \
+                f"{name} is in notebook 07's namespace before {marker}"
+
+
+def test_notebook_07_templates_give_the_task_not_the_calls():
+    for marker in ("def one_conv_gradients", "def training_step"):
+        _, template = _code_before("07_cnn_on_mnist.ipynb", marker)
+        assert "raise NotImplementedError" in template
+        for call in ("_forward", "_backward", "cache", "(dx, dw, db)", "1.0"):
+            assert call not in template, (marker, call)

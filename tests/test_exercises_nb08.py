@@ -95,3 +95,32 @@ def test_an_unwritten_template_and_a_function_that_changes_its_input():
         return _scatter(w2, delta_conv2)
     with pytest.raises(WrongAnswer, match="changed its input w2 in place"):
         check_pool1_delta(in_place, strict=True)
+
+
+def _code_before(notebook, marker):
+    """The code cells of a course notebook before the first cell that contains ``marker``, and that cell."""
+    import json
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / notebook).read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    first = next(k for k, src in enumerate(code) if marker in src)
+    return code[:first], code[first]
+
+
+def test_notebook_08_asks_its_question_before_showing_the_answer():
+    """No cell above the question counts deltas, prints the explorer's notes or shows the explorer."""
+    before, question = _code_before("08_watch_the_backward_pass.ipynb", "relu2_with_a_delta = None")
+    assert "check_relu2_delta_count(relu2_with_a_delta, state)" in question
+    for name in ("count_nonzero", "layer_notes(", "network_explorer(", "delta["):
+        assert not any(name in src for src in before), f"{name} is used above the question"
+
+
+def test_notebook_08_has_no_reference_input_gradient_before_its_exercise():
+    import re
+    before, template = _code_before("08_watch_the_backward_pass.ipynb", "def pool1_delta")
+    for name in ("conv2d_backward", "conv2d_backward_naive", "input_gradient_by_full_convolution", "routes"):
+        assert not any(re.search(rf"(?<![\w.]){name}\b", src) for src in before), name
+    assert "raise NotImplementedError" in template
+    body = template.split('"""')[-1]                    # what the template does, after its docstring
+    for recipe in ("rot180(", "mode=", "for ", "+="):
+        assert recipe not in body and recipe not in template.split("def pool1_delta")[1], recipe

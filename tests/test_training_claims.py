@@ -1,19 +1,22 @@
 """The claims notebook 07 makes about training, checked over several seeds, not one lucky one.
 
-- Section 5: the first loss of an untrained network is within 0.25 of ln 10 (the seed networks
+- Section 4: the first loss of an untrained network is within 0.25 of ln 10 (the seed networks
   start their last layer small), for every weight seed (it is 0.02 off for seed 0, 0.17 for 13).
 - Section 6: with the notebook's recipe (no weight decay, lr 0.01 constant, 30 epochs, batch 20)
   a healthy network memorizes 100 digits: 100% right, loss below 0.05, for every weight seed and
   batch order tried here, and reads the 1,000 test digits worse (below 90%, at a loss more than
-  10 times the training loss): the gap is the notebook's lesson; with five times the learning rate it can fail without any bug (dead
-  ReLUs), so the test is about the recipe, not about the network alone.
+  10 times the training loss): that gap is the lesson. With five times the learning rate it can
+  fail without any bug (dead ReLUs), so the test is about the recipe, not the network alone.
 - Section 7: the notebook's recipe (10 epochs, lr 0.01 on a cosine, batch 32, momentum 0.9,
   weight decay 5e-4) reads at least 95% of the 1,000 test digits, for seeds other than the
-  notebook's own.
+  notebook's own; at 0.02 (the old default) it leaves dead conv2 filters on many seeds, and the
+  seeds below the bar are among them (measured over seeds 0-39: 18 with dead filters, 5 below
+  95%; at 0.01, one with dead filters, none below).
 - "To go further": ``python -m cnnlib.train`` with no options (20 epochs, the default lr 0.01 on a
   cosine) reads at least 95% of the test digits. Measured over seeds 0-39: 95.3% to 96.9%,
   median 96.3%, no warning; one seed (6) of 40 ends with dead conv2 filters (4 of them) and
-  still reads 96.3%. With the old default, lr 0.02, see the notebook's section 6.
+  still reads 96.3%. With the old default, lr 0.02, the same 20 epochs: 92.2% to 97.7%, 3 seeds
+  below 95%, 16 with dead conv2 filters.
 
 Each test reads the recipe from the notebook's own code, so the claim tested is the claim made.
 Measured on a busy 2-core machine (load 3-4): 8 s for the memorizing test, 27 s for the 95%
@@ -116,6 +119,34 @@ def test_ten_epochs_read_95_percent_of_the_test_digits_for_other_seeds(digits):
     assert min(results.values()) >= 0.95, results
     print(f"seeds {min(seeds)}-{max(seeds)}: test accuracy {min(results.values()):.1%} to "
           f"{max(results.values()):.1%}, median {np.median(list(results.values())):.1%}")
+
+
+def test_twice_the_rate_leaves_dead_conv2_filters_where_the_recipes_does_not(digits):
+    """Section 7: with lr 0.02 (the old default) some seeds end with dead conv2 filters and below the
+    95% bar; the notebook's 0.01 does not. Measured over seeds 0-39: at 0.02, 18 seeds with dead
+    conv2 filters (never positive on a test digit), 5 below 95% (all 5 among them, the lowest 87.3%);
+    at 0.01, one seed (6) with dead filters, none below 95%. Seed 14 shows it in one pair of runs."""
+    x_train, y_train, x_test, y_test = digits
+
+    def run(seed, lr):
+        model = two_conv_net(seed=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            history = train(model, x_train, y_train, x_test, y_test, seed=seed, progress=None,
+                            **{**TRAIN, "lr": lr})
+        on = (model.activations(x_test)["relu2"] > 0).any(axis=(0, 2, 3))   # (10,): a filter ever on
+        return history["test_acc"][-1], int((~on).sum())
+
+    seeds = range(40) if ALL_SEEDS else (14,)
+    fast = {seed: run(seed, 0.02) for seed in seeds}
+    dead = [s for s, (_, n) in fast.items() if n]
+    low = [s for s, (acc, _) in fast.items() if acc < 0.95]
+    assert low and set(low) <= set(dead), fast                 # below the bar: always with dead filters
+    if ALL_SEEDS:
+        assert len(dead) >= 10, fast
+    acc, n_dead = run(14, 0.01)                                 # the same seed with the recipe's rate
+    assert acc >= 0.95 and n_dead == 0, (acc, n_dead)
+    print(f"lr 0.02: {len(dead)} of {len(seeds)} seeds with dead conv2 filters, {len(low)} below 95%")
 
 
 def test_the_clis_default_run_reads_95_percent_for_other_seeds(capsys):

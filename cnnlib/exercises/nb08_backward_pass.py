@@ -56,7 +56,7 @@ def relu2_delta_counts(state):
 def check_relu2_delta_count(answer, state):
     """Check the number of relu2 units (of 1,000) that receive a nonzero delta, for ``state``'s digit."""
     right, wrong = relu2_delta_counts(state)
-    return compare_answer("relu2 units with a nonzero delta", answer, right, atol=0.0, rtol=0.0,
+    return compare_answer("the count of relu2 units with a nonzero delta", answer, right, atol=0.0, rtol=0.0,
                           known_mistakes=wrong)
 
 
