@@ -19,10 +19,10 @@
   below 95%, 16 with dead conv2 filters.
 
 Each test reads the recipe from the notebook's own code, so the claim tested is the claim made.
-Measured on a busy 2-core machine (load 3-4): 8 s for the memorizing test, 27 s for the 95%
-test, 37 s for the file in all (49 s of CPU). ``CNNLIB_ALL_SEEDS=1`` repeats the measurement behind the
-notebook's text (40 weight seeds x 4 batch orders for memorizing, seeds 0-39 for the 95% bar;
-several minutes).
+The quick run checks a few seeds of each claim (7 runs on the 4,000 digits, 38 on 100 of them);
+``CNNLIB_ALL_SEEDS=1`` repeats the measurement behind the notebook's text (40 weight seeds x 4
+batch orders for memorizing, seeds 0-39 for the 95% bar, for lr 0.02 and for the CLI's default
+run; about an hour of CPU).
 """
 import json
 import os
@@ -89,9 +89,10 @@ def test_a_healthy_network_memorizes_100_digits_whatever_the_seeds(digits):
         worst = max(worst, loss)
         if acc < 1.0 or loss >= 0.05:
             failed.append((model_seed, order_seed, acc, round(loss, 4)))
-        test_loss, test_acc = evaluate(model, x_test, y_test)   # the gap the notebook shows
-        if not (test_acc < 0.9 and test_loss > 10 * loss):
-            no_gap.append((model_seed, order_seed, test_acc, round(test_loss / loss, 1)))
+        if ALL_SEEDS or order_seed == 0:                          # the gap the notebook shows
+            test_loss, test_acc = evaluate(model, x_test, y_test)
+            if not (test_acc < 0.9 and test_loss > 10 * loss):
+                no_gap.append((model_seed, order_seed, test_acc, round(test_loss / loss, 1)))
     assert not failed, f"did not memorize (model seed, order seed, accuracy, loss): {failed}"
     assert not no_gap, f"no gap to the test digits (model seed, order seed, test accuracy, loss ratio): {no_gap}"
     print(f"{len(seeds)} runs memorized 100 digits; largest final loss {worst:.4f}")
@@ -156,7 +157,7 @@ def test_the_clis_default_run_reads_95_percent_for_other_seeds(capsys):
     text = " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     commands = re.findall(r"python -m cnnlib\.train[^\n`]*", text)
     assert commands and not any("--lr" in c for c in commands), commands
-    seeds = range(40) if ALL_SEEDS else (1, 2)
+    seeds = range(40) if ALL_SEEDS else (1,)
     results = {}
     for seed in seeds:
         history = main(["--quiet", "--seed", str(seed)])
