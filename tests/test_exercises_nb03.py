@@ -201,3 +201,31 @@ def test_notebook_03_template_gives_the_task_not_the_formula():
     assert "raise NotImplementedError" in template
     for formula in ("S·i", "x_pad[", "Σ", "+="):
         assert formula not in template, formula
+
+
+def _after_the_exercises(notebook, references, exercise_calls):
+    """The reference listings of a course notebook are in its section "After the exercises", which
+    comes after every exercise's check; nothing before that heading uses a reference."""
+    import json
+    import re
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / notebook).read_text())["cells"]
+    sources = ["".join(c["source"]) for c in cells]
+    heading = [k for k, c in enumerate(cells)
+               if c["cell_type"] == "markdown" and "## After the exercises: cnnlib's version" in sources[k]]
+    assert len(heading) == 1, "no (or more than one) section 'After the exercises'"
+    checks = [k for k, src in enumerate(sources) if cells[k]["cell_type"] == "code"
+              and any(call in src for call in exercise_calls)]
+    assert len(checks) == len(exercise_calls) and max(checks) < heading[0]
+    listings = [k for k, src in enumerate(sources) if "getsource" in src]
+    assert listings and min(listings) > heading[0]
+    for k, src in enumerate(sources[:heading[0]]):
+        if cells[k]["cell_type"] == "code":
+            for name in references:
+                assert not re.search(rf"(?<![\w.]){name}\b", src), f"{name} in cell {k}, before the section"
+
+
+def test_notebook_03_lists_cnnlib_backward_only_after_the_exercises():
+    _after_the_exercises("03_kernel_gradient.ipynb", ("conv2d_backward", "conv2d_backward_naive", "inspect"),
+                         ("check_kernel_gradient(my_dw", "check_bias_gradient(my_db",
+                          "check_kernel_and_bias_gradient(kernel_and_bias_gradient)"))

@@ -234,3 +234,11 @@ def test_notebook_04_templates_give_the_task_not_the_recipe():
         assert "raise NotImplementedError" in template
         for recipe in ("Σ", "+=", "S·i", "dilate(", "rot180(", "% S", "//", "full["):
             assert recipe not in template, recipe
+
+
+def test_notebook_04_lists_cnnlib_references_only_after_the_exercises():
+    from test_exercises_nb03 import _after_the_exercises
+    _after_the_exercises("04_input_gradient.ipynb",
+                         ("conv2d_backward", "conv2d_backward_naive", "input_gradient_by_full_convolution", "inspect"),
+                         ("check_input_gradient(my_dx", "check_pixel_gradient(pixel_gradient)",
+                          "check_input_gradient_by_correlation(input_gradient_by_correlation)"))
