@@ -183,9 +183,9 @@ HINTS = {
     "check_kernel_gradient": (
         "Section 8: a stride-$S$ layer is a stride-1 layer followed by subsampling, so its kernel "
         "gradient is section 6's rule applied to other deltas.",
-        "Which deltas does the stride-1 layer receive? Put $S - 1$ zeros between neighbouring deltas: the "
-        "3×3 deltas become 5×5, and a valid correlation of the 6×6 input with a 5×5 array is 2×2, one "
-        "entry per weight.",
+        "Which deltas does the stride-1 layer receive? Put $S - 1$ zeros between neighbouring deltas "
+        "(`dilate` takes the stride $S$ itself): the 3×3 deltas become 5×5, and a valid correlation of "
+        "the 6×6 input with a 5×5 array is 2×2, one entry per weight.",
         "The deltas play the kernel and slide over the input, as they are (section 6: no rotation): "
         "correlate $x$ with the dilated deltas.",
     ),
