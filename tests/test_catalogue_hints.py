@@ -10,8 +10,8 @@ answer, up to the first ": ", "; " or ". ", in one of three voices:
 - what the answer is: "this is ...", "that is ...", "it returned ..."
 
 then says what is expected, in a part of its own. An output's name may come first ("dw: ",
-"db: ") when one checker judges several outputs. Hints stay short (at most 240 characters), and
-the framework adds "Hint:" itself.
+"db: ") when one checker judges several outputs. Hints stay short (at most 300 characters; most
+are under 200), and the framework adds "Hint:" itself.
 """
 import re
 
@@ -21,7 +21,7 @@ from cnnlib.exercises.catalogue import catalogue
 
 OUTPUT_PREFIX = re.compile(r"^(dw|db|dx): ")
 LEARNER_VOICE = re.compile(r"\b(your|yours|you)\b|\b(was|were)\b|^(this|that) is\b|^it returned\b", re.IGNORECASE)
-MAX_LENGTH = 240
+MAX_LENGTH = 300
 
 HINTS = [(checker, m.key, m.hint) for checker, mistakes in catalogue().items() for m in mistakes]
 

@@ -181,12 +181,12 @@ CORRELATION_MISTAKES = [
                     "[P:P + H, P:P + W] instead.", _crop_minus_zero),
     FunctionMistake("c_f_swapped", "your filter and channel axes are swapped: channel c of dx sums over the filters "
                     "f the correlations with rot180(w[f, c]); w has shape (F, C, KH, KW).", _c_f_swapped),
-    FunctionMistake("first_filter_only", "your channel c of dx counts only filter f = 0: every filter reads every "
-                    "channel, so channel c collects from all F filters: sum over f of the full correlations of "
-                    "δ[n, f] with rot180(w[f, c]) (section 5, the depth question).", _first_filter),
-    FunctionMistake("filter_equals_channel", "your channel c of dx counts only the filter f = c: every filter reads "
-                    "channel c, so it collects from all F filters: sum over f of the full correlations of δ[n, f] "
-                    "with rot180(w[f, c]) (section 5, the depth question).",
+    FunctionMistake("first_filter_only", "in your dx only filter f = 0 counts: every filter reads every channel, so "
+                    "channel c collects from all F filters: sum over f of the full correlations of δ[n, f] with "
+                    "rot180(w[f, c]) (section 5, the depth question).", _first_filter),
+    FunctionMistake("filter_equals_channel", "in your dx only the filter f = c counts: every filter reads channel c, "
+                    "so it collects from all F filters: sum over f of the full correlations of δ[n, f] with "
+                    "rot180(w[f, c]) (section 5, the depth question).",
                     _filter_is_channel),
     FunctionMistake("overwrite_not_add", "your channel c of dx keeps only the last filter (overwritten): it is the "
                     "sum over all F filters of their full correlations; add (+=).", _one_filter),

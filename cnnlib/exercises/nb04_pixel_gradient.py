@@ -261,12 +261,12 @@ PIXEL_MISTAKES = [
                     "starts m rows above the pixel), not u + P + m.", _plus_instead_of_minus),
     FunctionMistake("c_f_swapped", "your filter and channel axes are swapped: w has shape (F, C, KH, KW), so the "
                     "weight that carries δ[n, f, i, j] to channel c is w[f, c, m, q].", _c_f_swapped),
-    FunctionMistake("first_filter_only", "your g[n, c] counts only filter f = 0: every filter reads every channel, "
-                    "so g[n, c] collects from all F filters, each through its own w[f, c, m, q] "
+    FunctionMistake("first_filter_only", "in your g[n, c] only filter f = 0 counts: every filter reads every "
+                    "channel, so g[n, c] collects from all F filters, each through its own w[f, c, m, q] "
                     "(section 5, the depth question).", _filter_zero_only),
-    FunctionMistake("filter_equals_channel", "your g[n, c] counts only the filter f = c: channel c is read by every "
-                    "filter, not just by filter c, so it collects from all F filters, each through w[f, c, m, q] "
-                    "(section 5, the depth question).", _filter_is_channel),
+    FunctionMistake("filter_equals_channel", "in your g[n, c] only the filter f = c counts: channel c is read by "
+                    "every filter, not just by filter c, so it collects from all F filters, each through "
+                    "w[f, c, m, q] (section 5, the depth question).", _filter_is_channel),
     FunctionMistake("i_j_swapped", "your i and j are swapped: the row i comes from u and m, the column j from v and "
                     "q, and the delta is δ[n, f, i, j].", _i_j_swapped),
     FunctionMistake("outer_product_missing", "your dout[:, f, i, j] (N,) times w[f, :, m, q] (C,) is an entrywise "
