@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import cnnlib.exercises as ex
 from cnnlib.exercises import CheckResult, FunctionExercise, WrongAnswer, checker
 from cnnlib.exercises.catalogue import NOTEBOOK_MODULES
-from cnnlib.exercises.display import WIDTH, chunks, to_html, wrap_text
+from cnnlib.exercises.display import chunks, to_html, wrap_text
 from cnnlib.exercises.hints import Hints
 
 

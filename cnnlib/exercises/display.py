@@ -53,19 +53,38 @@ def _is_operator(word):
                                   and word not in {",", ";", ":", ".", "(", ")"})
 
 
+def _prose_brackets(text):
+    """Positions of the "(" that open a remark in prose rather than code: after a space (or at the
+    start) and holding more than three spaces, e.g. "(the same split is also ...)". Spaces inside
+    them may break a line; inside "rot180(w[f, c])" or "(N, F, H_out, W_out)" they may not."""
+    prose, stack = set(), []
+    for k, ch in enumerate(text):
+        if ch == "(":
+            stack.append(k)
+        elif ch == ")" and stack:
+            start = stack.pop()
+            if (start == 0 or text[start - 1] == " ") and text[start:k].count(" ") > 3:
+                prose.add(start)
+    return prose
+
+
 def _split(text, nested=True):
     """Split at spaces; with ``nested``, not at those inside brackets, quotes or backticks.
     ``None`` when a quote or bracket is left open (then ``nested`` cannot be trusted)."""
-    words, depth, quote, current = [], 0, None, ""
-    for ch in text:
+    words, depth, quote, current, stack = [], 0, None, "", []
+    prose = _prose_brackets(text) if nested else set()
+    for k, ch in enumerate(text):
         if nested and quote:
             quote = None if ch == quote else quote
         elif nested and ch in "`'\"" and (ch == "`" or not current[-1:].isalnum()):
             quote = ch
         elif nested and ch in _OPEN:
-            depth += 1
+            stack.append(k in prose)
+            depth += 0 if k in prose else 1
         elif nested and ch in _CLOSE:
-            depth = max(0, depth - 1)
+            depth = max(0, depth - (0 if stack and stack[-1] else 1))
+            if stack:
+                stack.pop()
         if ch == " " and depth == 0 and quote is None:
             words.append(current)
             current = ""

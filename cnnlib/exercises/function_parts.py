@@ -14,11 +14,13 @@ class Raises:
     """What a mistake's model returns for a geometry where a learner with that mistake gets an
     exception (an index out of range, shapes that do not broadcast), rather than numbers.
 
-    ``Raises()`` (the same as ``RAISES``) matches any exception. ``Raises(IndexError)`` only
-    that type, and ``Raises(ValueError, "(4,3,3)")`` only when the text is also found in the
-    exception's message: two mistakes that both crash on the same geometries can then still
-    be told apart (e.g. a window with C + 2P channels from one padded too many axes, against
-    a window cut past the end of the array).
+    A model names the exception it predicts: its type and words of its message,
+    ``Raises(IndexError, "out of bounds for axis 2")``, ``Raises(ValueError, "(4,3,3)")``; so an
+    exception of another kind (the learner's own ``assert``, a cnnlib error saying "expected
+    shape", a TypeError) is never put down to that mistake, and two mistakes that both crash on the
+    same geometries can still be told apart. ``RAISES`` is numpy's index-or-broadcast error (what
+    an index or a window past the end of an array gives). ``Raises()`` with no arguments would
+    match any exception: the catalogue's models never use it (a test proves it).
     """
     __slots__ = ("kind", "contains")
 
@@ -40,8 +42,33 @@ class Raises:
             f"Raises({self.kind.__name__}, {self.contains!r})"
 
 
-RAISES = Raises()
-"""A model's answer where the learner gets an exception, of any kind (see ``Raises``)."""
+class _NumpyError(Raises):
+    """numpy's error for an index past the end of an array (``IndexError: index 7 is out of bounds
+    for axis 2 with size 7``) or for shapes that do not fit (``ValueError: operands could not be
+    broadcast together ...``, ``could not broadcast input array ...``, ``non-broadcastable output
+    operand ...``)."""
+    __slots__ = ()
+
+    def __init__(self):
+        super().__init__(IndexError, "out of bounds")
+
+    def matches(self, error):
+        return error is not None and ((isinstance(error, IndexError) and "out of bounds" in str(error)) or
+                                      (isinstance(error, ValueError) and "broadcast" in str(error)))
+
+    def example(self):
+        return IndexError("index 9 is out of bounds for axis 0 with size 9")
+
+    def __repr__(self):
+        return "RAISES"
+
+
+RAISES = _NumpyError()
+"""A model's answer where the learner gets numpy's index-past-the-end or does-not-broadcast error."""
+INDEX_ERROR = Raises(IndexError, "out of bounds")
+"""numpy's error for an index past the end of an array."""
+BROADCAST_ERROR = Raises(ValueError, "broadcast")
+"""numpy's error for two shapes that do not fit."""
 
 
 class Variants(tuple):
@@ -85,6 +112,7 @@ class _Run(NamedTuple):
     error: Optional[str]
     exception: Optional[BaseException] = None  # what the call raised, if it failed
     booleans: tuple = ()  # the names of the outputs the learner returned as booleans
+    low_precision: dict = {}  # output name -> "float32" (or float16) where the learner returned that dtype
 
 
 _learner_line = learner_line  # the older name

@@ -10,7 +10,7 @@ scalar loops over c, m, q).
 import numpy as np
 
 from ..conv import conv2d_forward_naive, conv_output_shape
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
+from .function_exercise import INDEX_ERROR, RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
 from .nb02_conv_arithmetic import CATALOGUE as _ARITHMETIC_CATALOGUE
 from .nb02_conv_arithmetic import (check_conv_output_cell, check_conv_output_shape,  # noqa: F401
                                    conv_cell_exercise_data, conv_shape_exercise_data)
@@ -57,7 +57,7 @@ def _window_cut_from_x(x, w, b, stride, pad):
     _, _, h_out, w_out = conv_output_shape(x.shape, w.shape, stride, pad)
     n_img, channels, h, w_in = x.shape
     kh, kw = w.shape[2:]
-    variants = [Raises(IndexError)]
+    variants = [INDEX_ERROR]
     for extra in (0, pad):  # x itself, or x padded on one side
         if stride * (h_out - 1) + kh <= h + extra and stride * (w_out - 1) + kw <= w_in + extra:
             return None  # every window fits: other numbers, not modelled (not in the hidden data)
@@ -94,7 +94,7 @@ def _square_kernel_assumed(x, w, b, stride, pad):
     variants = []
     for k in (kh, kw):
         variants.append(Raises(ValueError, _shape_text(channels, k, k)))
-        variants.append(_forward(x, w[:, :, :k, :k], b, stride, pad) if k <= min(kh, kw) else Raises(IndexError))
+        variants.append(_forward(x, w[:, :, :k, :k], b, stride, pad) if k <= min(kh, kw) else INDEX_ERROR)
     return Variants(variants)
 
 
@@ -120,9 +120,9 @@ def _output_has_c_channels(x, w, b, stride, pad):
     if n_filters == channels:
         return out
     if n_filters > channels:
-        return Variants([Raises(IndexError), out[:, :channels]])
+        return Variants([INDEX_ERROR, out[:, :channels]])
     zeros = np.zeros((out.shape[0], channels - n_filters) + out.shape[2:])
-    return Variants([np.concatenate([out, zeros], axis=1), Raises(IndexError)])
+    return Variants([np.concatenate([out, zeros], axis=1), INDEX_ERROR])
 
 
 def _sum_not_reset(x, w, b, stride, pad):

@@ -184,7 +184,7 @@ KERNEL_AND_BIAS_MISTAKES = [
                     _with_db(lambda d: [d[-1, :, -1, -1]])),
     FunctionMistake("db_summed_over_filters", "db: the filters were summed together: each filter has "
                     "its own bias, so db has shape (F,): sum over n, i, j only (axis=(0, 2, 3)).",
-                    _with_db(lambda d: [d.sum(), d.sum(axis=(1, 2, 3))])),
+                    _with_db(lambda d: [d.sum(), d.sum(axis=(1, 2, 3)), np.full(d.shape[1], d.sum())])),
 ]
 
 

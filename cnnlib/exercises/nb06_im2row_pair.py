@@ -16,6 +16,7 @@ import numpy as np
 from ..conv import conv_output_shape
 from ..im2row import im2row, row2im
 from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
+from .decode import dx_sources, rows_entry
 from .nb06_overwrite import row2im_overwrite, row2im_overwrite_by_offset
 
 
@@ -82,11 +83,11 @@ def _too_wide(x, KH, KW, pad):
 
 
 class _RaisesExcept(Raises):
-    """Any exception of ``kind`` except one whose message holds ``text``."""
+    """An exception of ``kind`` whose message holds ``contains`` but not ``text``."""
     __slots__ = ("text",)
 
-    def __init__(self, kind, text):
-        super().__init__(kind)
+    def __init__(self, kind, contains, text):
+        super().__init__(kind, contains)
         self.text = text
 
     def matches(self, error):
@@ -106,7 +107,8 @@ def _im2row_padding_forgotten(x, KH, KW, stride, pad):
     if pad == 0:
         return im2row(x, KH, KW, stride)
     # x not padded at all (H_out without P too), or H_out with P: windows cut short at the edge
-    return Variants([im2row(x, KH, KW, stride), _RaisesExcept(Exception, _too_wide(x, KH, KW, pad))])
+    return Variants([im2row(x, KH, KW, stride),
+                     _RaisesExcept(ValueError, "could not broadcast input array", _too_wide(x, KH, KW, pad))])
 
 
 def _im2row_stride_ignored(x, KH, KW, stride, pad):
@@ -245,14 +247,13 @@ def _row2im_cases():
 def _where_in_rows(index, args):
     """What entry ``rows[r, k]`` of geometry ``args`` holds: output (n, i, j), column (c, m, q)."""
     x, KH, KW, stride, pad = args
-    h_out, w_out = _sizes(x.shape, KH, KW, stride, pad)
-    r, k = index
-    n, rest = divmod(r, h_out * w_out)
-    i, j = divmod(rest, w_out)
-    c, rest = divmod(k, KH * KW)
-    m, q = divmod(rest, KW)
-    return (f"row {r} is output n={n}, i={i}, j={j}; column {k} is c={c}, m={m}, q={q}: it holds "
-            f"x_pad[{n}, {c}, {stride * i + m}, {stride * j + q}] (x_pad[n, c, S·i + m, S·j + q], P = {pad})")
+    return rows_entry(*index, x.shape, KH, KW, stride, pad)
+
+
+def _where_in_dx(index, args):
+    """Which entries of ``rows`` add into ``dx[n, c, u, v]`` on geometry ``args``."""
+    _, x_shape, KH, KW, stride, pad = args
+    return dx_sources(index, x_shape, KH, KW, stride, pad)
 
 
 check_im2row = FunctionExercise(
@@ -262,7 +263,7 @@ check_im2row = FunctionExercise(
     equation="rows[(n*H_out + i)*W_out + j, (c*KH + m)*KW + q] = x_pad[n, c, S·i + m, S·j + q]")
 
 check_row2im = FunctionExercise(
-    "my_row2im", ("rows", "x_shape", "KH", "KW", "stride", "pad"), [Output("dx", "n c u v", "N C H W")],
+    "my_row2im", ("rows", "x_shape", "KH", "KW", "stride", "pad"), [Output("dx", "n c u v", "N C H W", where=_where_in_dx)],
     reference=_ref_row2im, cases=_row2im_cases, mistakes=ROW2IM_MISTAKES, checker_name="check_row2im",
     equation="dx_pad[n, c, S·i + m, S·j + q] += rows[(n*H_out + i)*W_out + j, (c*KH + m)*KW + q]")
 

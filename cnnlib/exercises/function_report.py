@@ -1,0 +1,92 @@
+"""The message of a function exercise: "Correct" with the geometries, or "Not yet" per output.
+
+``judge(exercise, runs)`` writes it from the learner's runs on the hidden geometries:
+
+- a function that raised: on how many geometries, the first one, the exception and the learner's
+  line; the mistake whose model predicts that very exception (type and words), or else whose
+  exception it is and what the failing geometries share;
+- per output: on how many geometries it is wrong, the first wrong geometry, the shape or the first
+  wrong entry (and what that entry is made of, ``Output.where``); every catalogued mistake that
+  explains it on all geometries, or two whose effects add up to it, or else the diagnosis from the
+  evidence (``function_diagnosis``); the line to debug with.
+"""
+import copy
+
+import numpy as np
+
+from .compare import entries_match, given_expected, hint_lines, index_text
+from .function_diagnosis import composed, diagnose, diagnose_crash
+from .learner_call import own_exception_lines
+from .result import CheckResult
+
+
+def judge(ex, runs):
+    """The ``CheckResult`` of the learner's ``runs`` (one per case of ``ex``)."""
+    n = len(ex.cases)
+    failed = [k for k, run in enumerate(runs) if run.error is not None]
+    if failed:
+        k = failed[0]
+        found = [m for m in ex.mistakes if all(ex._explains(m, o, runs) for o in range(len(ex.outputs)))]
+        lines = [f"{ex.name} failed on {len(failed)} of {n} geometries; the first is "
+                 f"geometry {k}: {ex.cases[k].label}.", f"  {runs[k].error}"]
+        lines += hint_lines([m.mistake for m in found])
+        if not found:
+            lines += own_exception_lines(runs[k].exception) + diagnose_crash(ex, runs)
+        lines.append(ex._debug_line(k))
+        return CheckResult.wrong(lines, [m.key for m in found])
+    lines, named, summary = [], [], []
+    for o, out in enumerate(ex.outputs):
+        wrong = [k for k, (run, ref) in enumerate(zip(runs, ex.expected))
+                 if not entries_match(run.outputs[o], ref[o], ex.atol, ex.rtol)]
+        if not wrong:
+            if len(ex.outputs) > 1:
+                lines.append(f"{out.name}: right on all {n} geometries.")
+            continue
+        summary.append(f"{out.name} is wrong on {len(wrong)} of {n}")
+        k = wrong[0]
+        given, ref = runs[k].outputs[o], ex.expected[k][o]
+        lines.append(f"{out.name}: wrong on {len(wrong)} of {n} geometries; "
+                     f"the first is geometry {k}: {ex.cases[k].label}.")
+        if given.shape != ref.shape:
+            dims = ", ".join((out.dims or out.letters.upper()).split())
+            lines.append(f"  wrong shape: expected ({dims}) = {ref.shape}, given {given.shape}.")
+        elif not np.isfinite(given).all():
+            lines.append("  it holds NaN or infinite entries.")
+        else:
+            wrong_entries = np.abs(given - ref) > ex.atol + ex.rtol * np.abs(ref)
+            first = tuple(int(v) for v in np.argwhere(wrong_entries)[0])
+            lines.append(f"  {int(wrong_entries.sum())} of {ref.size} entries differ; the first is "
+                         f"{out.name}{index_text(first, out.letters)}: {given_expected(given[first], ref[first])}.")
+            if out.where is not None:
+                lines.append(f"  ({out.where(first, copy.deepcopy(ex.cases[k].args))})")
+        if out.name in runs[k].booleans:
+            lines.append(f"  Note: it returned {out.name} as booleans (True/False), read here as 1 and 0.")
+        found = ex.explaining(o, runs)
+        pairs = [] if found else composed(ex, o, runs)
+        if pairs:
+            keys = list(dict.fromkeys(k for pair in pairs for k in pair))
+            found = [m for m in ex.mistakes if m.key in keys]
+            lines.append("  Two typical mistakes at once: the effects of these add up to your answer exactly, "
+                         "on every geometry:")
+            lines += [f"    - {m.hint}" for m in found]
+            named += [m.key for m in found if m.key not in named]
+        elif found:
+            named += [m.key for m in found if m.key not in named]
+            lines += hint_lines([m.mistake for m in found])
+        else:
+            shape_only = [m for m in ex.mistakes if ex._same_shape(ex.model_outputs(m)[k], o, given, ref)]
+            if shape_only:
+                lines.append("  Your shape is the one this mistake gives: "
+                             + "; ".join(m.hint for m in shape_only[:2]))
+            else:
+                lines += diagnose(ex, o, runs) or [
+                    "  No typical mistake of the catalogue explains it, and the numbers show no simple "
+                    "pattern: follow the equation at the first wrong entry."]
+        lines.append(ex._debug_line(k))
+    if summary:
+        right = [o.name for o in ex.outputs if not any(s.startswith(o.name + " ") for s in summary)]
+        head = (f"Not yet: {ex.name}: " + ", ".join(summary) + " hidden geometries"
+                + (f"; {', '.join(right)} {'is' if len(right) == 1 else 'are'} right." if right else "."))
+        return CheckResult.wrong([head] + lines, named)
+    return CheckResult.passed([f"Correct: {ex.name} matches cnnlib on all {n} geometries:"]
+                              + [f"  {k}. {c.label}" for k, c in enumerate(ex.cases)])
