@@ -14,7 +14,7 @@ from diagnosis_cases import CASES
 EXPECTED = {  # key: (mistakes named, phrases the message holds)
     "forward_flipped_and_no_bias": ({"forgot_bias", "flipped_kernel"}, ["Two typical mistakes at once"]),
     "forward_edge_padding": (set(), ["right on the 2 geometries with P = 0", "the padding"]),
-    "forward_w_out_from_h": (set(), ["fails on the geometry with S = 1, a non-square output",
+    "forward_w_out_from_h": (set(), ["fails on the geometry with a non-square output",
                                      "the output's rows and columns"]),
     "forward_bias_subtracted": (set(), ["out is the right one minus 2·b[f] at every entry",
                                         "b is subtracted instead of added"]),

@@ -52,7 +52,8 @@ def geometry(params, args):
     d = shape("dout")
     if d and len(d) == 4:
         g.update(N=d[0], H_out=d[2], W_out=d[3])
-        g.setdefault("F", d[1])
+        if not g.get("pool"):
+            g.setdefault("F", d[1])   # a conv layer's deltas: axis 1 is F (a pooling layer's: C)
     if "params" in a and "x" in a:
         g["N"] = len(a["x"])
     if {"H", "KH", "S", "P"} <= set(g) and "H_out" not in g:
@@ -106,9 +107,13 @@ def _plural(n, word="geometry"):
     return f"{n} {word}" if n == 1 else f"{n} {'geometries' if word == 'geometry' else word + 's'}"
 
 
-def split_lines(geometries, passing, what="right", other="wrong", word="geometry"):
+def split_lines(geometries, passing, what="right", other="wrong", word="geometry", confirm=None):
     """The features that hold exactly on the ``passing`` cases (or exactly on the others), in words:
-    one feature with where to look; several (the hidden data cannot tell them apart) as suspects."""
+    one feature with where to look; several (the hidden data cannot tell them apart) as suspects.
+
+    ``confirm(label) -> (verdict, k)``: the experiment of ``experiment.confirm`` for the feature
+    ``label`` (a FEATURES "holds" label) on passing case ``k``: a feature it refutes is not said;
+    when it confirms one, only the confirmed ones are said, with what was tried."""
     n, found = len(geometries), []
     if not passing or len(passing) == n:
         return []
@@ -117,21 +122,39 @@ def split_lines(geometries, passing, what="right", other="wrong", word="geometry
             continue
         holds = {k for k, g in enumerate(geometries) if test(g)}
         if holds == set(passing):
-            found.append((yes, no, suspect, advice))
+            found.append((yes, no, suspect, advice, yes))
         elif holds == set(range(n)) - set(passing):
-            found.append((no, yes, suspect, advice))
-    if not found:
-        return []
+            found.append((no, yes, suspect, advice, yes))
     if any(f[0] in ("C = F = 1", "C or F above 1") for f in found):   # the same split: say it once
         found = [f for f in found if f[0] not in ("C = 1", "C > 1", "F = 1", "F > 1")]
+    checked = {}
+    if confirm is not None:
+        checked = {f[4]: confirm(f[4]) for f in found}
+        values = [k for verdict, k in checked.values() if verdict == "values"]
+        if values:
+            return [f"  Diagnosis: geometry {values[0]}, where your function {'runs' if what == 'it runs' else 'is right'}, "
+                    f"{'fails' if what == 'it runs' else 'goes wrong'} with other numbers of the same sizes: the mistake "
+                    "depends on the values (where a maximum lies, which entries are zero or negative, ties), not on the "
+                    "sizes that split the hidden geometries."]
+        found = [f for f in found if checked[f[4]][0] is not False]
+        if any(checked[f[4]][0] for f in found):
+            found = [f for f in found if checked[f[4]][0]]
+    if not found:
+        return []
     p, q = len(passing), n - len(passing)
 
     def side(count, verdict, words):
         return f"{verdict} on the {word} with {words}" if count == 1 else \
             f"{verdict} on the {_plural(count, word)} with {words}"
     if len(found) == 1:
-        good, bad, suspect, advice = found[0]
-        return [f"  Diagnosis: {side(p, what, good)} and {side(q, other, bad)}: look at {suspect} ({advice})."]
+        good, bad, suspect, advice, label = found[0]
+        verdict, k = checked.get(label, (None, None))
+        crash = what == "it runs"
+        tried = (f" Checked: geometry {k} with only that changed ({good} → {bad}) "
+                 f"{'fails' if crash else 'goes wrong'} too." if verdict else "")
+        where = f"look at {suspect} ({advice})" + ("; the exception comes from a size or an index computed from it"
+                                                   if crash else "")
+        return [f"  Diagnosis: {side(p, what, good)} and {side(q, other, bad)}: {where}." + tried]
     found = found[:4]
     good, bad = ", ".join(f[0] for f in found), ", ".join(f[1] for f in found)
     suspects = [f[2] for f in found]
@@ -245,6 +268,11 @@ def relation_words(rel, name, letters, pad=None):
     if kind == "columns":
         return (f"every column of {name} holds the right numbers, in another order: the order of the rows "
                 "is not the one asked")
+    if kind == "rounded":
+        how = {"floor": "rounded down", "trunc": "cut to whole numbers (towards 0)", "round": "rounded",
+               "ceil": "rounded up"}[v]
+        return (f"{name} is the right one {how} to whole numbers: an integer division (//), int(), or an integer "
+                "array (np.zeros(..., dtype=int), a copy into one) somewhere; use / and float arrays")
     if kind == "same_along":
         letter = _axes((v,), letters)
         return (f"{name} is the same for every {letter}, where the right one is not: something is summed (or "

@@ -10,6 +10,7 @@
 - ``shift``     : the right one moved by a few rows or columns (``.value``: (rows, columns)),
                   wherever both are defined;
 - ``rows``      : (2-D) every row holds the right numbers, in another order; ``columns`` alike;
+- ``rounded``   : the right one rounded to whole numbers (``.value``: floor, trunc, round, ceil);
 - ``same_along``: the answer does not change along an axis where the right one does (``.value``:
                   the axis): a sum or a broadcast over that axis;
 - ``moved``     : all the right numbers, each once, in other places.
@@ -116,6 +117,9 @@ def relation(given, expected, atol=1e-6, rtol=1e-6):
                 return Relation("rows")
             if _close(np.sort(given, axis=0), np.sort(expected, axis=0), atol, rtol):
                 return Relation("columns")
+        for name, rounded in (("floor", np.floor), ("trunc", np.trunc), ("round", np.round), ("ceil", np.ceil)):
+            if not _close(rounded(expected), expected) and _close(given, rounded(expected), atol, rtol):
+                return Relation("rounded", name)
         for axis in range(given.ndim):
             if given.shape[axis] > 1 and np.all(np.ptp(given, axis=axis) == 0) and \
                     np.any(np.ptp(expected, axis=axis) > 0):
@@ -123,6 +127,32 @@ def relation(given, expected, atol=1e-6, rtol=1e-6):
         if np.count_nonzero(expected) >= 2 and _close(np.sort(given, axis=None), np.sort(expected, axis=None),
                                                       atol, rtol):
             return Relation("moved")
+    return None
+
+
+def edge_region(given, expected, letters, atol=1e-6, rtol=1e-6):
+    """``"row u = 0 and column v = 0"``: when the wrong entries fill (at least half of the nonzero
+    right entries of) a few rows of one axis and a few of another, and nothing else; else None."""
+    if given.shape != expected.shape or given.ndim < 2 or not letters or len(letters.split()) != given.ndim:
+        return None
+    wrong = np.abs(given - expected) > atol + rtol * np.abs(expected)
+    if not wrong.any():
+        return None
+    names = letters.split()
+    for a, b in itertools.combinations(range(given.ndim), 2):
+        lines = {}
+        for axis in (a, b):
+            w = np.moveaxis(wrong, axis, 0).reshape(given.shape[axis], -1)
+            nz = np.moveaxis(expected != 0, axis, 0).reshape(given.shape[axis], -1)
+            lines[axis] = [i for i in range(given.shape[axis]) if w[i].sum() >= 0.5 * max(1, nz[i].sum()) and w[i].any()]
+        if not lines[a] or not lines[b] or len(lines[a]) * 2 > given.shape[a] or len(lines[b]) * 2 > given.shape[b]:
+            continue
+        covered = np.zeros_like(wrong)
+        np.moveaxis(covered, a, 0)[lines[a]] = True
+        np.moveaxis(covered, b, 0)[lines[b]] = True
+        if not np.any(wrong & ~covered):
+            return (f"only at {names[a]} = {_ranges(np.array(lines[a]))} and at {names[b]} = "
+                    f"{_ranges(np.array(lines[b]))}")
     return None
 
 

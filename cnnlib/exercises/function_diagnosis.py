@@ -17,7 +17,8 @@ import itertools
 
 from .compare import entries_match
 from .diagnosis import geometry, multiple_lines, relation_words, split_lines
-from .evidence import masked, offset, relation, wrong_region
+from .evidence import edge_region, masked, offset, relation, wrong_region
+from .experiment import confirm
 from .function_parts import Raises, Variants
 
 
@@ -30,8 +31,21 @@ def _right_cases(exercise, o, runs):
             if run.outputs is not None and entries_match(run.outputs[o], ref[o], exercise.atol, exercise.rtol)]
 
 
-def diagnose(exercise, o, runs):
-    """Lines (maybe none) saying what the evidence shows about output ``o``."""
+def _confirmer(exercise, fn, passing, o=None, crash=False):
+    """``confirm(label) -> (verdict, k)`` for ``split_lines``: the experiment on the first passing case
+    where it can be made (``experiment.confirm``)."""
+    def run(label):
+        for k in passing:
+            verdict = confirm(exercise, fn, k, label, o=o, crash=crash)
+            if verdict is not None:
+                return verdict, k
+        return None, None
+    return run if fn is not None else None
+
+
+def diagnose(exercise, o, runs, fn=None):
+    """Lines (maybe none) saying what the evidence shows about output ``o``; ``fn``, the learner's
+    function, lets an experiment confirm a split of the geometries (``experiment``)."""
     out, geoms = exercise.outputs[o], geometries(exercise)
     right = _right_cases(exercise, o, runs)
     wrong = [k for k in range(len(runs)) if k not in right and runs[k].outputs is not None]
@@ -62,9 +76,12 @@ def diagnose(exercise, o, runs):
     named_factor = any("times the right one on every geometry where" in line for line in lines)
     if not lines:
         lines += _with_inputs(exercise, o, runs, wrong)
+    if not lines and all(pairs[k][0].shape != pairs[k][1].shape for k in wrong):
+        lines += _shape_lines(exercise, o, runs, wrong)
     if not lines and out.letters:
         g, r = pairs[first]
-        region = wrong_region(g, r, out.letters, exercise.atol, exercise.rtol)
+        region = wrong_region(g, r, out.letters, exercise.atol, exercise.rtol) or \
+            edge_region(g, r, out.letters, exercise.atol, exercise.rtol)
         if region:
             lines.append(f"  Diagnosis: on geometry {first}, the wrong entries of {out.name} are {region}; "
                          "all the others are right.")
@@ -73,8 +90,33 @@ def diagnose(exercise, o, runs):
         lines.append(f"  Note: it returned {out.name} as {runs[low[0]].low_precision[out.name]}: compute in "
                      "float64 (the checker's tolerance is 1e-6).")
     if not named_factor:
-        lines += split_lines(geoms, right)
+        lines += split_lines(geoms, right, confirm=_confirmer(exercise, fn, right, o))
     return lines
+
+
+def _shape_lines(exercise, o, runs, wrong):
+    """A wrong shape on every wrong geometry: how far each axis is off, when the same everywhere."""
+    out = exercise.outputs[o]
+    if any(runs[k].outputs[o].ndim != exercise.expected[k][o].ndim for k in wrong):
+        return []
+    diffs = np.array([np.subtract(runs[k].outputs[o].shape, exercise.expected[k][o].shape) for k in wrong])
+    dims = (out.dims or out.letters.upper()).split()
+    off = []
+    for a in range(diffs.shape[1]):
+        d = diffs[:, a]
+        if np.any(d < 0) and np.any(d > 0):
+            return []
+        if np.any(d):
+            sizes = sorted({abs(int(v)) for v in d if v})
+            by = " or ".join(map(str, sizes))
+            off.append(f"{dims[a] if a < len(dims) else f'axis {a}'} is {'never larger' if d.min() < 0 else 'never smaller'}"
+                       f" and up to {by} too {'small' if d.min() < 0 else 'large'}" if len(sizes) > 1 else
+                       f"{dims[a] if a < len(dims) else f'axis {a}'} is {by} too {'small' if d.min() < 0 else 'large'}"
+                       + ("" if np.all(d) else " (or right)"))
+    if not off:
+        return []
+    return [f"  Diagnosis: on every geometry where the shape is wrong, {' and '.join(off)}: look at how your code "
+            "computes those sizes."]
 
 
 def _with_inputs(exercise, o, runs, wrong):
@@ -144,7 +186,9 @@ def composed(exercise, o, runs):
     return found
 
 
-def diagnose_crash(exercise, runs):
-    """Lines about a function that raises: what the failing geometries share; whose exception it is."""
+def diagnose_crash(exercise, runs, fn=None):
+    """Lines about a function that raises: what the failing geometries share (confirmed by an
+    experiment where one can be made)."""
     ran = [k for k, run in enumerate(runs) if run.error is None]
-    return split_lines(geometries(exercise), ran, what="it runs", other="fails")
+    return split_lines(geometries(exercise), ran, what="it runs", other="fails",
+                       confirm=_confirmer(exercise, fn, ran, crash=True))

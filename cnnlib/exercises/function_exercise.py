@@ -38,7 +38,7 @@ import numpy as np
 from .compare import as_answer_array, entries_match, is_boolean, low_precision
 from .function_report import judge
 from .function_parts import (BROADCAST_ERROR, INDEX_ERROR, RAISES, Case, FunctionMistake, Output,  # noqa: F401
-                             Raises, Variants,
+                             Raises, Variants, first_cut_window, index_error, shape_error,
                              _Run, _same_inputs)
 from .hints import Hints
 from .learner_call import TIME_LIMIT, call
@@ -204,11 +204,16 @@ class FunctionExercise:
         return _Run(outputs, None, booleans=booleans, low_precision=low_precision(results, self.outputs))
 
     @staticmethod
+    def _numbers(model):
+        """The numeric variants of ``model`` (Variants flattened, Raises and None left out)."""
+        if isinstance(model, Variants):
+            return [v for m in model for v in FunctionExercise._numbers(m)]
+        return [] if model is None or isinstance(model, Raises) else [model]
+
+    @staticmethod
     def _same_shape(model, o, given, ref):
         """Does some variant of ``model`` have the learner's (wrong) shape?"""
-        variants = model if isinstance(model, Variants) else (model,)
-        return given.shape != ref.shape and any(
-            v is not None and not isinstance(v, Raises) and v[o].shape == given.shape for v in variants)
+        return given.shape != ref.shape and any(v[o].shape == given.shape for v in FunctionExercise._numbers(model))
 
     def __call__(self, fn, strict=False):
         """Check the learner's function ``fn``: a ``CheckResult`` ("Correct", "Not yet" or "Not
@@ -223,7 +228,7 @@ class FunctionExercise:
         with running(self.checker_name):
             try:
                 runs = [self._run(fn, case) for case in self.cases]
-                return self.judge(runs)
+                return self.judge(runs, fn)
             except NotImplementedError:
                 return CheckResult.not_answered(
                     [f"Not written yet: {self.name}: its body still raises NotImplementedError.",
@@ -239,9 +244,9 @@ class FunctionExercise:
         return (f"  To debug: `{self.checker_name}.case({k})` gives geometry {k}'s inputs "
                 f"({', '.join(self.params)}) as a dict: `{self.name}(**{self.checker_name}.case({k}))`.")
 
-    def judge(self, runs):
+    def judge(self, runs, fn=None):
         """The ``CheckResult`` of the learner's ``runs`` (one per case): see ``function_report``."""
-        return judge(self, runs)
+        return judge(self, runs, fn)
 
     def __repr__(self):
         return f"<checker of {self.name}({', '.join(self.params)}): {len(self.mistakes)} typical mistakes>"

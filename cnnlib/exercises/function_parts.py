@@ -71,6 +71,56 @@ BROADCAST_ERROR = Raises(ValueError, "broadcast")
 """numpy's error for two shapes that do not fit."""
 
 
+def index_error(size, axis=None):
+    """numpy's ``IndexError: index I is out of bounds for axis A with size Z`` for this size (and axis)."""
+    return Raises(IndexError, f"for axis {axis} with size {size}" if axis is not None else f"with size {size}")
+
+
+def _shape_in(shape, text):
+    """Is ``shape`` written in numpy's ``text``, as ``(2,3,3)``, as the last axes of a longer shape
+    (``(4,2,3,3)``), or, for one axis, as ``(6,)``?"""
+    tail = ",".join(map(str, shape)) + ")"
+    return f"({tail}" in text or f",{tail}" in text or (len(shape) == 1 and f"({shape[0]},)" in text)
+
+
+class _ShapeError(Raises):
+    """numpy's ``ValueError`` about shapes that do not fit (broadcast, reshape) naming every one of
+    ``shapes`` (see ``_shape_in``): the shape that does not fit, and where given, the one it met."""
+    __slots__ = ("shapes",)
+
+    def __init__(self, *shapes):
+        self.shapes = tuple(tuple(int(d) for d in s) for s in shapes)
+        super().__init__(ValueError, " ".join("(" + ",".join(map(str, s)) + ")" for s in self.shapes))
+
+    def matches(self, error):
+        text = str(error)
+        return isinstance(error, ValueError) and any(w in text for w in ("broadcast", "reshape")) and \
+            all(_shape_in(s, text) for s in self.shapes)
+
+    def example(self):
+        return ValueError(f"operands could not be broadcast together with shapes {self.contains} (1,)")
+
+    def __repr__(self):
+        return f"shape_error{self.contains}"
+
+
+def shape_error(*shape, meets=None):
+    """numpy's error about shapes that do not fit, naming ``shape`` (and ``meets``, the shape it met)."""
+    return _ShapeError(shape) if meets is None else _ShapeError(shape, tuple(meets))
+
+
+def first_cut_window(rows, cols, h_out, w_out, KH, KW, stride):
+    """The first window (row by row) of an ``h_out`` x ``w_out`` grid that runs past an array of
+    ``rows`` x ``cols``: ``(its rows, its columns)`` as a slice cuts it, or None when all fit."""
+    for i in range(h_out):
+        for j in range(w_out):
+            r = len(range(rows)[stride * i:stride * i + KH])
+            c = len(range(cols)[stride * j:stride * j + KW])
+            if (r, c) != (KH, KW):
+                return r, c
+    return None
+
+
 class Variants(tuple):
     """What a mistake's model returns when the mistake shows differently depending on how the
     loops are written (e.g. ``RAISES`` for a vectorized window, wrong numbers for scalar loops):

@@ -20,8 +20,25 @@ from .learner_call import own_exception_lines
 from .result import CheckResult
 
 
-def judge(ex, runs):
-    """The ``CheckResult`` of the learner's ``runs`` (one per case of ``ex``)."""
+def _shape_everywhere(ex, mistake, o, runs):
+    """Does ``mistake`` give the learner's shape of output ``o`` on every geometry where that shape is
+    wrong (and the right shape wherever the learner's is right)?"""
+    wrong_shape = False
+    for run, model, ref in zip(runs, ex.model_outputs(mistake), ex.expected):
+        given = run.outputs[o]
+        shapes = {v[o].shape for v in ex._numbers(model)} if model is not None else {ref[o].shape}
+        if given.shape != ref[o].shape:
+            wrong_shape = True
+            if given.shape not in shapes:
+                return False
+        elif shapes and ref[o].shape not in shapes:
+            return False
+    return wrong_shape
+
+
+def judge(ex, runs, fn=None):
+    """The ``CheckResult`` of the learner's ``runs`` (one per case of ``ex``); ``fn``, the learner's
+    function, lets the diagnosis run an experiment."""
     n = len(ex.cases)
     failed = [k for k, run in enumerate(runs) if run.error is not None]
     if failed:
@@ -31,7 +48,7 @@ def judge(ex, runs):
                  f"geometry {k}: {ex.cases[k].label}.", f"  {runs[k].error}"]
         lines += hint_lines([m.mistake for m in found])
         if not found:
-            lines += own_exception_lines(runs[k].exception) + diagnose_crash(ex, runs)
+            lines += own_exception_lines(runs[k].exception) + diagnose_crash(ex, runs, fn)
         lines.append(ex._debug_line(k))
         return CheckResult.wrong(lines, [m.key for m in found])
     lines, named, summary = [], [], []
@@ -74,12 +91,13 @@ def judge(ex, runs):
             named += [m.key for m in found if m.key not in named]
             lines += hint_lines([m.mistake for m in found])
         else:
-            shape_only = [m for m in ex.mistakes if ex._same_shape(ex.model_outputs(m)[k], o, given, ref)]
+            shape_only = [m for m in ex.mistakes if _shape_everywhere(ex, m, o, runs)]
             if shape_only:
-                lines.append("  Your shape is the one this mistake gives: "
+                lines.append("  On every geometry where your shape is wrong, it is the shape this mistake gives "
+                             "(the numbers do not tell more): "
                              + "; ".join(m.hint for m in shape_only[:2]))
             else:
-                lines += diagnose(ex, o, runs) or [
+                lines += diagnose(ex, o, runs, fn) or [
                     "  No typical mistake of the catalogue explains it, and the numbers show no simple "
                     "pattern: follow the equation at the first wrong entry."]
         lines.append(ex._debug_line(k))

@@ -224,7 +224,7 @@ class TrainingStepExercise(FunctionExercise):
                             if own else self._first_wrong(runs, o, self._wrong_cases(runs, o)[0]) + "."))
         return lines, right
 
-    def judge(self, runs):
+    def judge(self, runs, fn=None):
         """The ``CheckResult`` of the learner's ``training_step`` on the hidden batches."""
         found = [m for m in self.mistakes if self.explains_all(m, runs)]
         debug = (f"  To debug: `{self.checker_name}.case(k)` gives batch k's inputs (params, x, y, lr) as a "
