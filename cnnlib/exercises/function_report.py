@@ -15,9 +15,11 @@ import copy
 import numpy as np
 
 from .compare import entries_match, given_expected, hint_lines, index_text
+from .diagnosis import relation_words
+from .evidence import relation
 from .function_diagnosis import composed, diagnose, diagnose_crash
 from .learner_call import own_exception_lines
-from .result import CheckResult
+from .result import CheckResult, WrongAnswer
 
 
 def _shape_everywhere(ex, mistake, o, runs):
@@ -34,6 +36,57 @@ def _shape_everywhere(ex, mistake, o, runs):
         elif shapes and ref[o].shape not in shapes:
             return False
     return wrong_shape
+
+
+def beyond_whole_numbers(ex, runs, fn, seed=12):
+    """Lines when a function right on every hidden geometry is not right in general: it returns float32
+    (or float16) arrays, or it goes wrong when the same geometries hold numbers that are not whole
+    (the hidden data are small whole numbers, exact in any float and in integer arithmetic)."""
+    low = {name: dtype for run in runs for name, dtype in run.low_precision.items()}
+    if low:
+        name, dtype = next(iter(low.items()))
+        return [f"Not yet: {ex.name}: the numbers are right on all {len(runs)} geometries, but it returns {name} as "
+                f"{dtype}.", f"  {dtype} keeps about {7 if '32' in dtype else 3} digits: a gradient check (relative "
+                "error 1e-7) cannot pass in it. Make the arrays float64: np.zeros(shape) without a dtype, or "
+                ".astype(np.float64)."]
+    if fn is None or not getattr(ex, "check_fractions", True):
+        return []
+    rng = np.random.default_rng(seed)
+    for k, case in enumerate(ex.cases):
+        args = [rng.normal(size=a.shape) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else copy.deepcopy(a)
+                for a in case.args]
+        if all(a is b for a, b in zip(args, case.args)) or not any(isinstance(a, np.ndarray) for a in args):
+            continue
+        expected = ex._normalise(ex.reference(*copy.deepcopy(args)))
+        head = (f"Not yet: {ex.name} is right on all {len(runs)} hidden geometries, whose numbers are small whole "
+                f"numbers, but not on geometry {k} filled with numbers that are not whole (normal random numbers, "
+                f"seed {seed}):")
+        try:
+            run = ex._run(fn, case._replace(args=tuple(args)))
+        except WrongAnswer as err:
+            return [head, f"  {err}"]
+        if run.error is not None:
+            return [head, f"  {run.error}"]
+        given = run.outputs
+        for o, out in enumerate(ex.outputs):
+            g, r = given[o], expected[o]
+            if g.shape == r.shape and entries_match(g, r, ex.atol, ex.rtol):
+                continue
+            lines = [head]
+            if g.shape != r.shape:
+                lines.append(f"  {out.name}: shape {g.shape}, expected {r.shape}.")
+                return lines
+            bad = np.abs(g - r) > ex.atol + ex.rtol * np.abs(r)
+            first = tuple(int(v) for v in np.argwhere(bad)[0])
+            lines.append(f"  {out.name}: {int(bad.sum())} of {r.size} entries differ; the first is {out.name}"
+                         f"{index_text(first, out.letters)}: {given_expected(g[first], r[first])}.")
+            rel = relation(g, r, ex.atol, ex.rtol)
+            lines.append(f"  Diagnosis: {relation_words(rel, out.name, out.letters)}." if rel is not None else
+                         "  Diagnosis: whole numbers hide it: look for integer arithmetic (//, int(), an integer "
+                         "array), a rounding, or a rule that only holds for whole numbers (such as a slope that is "
+                         "1 for every positive whole number).")
+            return lines
+    return []
 
 
 def judge(ex, runs, fn=None):
@@ -106,5 +159,8 @@ def judge(ex, runs, fn=None):
         head = (f"Not yet: {ex.name}: " + ", ".join(summary) + " hidden geometries"
                 + (f"; {', '.join(right)} {'is' if len(right) == 1 else 'are'} right." if right else "."))
         return CheckResult.wrong([head] + lines, named)
+    beyond = beyond_whole_numbers(ex, runs, fn)
+    if beyond:
+        return CheckResult.wrong(beyond)
     return CheckResult.passed([f"Correct: {ex.name} matches cnnlib on all {n} geometries:"]
                               + [f"  {k}. {c.label}" for k, c in enumerate(ex.cases)])
