@@ -16,7 +16,7 @@ from cnnlib.correlate import cross_correlate2d, dilate, pad2d, rot180
 from cnnlib.dense import affine_backward, affine_forward, flatten_backward, flatten_forward
 from cnnlib.exercises import (check_avgpool_backward, check_conv_backward_matrices, check_conv_forward_loops,
                               check_input_gradient, check_input_gradient_by_correlation,
-                              check_input_gradient_loops, check_kernel_and_bias_gradient, check_maxpool_backward,
+                              check_kernel_and_bias_gradient, check_maxpool_backward, check_pixel_gradient,
                               check_relu_backward, check_im2row, check_row2im, check_training_step,
                               conv_backward_matrices_exercise_data, input_gradient_exercise_data)
 from cnnlib.im2row import im2row, row2im
@@ -173,19 +173,21 @@ def dx_spread_padded_by_k():
     return check_input_gradient_by_correlation(fn)
 
 
-@case("dx_loops_first_filter_only", "the scatter adds only filter 0's share (a loop over f forgotten)")
-def dx_loops_first_filter_only():
-    def input_gradient_loops(dout, w, x_shape, stride, pad):
-        N, C, H, W = x_shape
-        F, _, KH, KW = w.shape
-        _, _, H_out, W_out = dout.shape
-        dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-        for n in range(N):
-            for i in range(H_out):
-                for j in range(W_out):
-                    dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] += dout[n, 0, i, j] * w[0]
-        return dx_pad[:, :, pad:pad + H, pad:pad + W]
-    return check_input_gradient_loops(input_gradient_loops)
+@case("pixel_first_filter_only", "one pixel's gradient gathers only filter 0's terms (a loop over f forgotten)")
+def pixel_first_filter_only():
+    def pixel_gradient(dout, w, stride, pad, u, v):
+        N, F, H_out, W_out = dout.shape
+        _, C, KH, KW = w.shape
+        g = np.zeros((N, C))
+        for m in range(KH):
+            for q in range(KW):
+                if (u + pad - m) % stride or (v + pad - q) % stride:
+                    continue
+                i, j = (u + pad - m) // stride, (v + pad - q) // stride
+                if 0 <= i < H_out and 0 <= j < W_out:
+                    g += np.outer(dout[:, 0, i, j], w[0, :, m, q])
+        return g
+    return check_pixel_gradient(pixel_gradient)
 
 
 @case("dx_check_yourself_transposed", "the one-channel ∂E/∂x handed in transposed (.T at the end)")
