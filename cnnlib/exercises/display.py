@@ -35,6 +35,7 @@ line-height:1.5;overflow-x:auto;word-break:normal;overflow-wrap:normal;text-alig
 .cnnlib-check__badge{display:inline-block;margin-right:.45em;padding:0 .5em;border-radius:.8em;
 background:var(--cnnlib-accent);color:#fff;font-weight:600;font-size:.92em;white-space:nowrap}
 .cnnlib-check__head{font-weight:600}
+.cnnlib-check__sep{font-size:0}
 .cnnlib-check__line{margin:.1em 0}
 .cnnlib-check__label{font-weight:600}
 .cnnlib-check__muted{opacity:.8}
@@ -137,21 +138,22 @@ def _inline(text):
 
 def _line_html(text):
     pieces = chunks(text)
-    return " ".join(f'<span class="nw">{_inline(p)}</span>' if " " in p or len(p) > 12 else _inline(p)
-                    for p in pieces)
+    return " ".join(f'<span class="nw">{_inline(p)}</span>' if " " in p or len(p) > 12 or
+                    any(ch in p for ch in "-/–—·+=") else _inline(p) for p in pieces)
 
 
 BADGES = {"correct": "Correct", "wrong": "Not yet", "not_answered": "Not answered yet"}
+_SEP = '<span class="cnnlib-check__sep">: </span>'  # shown only where the stylesheet is dropped (untrusted)
 
 
 def _head_html(status, first):
     for word in ("Correct", "Not yet", "Not written yet", "Not answered yet"):
         if first.startswith(word):
             rest = first[len(word):].lstrip(":").lstrip()
-            return (f'<div class="cnnlib-check__head"><span class="cnnlib-check__badge">{word}</span>'
+            return (f'<div class="cnnlib-check__head"><span class="cnnlib-check__badge">{word}</span>{_SEP}'
                     f"{_line_html(rest)}</div>")
     return (f'<div class="cnnlib-check__head"><span class="cnnlib-check__badge">{BADGES.get(status, status)}'
-            f"</span>{_line_html(first)}</div>")
+            f"</span>{_SEP}{_line_html(first)}</div>")
 
 
 def _body_html(line):
