@@ -13,6 +13,7 @@ loop backward (``conv2d_backward_naive``) on altered inputs, or simple arithmeti
 import numpy as np
 
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
+from .decode import conv_dw_where
 from .function_exercise import Case, FunctionExercise, FunctionMistake, Output, Variants, index_error, shape_error
 
 
@@ -214,9 +215,11 @@ def _cases():
     return cases
 
 
+_PARAMS = ("dout", "x", "w_shape", "stride", "pad")
+
 check_kernel_and_bias_gradient = FunctionExercise(
     "kernel_and_bias_gradient", ("dout", "x", "w_shape", "stride", "pad"),
-    [Output("dw", "f c m q", "F C KH KW"), Output("db", "f", "F")],
+    [Output("dw", "f c m q", "F C KH KW", where=conv_dw_where(_PARAMS)), Output("db", "f", "F")],
     reference=_reference, cases=_cases, mistakes=KERNEL_AND_BIAS_MISTAKES,
     equation="dw[f, c, m, q] = Σ_n Σ_i Σ_j δ[n, f, i, j] · x_pad[n, c, S·i + m, S·j + q];  "
              "db[f] = Σ_n Σ_i Σ_j δ[n, f, i, j]")

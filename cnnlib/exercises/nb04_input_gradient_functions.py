@@ -16,6 +16,7 @@ takes (place the full result into a zero ``dx_pad``, crop ``P``), each step alte
 import numpy as np
 
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
+from .decode import conv_dx_where
 from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Variants, first_cut_window, index_error,
                                 shape_error)
 
@@ -191,7 +192,7 @@ def _cases():
 
 
 _PARAMS = ("dout", "w", "x_shape", "stride", "pad")
-_OUTPUT = [Output("dx", "n c u v", "N C H W")]
+_OUTPUT = [Output("dx", "n c u v", "N C H W", where=conv_dx_where(_PARAMS))]
 
 check_input_gradient_by_correlation = FunctionExercise(
     "input_gradient_by_correlation", _PARAMS, _OUTPUT, reference=_reference, cases=_cases,
