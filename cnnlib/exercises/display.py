@@ -111,6 +111,8 @@ def wrap_line(line, width=WIDTH):
     """One logical line as one or more lines of at most ``width`` characters where the tokens
     allow it; continuation lines are indented two more spaces."""
     indent = len(line) - len(line.lstrip(" "))
+    if "  " in line.strip():   # a table row (columns aligned with spaces): kept as it is
+        return [line.rstrip()]
     pieces = chunks(line.strip())
     out, current = [], " " * indent
     for piece in pieces:
