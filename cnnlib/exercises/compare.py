@@ -230,7 +230,7 @@ def _compare(name, answer, expected, atol, rtol, known_mistakes, letters, reveal
         return CheckResult.passed(f"Correct: {name} matches the reference"
                                   + (f" (shape {expected.shape})." if expected.ndim >= 2 else "."))
     lines = describe_difference(name, given, expected, letters, atol, rtol, reveal, where)
-    if not found:
+    if not found and expected.size > 4:   # with a handful of numbers, a sum of two effects can be chance
         pairs = composed_mistakes(given, expected, candidates, atol, rtol)
         if pairs:
             found = list(dict.fromkeys(m for pair in pairs for m in pair))

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
 from .decode import conv_dx_where
-from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Variants, first_cut_window, index_error,
+from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Raises, Variants, first_cut_window,
+                                index_error,
                                 shape_error)
 
 
