@@ -257,3 +257,19 @@ def test_notebook_07_templates_give_the_task_not_the_calls():
         assert "raise NotImplementedError" in template
         for call in ("_forward", "_backward", "cache", "(dx, dw, db)", "1.0"):
             assert call not in template, (marker, call)
+
+
+def test_one_conv_answers_no_mistake_explains_get_the_training_steps_diagnosis():
+    """The evidence lines of the training step (float32, a decay term, a common factor) read the
+    one-conv exercise's four gradients too."""
+    def in_float32(params, x, y):
+        return one_conv_gradients({k: v.astype(np.float32) for k, v in params.items()}, x.astype(np.float32), y)
+
+    def halved(params, x, y):
+        loss, grads = one_conv_gradients(params, x, y)
+        return loss, {k: 0.5 * g for k, g in grads.items()}
+    text = check_one_conv_gradients(in_float32).text
+    assert "Diagnosis: every difference is float32 rounding" in text
+    result = check_one_conv_gradients(halved)
+    assert "Diagnosis: all four gradients are exactly 1/2 times the right ones" in result.text
+    assert result.mistakes == ()

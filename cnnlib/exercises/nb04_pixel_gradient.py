@@ -149,6 +149,34 @@ def _upper_bound_missing(dout, w, stride, pad, u, v):
     return Variants([by_offset or right, by_output or right])
 
 
+def _pad_subtracted(dout, w, stride, pad, u, v):
+    # u - P instead of u + P: the windows matched against the pixel 2P rows and columns further up-left
+    return _at(_padded_gradient(dout, w, stride), u - pad, v - pad)
+
+
+def _filter_zero_only(dout, w, stride, pad, u, v):
+    # the loop over the filters forgotten, f = 0 written in its place
+    return _reference(dout[:, :1], w[:1], stride, pad, u, v)
+
+
+def _filter_is_channel(dout, w, stride, pad, u, v):
+    # channel c gathered from filter c only: δ[n, c, i, j] · w[c, c, m, q]
+    return _only_filter_c(dout, w, lambda d, ww: _reference(d, ww, stride, pad, u, v),
+                          _readers(dout, w, stride, pad, u, v) > 0)
+
+
+def _only_filter_c(dout, w, reference, reads):
+    """What a learner gets who pairs channel c with filter c only: the reference with w[f, c] = 0
+    for f != c; an IndexError where C > F (there is no filter c) and something is read."""
+    n_filt, n_chan = w.shape[:2]
+    if n_chan > n_filt and reads:
+        return Raises(IndexError, "out of bounds")
+    diagonal = np.zeros_like(w)
+    for c in range(min(n_filt, n_chan)):
+        diagonal[c, c] = w[c, c]
+    return reference(dout, diagonal)
+
+
 def _kernel_flipped(dout, w, stride, pad, u, v):
     return _reference(dout, w[..., ::-1, ::-1], stride, pad, u, v)
 
@@ -206,36 +234,46 @@ def _overwrite_not_add(dout, w, stride, pad, u, v):
 
 
 PIXEL_MISTAKES = [
-    FunctionMistake("pad_not_shifted", "the padding shift is missing: x[u, v] sits at x_pad[u + P, v + P], and "
-                    "the windows are laid on x_pad, so solve S·i + m = u + P (not u).", _pad_not_shifted),
-    FunctionMistake("stride_ignored", "the stride is missing: output i's window starts at row S·i, so the row "
-                    "that reads the pixel through w[m] is i = (u + P - m) / S, not u + P - m.", _stride_ignored),
+    FunctionMistake("pad_not_shifted", "your index leaves out the padding shift (S·i + m = u): x[u, v] sits at "
+                    "x_pad[u + P, v + P], where the windows are laid, so solve S·i + m = u + P.", _pad_not_shifted),
+    FunctionMistake("pad_subtracted", "your padding shift has the wrong sign (u - P): x[u, v] sits at "
+                    "x_pad[u + P, v + P] (the padding adds P rows above the image), so solve S·i + m = u + P.",
+                    _pad_subtracted),
+    FunctionMistake("stride_ignored", "your row index leaves out the stride (i = u + P - m): output i's window "
+                    "starts at row S·i, so the row that reads the pixel through w[m] is i = (u + P - m) / S.",
+                    _stride_ignored),
     FunctionMistake("no_divisibility_check", "outputs that do not read the pixel were counted: (u + P - m) // S "
                     "rounds down, so check (u + P - m) % S == 0 first; where it is not 0, no window puts "
                     "w[m] on this pixel.", _floor_division),
-    FunctionMistake("float_index", "(u + P - m) / S is a float, and numpy takes only whole numbers as indices: "
-                    "check (u + P - m) % S == 0, then use (u + P - m) // S.", _float_index),
+    FunctionMistake("float_index", "your index (u + P - m) / S is a float, and numpy takes only whole numbers as "
+                    "indices: check (u + P - m) % S == 0, then use (u + P - m) // S.", _float_index),
     FunctionMistake("negative_index_wraps", "a negative output index was used: for m > u + P the row i = "
                     "(u + P - m) / S is negative, and δ[n, f, -1, j] silently reads the last row (Python counts "
                     "from the end). Keep only 0 <= i < H_out and 0 <= j < W_out.", _negative_index_wraps),
     FunctionMistake("upper_bound_missing", "an output past the last one was indexed: near the bottom or right "
                     "edge i = (u + P - m) / S can reach H_out (the stride may not tile, or the pixel is in the "
                     "padding's reach). Keep only 0 <= i < H_out and 0 <= j < W_out.", _upper_bound_missing),
-    FunctionMistake("kernel_flipped", "a flip where none belongs: in this sum the output (i, j) that reads the "
-                    "pixel through w[f, c, m, q] contributes δ[n, f, i, j] · w[f, c, m, q] itself; rot180 "
+    FunctionMistake("kernel_flipped", "your sum flips the kernel, where no flip belongs: the output (i, j) that "
+                    "reads the pixel through w[f, c, m, q] contributes δ[n, f, i, j] · w[f, c, m, q] itself; rot180 "
                     "belongs to the sliding-window route of section 3.", _kernel_flipped),
     FunctionMistake("plus_instead_of_minus", "the window was placed the wrong way: output i reads x_pad[S·i + m], "
                     "so the pixel u + P meets w[m] in the output with S·i = u + P - m (minus m, the window "
                     "starts m rows above the pixel), not u + P + m.", _plus_instead_of_minus),
-    FunctionMistake("c_f_swapped", "the filter and channel axes are swapped: w has shape (F, C, KH, KW), so the "
+    FunctionMistake("c_f_swapped", "your filter and channel axes are swapped: w has shape (F, C, KH, KW), so the "
                     "weight that carries δ[n, f, i, j] to channel c is w[f, c, m, q].", _c_f_swapped),
-    FunctionMistake("i_j_swapped", "i and j are swapped: the row i comes from u and m, the column j from v and "
+    FunctionMistake("first_filter_only", "in your g[n, c] only filter f = 0 counts: every filter reads every "
+                    "channel, so g[n, c] collects from all F filters, each through its own w[f, c, m, q] "
+                    "(section 5, the depth question).", _filter_zero_only),
+    FunctionMistake("filter_equals_channel", "in your g[n, c] only the filter f = c counts: channel c is read by "
+                    "every filter, not just by filter c, so it collects from all F filters, each through "
+                    "w[f, c, m, q] (section 5, the depth question).", _filter_is_channel),
+    FunctionMistake("i_j_swapped", "your i and j are swapped: the row i comes from u and m, the column j from v and "
                     "q, and the delta is δ[n, f, i, j].", _i_j_swapped),
-    FunctionMistake("outer_product_missing", "dout[:, f, i, j] (N,) times w[f, :, m, q] (C,) is an entrywise "
+    FunctionMistake("outer_product_missing", "your dout[:, f, i, j] (N,) times w[f, :, m, q] (C,) is an entrywise "
                     "product, not the (N, C) table of every image times every channel: use np.outer, or "
                     "dout[:, f, i, j, None] * w[f, :, m, q].", _outer_product_missing),
-    FunctionMistake("overwrite_not_add", "only one term survives: = instead of += (or the answer reset inside a "
-                    "loop). ∂E/∂x[n, c, u, v] adds up every (f, i, j) that reads the pixel.", _overwrite_not_add),
+    FunctionMistake("overwrite_not_add", "your answer keeps only one term (= instead of +=, or reset inside a loop): "
+                    "∂E/∂x[n, c, u, v] adds up every (f, i, j) that reads the pixel.", _overwrite_not_add),
 ]
 
 

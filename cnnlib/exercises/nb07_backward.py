@@ -141,12 +141,12 @@ def _variants(*slip_sets):
 
 ONE_CONV_MISTAKES = [
     FunctionMistake("relu_mask_forgotten",
-                    "the ReLU mask is missing: after maxpool2d_backward, relu_backward(d, relu cache) lets the "
-                    "delta through only where the ReLU's input was > 0 (notebook 05). fc1's gradients are "
+                    "your deltas skip the ReLU's mask: after maxpool2d_backward, relu_backward(d, relu cache) lets "
+                    "a delta through only where the ReLU's input was > 0 (notebook 05). fc1's gradients are "
                     "right, conv1's are not.",
                     _model(mask=False)),
     FunctionMistake("backward_order",
-                    f"the backward functions run in the forward's order: backward visits the layers in "
+                    f"your backward calls run in the forward's order: backward visits the layers in "
                     f"reverse ({ORDER}). The ReLU came before the pooling in the forward, so its backward "
                     "comes after the pooling's.",
                     _model(relu_first=True)),
@@ -171,11 +171,11 @@ ONE_CONV_MISTAKES = [
                     "and its backward puts them back into the pooled maps' shape (N, 8, 13, 13).",
                     _model(unflatten="skipped")),
     FunctionMistake("forgot_1_over_n",
-                    "the gradients are N times too large: the loss is the mean over the N images, so "
+                    "your gradients are N times too large: the loss is the mean over the N images, so "
                     "∂E/∂scores = (p - onehot(y)) / N, as softmax_cross_entropy_backward(1.0, cache) gives.",
                     lambda params, x, y: _model(dloss=float(len(x)))(params, x, y)),
     FunctionMistake("dloss_is_the_loss",
-                    "the gradients are scaled by the loss: softmax_cross_entropy_backward(dloss, cache) takes "
+                    "your gradients are scaled by the loss: softmax_cross_entropy_backward(dloss, cache) takes "
                     "dloss = ∂E/∂E = 1.0, not the loss itself.",
                     _model(dloss="loss")),
     FunctionMistake("pool_backward_skipped",

@@ -30,16 +30,17 @@ DIGIT = 26   # notebook 08's digit: a test 9 read right, without much confidence
 # ------------------------------------------------------------------ check yourself: relu2's deltas
 
 EVERY_UNIT = Mistake("every_unit_gets_a_delta",
-                     "max pooling's backward sends each window's delta to one unit, the window's winner; the "
-                     "other three units of the window get exactly 0.")
+                     "your count gives every unit a delta: max pooling's backward sends each window's delta to "
+                     "one unit, its winner; the other three units of the window get exactly 0.")
 AFTER_THE_MASK = Mistake("counted_after_the_mask",
                          "that is the count after relu2's mask, the deltas of conv2's outputs. The question "
                          "asks what reaches relu2's units from the pooling above, before the mask.")
 UNITS_ON = Mistake("counted_the_units_on",
-                   "that counts the relu2 units that are on. The pooling's routing does not look at the ReLU: "
-                   "every window sends its delta to its winner, on or off.")
+                   "your count is of the relu2 units that are on: the pooling's routing does not look at the "
+                   "ReLU; every window sends its delta to its winner, on or off.")
 THE_ZEROS = Mistake("counted_the_zeros",
-                    "that counts the units whose delta is exactly 0; the question asks for the nonzero ones.")
+                    "your count is of the units whose delta is exactly 0: the question asks for the nonzero "
+                    "ones.")
 RELU2_MISTAKES = [EVERY_UNIT, AFTER_THE_MASK, UNITS_ON, THE_ZEROS]
 
 
@@ -124,7 +125,7 @@ def _model(term, sum_over="f", last_only=False):
                 return _sum_over_filters(w2[-1:], delta[-1:], term)
             return _sum_over_filters(w2, delta, term)
         except IndexError:
-            return Raises(IndexError)
+            return Raises(IndexError, "out of bounds")
         except ValueError as err:   # cnnlib's "valid mode: ..." or numpy's "could not be broadcast"
             return Raises(ValueError, "valid mode" if "valid mode" in str(err) else "broadcast")
     return model
@@ -153,9 +154,9 @@ def _right(d, k):
 
 POOL1_MISTAKES = [
     FunctionMistake("kernel_not_rotated",
-                    "the kernel is not rotated, or rotated twice: the input gradient is the full "
-                    "cross-correlation with rot180(w2[f, c]) (notebook 04); convolve2d already is a "
-                    "correlation with the rotated kernel, so convolve2d with rot180 undoes the rotation.",
+                    "your kernel was not rotated, or was rotated twice: the input gradient is the full "
+                    "cross-correlation with rot180(w2[f, c]) (notebook 04); convolve2d already correlates "
+                    "with the rotated kernel, so convolve2d of rot180 undoes the rotation.",
                     lambda w2, d: Variants([_model(_full)(w2, d), _model(lambda a, k: convolve2d(a, rot180(k), "full"))(w2, d)])),
     FunctionMistake("deltas_rotated_not_kernel",
                     "the deltas were rotated instead of the kernel: rot180 goes on w2[f, c], the deltas stay as "
@@ -170,16 +171,16 @@ POOL1_MISTAKES = [
                     lambda w2, d: Variants([_model(lambda a, k: _full(a, k[::-1]))(w2, d),
                                             _model(lambda a, k: _full(a, k[:, ::-1]))(w2, d)])),
     FunctionMistake("valid_not_full",
-                    "the correlation is 'valid', not 'full': every unit of p1 that a window of conv2 read gets a "
-                    "delta, also near the border, so the result is larger than the deltas, H' + KH - 1 rows.",
+                    "your correlation was 'valid', not 'full': every unit of p1 that a window of conv2 read gets "
+                    "a delta, also near the border, so the result is larger than the deltas: H' + KH - 1 rows.",
                     _either(lambda d, k: cross_correlate2d(d, rot180(k), "valid"))),
     FunctionMistake("last_filter_only",
-                    "only the last filter's term is left: each filter f adds its term to ∂E/∂p1[c] (a sum "
-                    "over f, +=), it does not replace the one before.",
+                    "your answer keeps only the last filter's term: each filter f adds its term to ∂E/∂p1[c] "
+                    "(a sum over f, +=); it does not replace the one before.",
                     _model(_right, last_only=True)),
     FunctionMistake("summed_over_channels",
-                    "the sum runs over the wrong index: ∂E/∂p1 has one map per input channel c of conv2, each "
-                    "the sum over the filters f; the answer has one map per filter.",
+                    "your sum ran over the channels c, one map per filter: ∂E/∂p1 has one map per input "
+                    "channel c of conv2, each the sum over the filters f.",
                     _model(_right, sum_over="c")),
     FunctionMistake("bank_indexed_c_f",
                     "the filter bank was read as w2[c, f]: its axes are (F, C, KH, KW), filter first.",
