@@ -16,7 +16,13 @@ does nothing when a profiler or debugger already holds the hook.
 
 ``inexact_lines(...)``: the note for numbers right within the tolerance but not exactly, where
 exact arithmetic gives them to the last digit (small whole numbers): what finite differences
-give, and what a loop or a matrix product over the same numbers never gives.
+give, and what a loop or a matrix product over the same numbers never gives. A learner's own
+finite differences can escape it: a conv layer is linear in w and b, so central differences
+taken around w = 0 (the kernel exercises give no w) come out exact up to rounding. Nothing in
+the numbers then tells them from a loop; only reading the code would.
+
+``FunctionExercise`` adds these notes to a "Correct" result only: there the numbers cannot say
+it; a "Not yet" already says what is wrong.
 """
 import sys
 
@@ -60,8 +66,8 @@ class Watch:
 
     def __init__(self, exercise_name, answers=None):
         fns = ANSWERS.get(exercise_name, ()) if answers is None else tuple(answers)
-        self.codes = {_code(f): f.__name__ for f in fns + FINITE_DIFFERENCES if _code(f) is not None}
-        self.finite = {f.__name__ for f in FINITE_DIFFERENCES}
+        self.codes = {_code(f): f.__qualname__ for f in fns + FINITE_DIFFERENCES if _code(f) is not None}
+        self.finite = {f.__qualname__ for f in FINITE_DIFFERENCES}
         self.seen, self.calls, self.depth = {}, -1, 0
 
     def next_call(self):
