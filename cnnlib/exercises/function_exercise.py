@@ -77,11 +77,11 @@ class FunctionExercise:
         self.time_limit = TIME_LIMIT
         self._cases = self._ref = self._models = self._watch = None
 
-    def __getattr__(self, name):
+    def __getattr__(self, name):   # only called for a name that is not there
         if name in ("expected", "reference", "answer", "solution"):   # what a learner may try
-            raise AttributeError(f"{self.checker_name} does not give out the right answers (no .{name}): it "
-                                 f"gives the inputs of a hidden geometry, {self.checker_name}.case(k), to run "
-                                 "your own function on.")
+            checker = self.__dict__.get("checker_name", "this checker")
+            raise AttributeError(f"{checker} does not give out the right answers (no .{name}): it gives the "
+                                 f"inputs of a hidden geometry, {checker}.case(k), to run your own function on.")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
