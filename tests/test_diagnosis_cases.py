@@ -28,9 +28,8 @@ EXPECTED = {  # key: (mistakes named, phrases the message holds)
     "dx_spread_padded_by_k": (set(), ["dx is the right one moved 1 row down and 1 column right"]),
     "pixel_first_filter_only": ({"first_filter_only"}, ["only filter f = 0 counts"]),   # catalogued since
     "dx_check_yourself_transposed": (set(), ["the axes u and v swapped"]),
-    "maxpool_forward_without_stride": (set(), ["raised inside cnnlib's maxpool2d_backward",
-                                               "fails on the 2 geometries with overlapping windows, S ≠ k",
-                                               "the stride and the window size"]),
+    "maxpool_forward_without_stride": ({"stride_left_out"}, ["dout: expected shape (2, 2, 2, 2)",   # catalogued
+                                                             "maxpool2d_forward(x, size) without its stride"]),
     "maxpool_assert_stride_is_size": (set(), ["comes from an `assert` in your own code",
                                               "the stride and the window size"]),
     "avgpool_divided_by_stride_squared": (set(), ["dx is exactly k·k/(S·S) times the right one",

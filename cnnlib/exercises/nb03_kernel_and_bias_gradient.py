@@ -143,36 +143,36 @@ KERNEL_AND_BIAS_MISTAKES = [
                     "read with * as a cross-correlation): each pixel x_pad[n, c, S·i + m, S·j + q] "
                     "pairs with δ[n, f, i, j] of its own window, no flip.",
                     lambda d, x, ws, s, p: (_dw(d[..., ::-1, ::-1], x, ws, s, p), _db(d))),
-    FunctionMistake("stride_ignored", "dw: the stride is missing (the deltas not dilated): the window "
-                    "of δ[n, f, i, j] starts at row S·i, column S·j of x_pad, not at (i, j).",
+    FunctionMistake("stride_ignored", "dw: your window of δ[n, f, i, j] starts at (i, j), as if the stride were 1 "
+                    "(or δ was not dilated): expected row S·i, column S·j of x_pad.",
                     _stride_ignored),
-    FunctionMistake("padding_forgotten", "dw: the padding is missing: the windows are in x_pad, x with "
-                    "P zero rows and columns on every side (pad2d(x, P)); index x_pad, not x.",
+    FunctionMistake("padding_forgotten", "dw: your windows were cut from x: they are in x_pad, x with P zero rows "
+                    "and columns on every side (pad2d(x, P)).",
                     _padding_forgotten),
-    FunctionMistake("np_pad_all_axes", "dw: np.pad(x, P) padded the N and C axes too, so x_pad[n, c] is "
-                    "the wrong image and channel: pad only the last two axes (pad2d(x, P), or "
-                    "np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))).", _np_pad_all_axes),
-    FunctionMistake("dw_not_summed_over_batch", "dw: only one image counts (the first, or the last when "
-                    "dw[f] is set anew for each n): every image adds to the same weights, so sum over n.",
+    FunctionMistake("np_pad_all_axes", "dw: your np.pad(x, P) padded the N and C axes too, so x_pad[n, c] is the "
+                    "wrong image and channel: pad only the last two axes "
+                    "(pad2d(x, P), or np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))).", _np_pad_all_axes),
+    FunctionMistake("dw_not_summed_over_batch", "dw: yours counts only one image (the first, or the last when dw[f] "
+                    "is set anew for each n): every image adds to the same weights, so sum over n.",
                     _dw_one_image),
     FunctionMistake("dw_mean_over_batch", "dw: it was divided by N: the backward pass sums over the batch "
                     "(a 1/N belongs to the loss and is already inside δ).",
                     lambda d, x, ws, s, p: (_dw(d, x, ws, s, p) / x.shape[0], _db(d))),
-    FunctionMistake("dw_overwritten", "dw: only the last window counts: use += (accumulate), not =, so "
+    FunctionMistake("dw_overwritten", "dw: yours keeps only the last window (= instead of +=): accumulate, so that "
                     "every (n, i, j) adds its δ·window.", _dw_overwritten),
-    FunctionMistake("deltas_missing", "dw: the deltas are missing: each window must be multiplied by its "
-                    "delta δ[n, f, i, j] before it is added.",
+    FunctionMistake("deltas_missing", "dw: your windows were added without their deltas: multiply each window by its "
+                    "δ[n, f, i, j] before adding it.",
                     lambda d, x, ws, s, p: (_dw(np.ones_like(d), x, ws, s, p), _db(d))),
-    FunctionMistake("i_j_swapped", "dw: i and j are swapped: δ[n, f, i, j] has i the row (0..H_out-1) "
-                    "and j the column (0..W_out-1); its window starts at row S·i, column S·j.",
+    FunctionMistake("i_j_swapped", "dw: your i and j are swapped: δ[n, f, i, j] has i the row (0..H_out-1) and j the "
+                    "column (0..W_out-1); its window starts at row S·i, column S·j.",
                     _i_j_swapped),
-    FunctionMistake("c_f_swapped", "dw: the filter and channel axes are swapped: dw has w's shape "
-                    "(F, C, KH, KW), and dw[f, c] pairs filter f's deltas with input channel c.",
+    FunctionMistake("c_f_swapped", "dw: your filter and channel axes are swapped: dw has w's shape (F, C, KH, KW), "
+                    "and dw[f, c] pairs filter f's deltas with input channel c.",
                     _c_f_swapped),
-    FunctionMistake("output_size_without_padding", "the loops miss the last outputs: H_out = (H + 2P - KH) "
-                    "// S + 1 (the padded size), or simply H_out = dout.shape[2].", _fewer_outputs("no_pad")),
-    FunctionMistake("forgot_plus_one", "the loops miss the last row and column of outputs: H_out = "
-                    "(H + 2P - KH) // S + 1 (the first window sits at 0, the +1 counts it), or dout.shape[2].",
+    FunctionMistake("output_size_without_padding", "your loops miss the last outputs (H_out without the padding): "
+                    "H_out = (H + 2P - KH) // S + 1, or simply dout.shape[2].", _fewer_outputs("no_pad")),
+    FunctionMistake("forgot_plus_one", "your loops miss the last row and column of outputs: H_out = (H + 2P - KH) // "
+                    "S + 1 (the +1 counts the first window), or dout.shape[2].",
                     _fewer_outputs("no_plus_one")),
     FunctionMistake("ceil_instead_of_floor", "the output size was rounded up: where the stride does not tile, "
                     "H_out = (H + 2P - KH) // S + 1 rounds down (or take dout.shape[2]).", _fewer_outputs("ceil")),
@@ -186,7 +186,7 @@ KERNEL_AND_BIAS_MISTAKES = [
     FunctionMistake("db_not_summed_over_ij", "db: the positions i, j were not summed: the bias is added "
                     "at every output position, so db[f] sums δ[n, f, i, j] over n, i and j.",
                     _with_db(lambda d: [d.sum(axis=0), d[:, :, -1, -1].sum(axis=0)])),
-    FunctionMistake("db_overwritten", "db: only the last delta counts: use db[f] += δ, not db[f] = δ.",
+    FunctionMistake("db_overwritten", "db: yours keeps only the last delta (db[f] = δ): add them all, db[f] += δ.",
                     _with_db(lambda d: [d[-1, :, -1, -1]])),
     FunctionMistake("db_summed_over_filters", "db: the filters were summed together: each filter has "
                     "its own bias, so db has shape (F,): keep the filters apart, sum over n, i, j only.",

@@ -155,9 +155,9 @@ CORRELATION_MISTAKES = [
     FunctionMistake("forgot_flip", "the kernel was not rotated: ∂E/∂x is the full cross-correlation of the "
                     "dilated deltas with rot180(w[f, c]), not with w[f, c].",
                     lambda d, w, xs, s, p: _reference(d, w[..., ::-1, ::-1], xs, s, p)),
-    FunctionMistake("flipped_twice", "two flips cancel: convolve2d flips its kernel already, so "
-                    "convolve2d(δ, rot180(w)) is a correlation with w itself (the article's eq. 21 as "
-                    "printed): use convolve2d(δ, w, 'full') or cross_correlate2d(δ, rot180(w), 'full').",
+    FunctionMistake("flipped_twice", "your kernel was flipped twice, and two flips cancel: convolve2d flips its "
+                    "kernel already, so convolve2d(δ, rot180(w)) correlates with w itself "
+                    "(the article's eq. 21 as printed). Flip once: convolve2d with w, or correlate with rot180(w).",
                     lambda d, w, xs, s, p: _reference(d, w[..., ::-1, ::-1], xs, s, p)),
     FunctionMistake("transpose_instead_of_rot180", "the kernel was transposed (w.T), not rotated: rot180 "
                     "turns it upside down and left to right, rot180(w)[m, q] = w[KH-1-m, KW-1-q].",
@@ -182,25 +182,25 @@ CORRELATION_MISTAKES = [
     FunctionMistake("padding_not_cropped", "the padding was not cropped: that is ∂E/∂x_pad (H + 2P by "
                     "W + 2P); return [:, :, P:P + H, P:P + W] of it.",
                     lambda d, w, xs, s, p: _finish(_full(d, w, s), xs, p, crop=None)),
-    FunctionMistake("unread_missing", "the rows/columns that no window reads are missing: the full result "
-                    "covers only S·(H_out-1) + KH rows of dx_pad; put it into a zero dx_pad of H + 2P "
-                    "rows first (the unread rows stay 0), then crop P.", _unread_missing),
+    FunctionMistake("unread_missing", "your dx lacks the rows/columns that no window reads: the full result covers "
+                    "only S·(H_out-1) + KH rows of dx_pad; put it into a zero dx_pad of H + 2P rows first "
+                    "(the unread rows stay 0), then crop P.", _unread_missing),
     FunctionMistake("crop_at_the_end", "the crop is off by P (or the padding was ignored): x[u, v] sits at "
                     "x_pad[u + P, v + P], so take dx_pad[:, :, P:P + H, P:P + W], not [:H, :W].",
                     _crop_at_the_end),
-    FunctionMistake("crop_minus_zero", "with P = 0, dx_pad[..., P:-P] is empty (-0 is 0): crop with "
+    FunctionMistake("crop_minus_zero", "your crop dx_pad[..., P:-P] is empty when P = 0 (-0 is 0): crop with "
                     "[P:P + H, P:P + W] instead.", _crop_minus_zero),
-    FunctionMistake("c_f_swapped", "the filter and channel axes are swapped: channel c of dx sums over the "
-                    "filters f the correlations with rot180(w[f, c]); w has shape (F, C, KH, KW).", _c_f_swapped),
-    FunctionMistake("first_filter_only", "only filter f = 0 counts: every filter reads every channel, so "
-                    "channel c of dx collects from all F filters: sum over f of the full correlations of "
-                    "δ[n, f] with rot180(w[f, c]) (section 5, the depth question).", _first_filter),
-    FunctionMistake("filter_equals_channel", "only the filter f = c counts: channel c is read by every filter, "
-                    "not just by filter c, so it collects from all F filters: sum over f of the full "
-                    "correlations of δ[n, f] with rot180(w[f, c]) (section 5, the depth question).",
+    FunctionMistake("c_f_swapped", "your filter and channel axes are swapped: channel c of dx sums over the filters "
+                    "f the correlations with rot180(w[f, c]); w has shape (F, C, KH, KW).", _c_f_swapped),
+    FunctionMistake("first_filter_only", "in your dx only filter f = 0 counts: every filter reads every channel, so "
+                    "channel c collects from all F filters: sum over f of the full correlations of δ[n, f] with "
+                    "rot180(w[f, c]) (section 5, the depth question).", _first_filter),
+    FunctionMistake("filter_equals_channel", "in your dx only the filter f = c counts: every filter reads channel c, "
+                    "so it collects from all F filters: sum over f of the full correlations of δ[n, f] with "
+                    "rot180(w[f, c]) (section 5, the depth question).",
                     _filter_is_channel),
-    FunctionMistake("overwrite_not_add", "only the last filter counts: channel c of dx is the sum over all F "
-                    "filters of their full correlations; add (+=), do not overwrite.", _one_filter),
+    FunctionMistake("overwrite_not_add", "your channel c of dx keeps only the last filter (overwritten): it is the "
+                    "sum over all F filters of their full correlations; add (+=).", _one_filter),
 ]
 
 
