@@ -57,7 +57,7 @@ def test_finite_differences_reject_a_wrong_reference():
     """The finite-difference route does not trust cnnlib: with a reference that forgot the ReLU
     masks, an answer equal to that reference is still rejected, on the conv parameters only."""
     broken = TrainingStepExercise()
-    broken.reference = lambda *args: flat(step(*args, mask=(False, False)))
+    broken._reference = lambda *args: flat(step(*args, mask=(False, False)))
     with pytest.raises(WrongAnswer) as info:
         broken(lambda *args: step(*args, mask=(False, False)), strict=True)
     rows = {line.split()[0]: line for line in str(info.value).splitlines() if line.startswith("    ")}
