@@ -26,7 +26,9 @@ import math
 import os
 import stat
 import struct
+import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -262,3 +264,48 @@ def check_writable(path):
     os.close(fd)
     os.unlink(tmp)
     return path
+
+
+def _spare_path():
+    """A new, free file for weights that could not be saved where asked (current folder, else temp)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        try:
+            fd, name = tempfile.mkstemp(prefix=f"cnnlib-weights-{stamp}-", suffix=".npz", dir=folder)
+        except OSError:
+            continue
+        os.close(fd)
+        return Path(name)
+    return None
+
+
+def save_or_keep(model, path, out=None, err=None):
+    """``model.save(path)``, or else the weights in a spare file, saying which; the exit status.
+
+    What ``python -m cnnlib.train --save`` does after training: 0 when saved where
+    asked; 1 when saving failed (the reason is printed, then where the weights were
+    kept instead, or that they could not be kept: never silently).
+    """
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    try:
+        print(f"weights saved to {model.save(path)}", file=out)
+        return 0
+    except ValueError as failure:
+        print(f"error: the trained weights could not be saved: {failure}", file=err)
+    if not all(np.isfinite(p).all() for p in model.parameters().values()):
+        print("error: they are not finite (the training diverged), so no spare copy was kept", file=err)
+        return 1
+    spare = _spare_path()
+    if spare is not None:
+        try:
+            model.save(spare)
+        except ValueError as failure:
+            spare.unlink(missing_ok=True)
+            print(f"error: nor could they be saved to a spare file: {failure}", file=err)
+            spare = None
+    if spare is None:
+        print("error: no spare file could be written either: the trained weights are lost", file=err)
+        return 1
+    print(f"error: the trained weights were saved to {spare} instead: move them where you want them", file=err)
+    return 1
