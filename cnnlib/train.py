@@ -31,10 +31,13 @@ before the data is loaded (a usage error, exit status 2); ``--save FILE`` is
 checked by making a file in FILE's folder. If saving still fails after training,
 the weights go to a spare file (in the current folder, else the temporary
 folder) and the command says where, with exit status 1: trained weights are
-never lost silently. A run that diverged saves nothing and exits with status 1.
+never lost silently. A run that diverged saves nothing and exits with status 1;
+Ctrl-C says that nothing was saved (status 130); a closed output (``| head``)
+does not stop the training or the saving.
 """
 import argparse
 import math
+import os
 import sys
 import time
 import warnings
@@ -310,22 +313,27 @@ def main(argv=None):
           f"{len(x_test)} test digits; {args.epochs} epochs, batch {args.batch_size}, lr {args.lr} "
           f"({args.schedule}), momentum {args.momentum}, weight decay {args.weight_decay}, seed {args.seed}")
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # printed below, as a line, not a traceback-like warning
-        history = train(model, x_train, y_train, x_test, y_test, epochs=args.epochs,
-                        batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
-                        weight_decay=args.weight_decay, schedule=args.schedule, seed=args.seed,
-                        progress=None if args.quiet else "text")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # printed below, as a line, not a traceback-like warning
+            history = train(model, x_train, y_train, x_test, y_test, epochs=args.epochs,
+                            batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
+                            weight_decay=args.weight_decay, schedule=args.schedule, seed=args.seed,
+                            progress=None if args.quiet else "text")
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the training stopped before its last epoch, so nothing was saved"
+              f"{f' to {args.save}' if args.save else ''}", file=sys.stderr)
+        sys.exit(130)
     seconds = time.perf_counter() - start
-    if args.quiet:
-        for text in history["warnings"]:
-            print(f"warning: {text}")
-    if history["diverged"]:
+    if history["diverged"]:  # saved first, printed after: a closed output (| head) cannot lose the weights
         status = 1
         if args.save:
             print(f"error: the training diverged, so nothing was saved to {args.save}", file=sys.stderr)
     else:
         status = save_or_keep(model, args.save) if args.save else 0
+    if args.quiet:
+        for text in history["warnings"]:
+            print(f"warning: {text}")
     if history["test_acc"]:
         print(f"test accuracy {history['test_acc'][-1]:.2%} ({round(history['test_acc'][-1] * len(x_test))}"
               f"/{len(x_test)}) after {len(history['test_acc'])} epoch{'s' * (len(history['test_acc']) != 1)} "
@@ -338,4 +346,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:  # the output was closed (| head): the weights are saved, stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -269,9 +269,9 @@ def check_writable(path):
 def _spare_path():
     """A new, free file for weights that could not be saved where asked (current folder, else temp)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
-        try:
-            fd, name = tempfile.mkstemp(prefix=f"cnnlib-weights-{stamp}-", suffix=".npz", dir=folder)
+    for folder in (os.getcwd, tempfile.gettempdir):
+        try:  # (the current folder may have been deleted meanwhile)
+            fd, name = tempfile.mkstemp(prefix=f"cnnlib-weights-{stamp}-", suffix=".npz", dir=folder())
         except OSError:
             continue
         os.close(fd)
@@ -288,13 +288,21 @@ def save_or_keep(model, path, out=None, err=None):
     """
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+
+    def say(text, stream=err):
+        try:
+            print(text, file=stream, flush=True)
+        except OSError:  # a closed output (| head) must not stop the weights being kept
+            pass
     try:
-        print(f"weights saved to {model.save(path)}", file=out)
-        return 0
+        written = model.save(path)
     except ValueError as failure:
-        print(f"error: the trained weights could not be saved: {failure}", file=err)
+        say(f"error: the trained weights could not be saved: {failure}")
+    else:
+        say(f"weights saved to {written}", out)
+        return 0
     if not all(np.isfinite(p).all() for p in model.parameters().values()):
-        print("error: they are not finite (the training diverged), so no spare copy was kept", file=err)
+        say("error: they are not finite (the training diverged), so no spare copy was kept")
         return 1
     spare = _spare_path()
     if spare is not None:
@@ -302,10 +310,10 @@ def save_or_keep(model, path, out=None, err=None):
             model.save(spare)
         except ValueError as failure:
             spare.unlink(missing_ok=True)
-            print(f"error: nor could they be saved to a spare file: {failure}", file=err)
+            say(f"error: nor could they be saved to a spare file: {failure}")
             spare = None
     if spare is None:
-        print("error: no spare file could be written either: the trained weights are lost", file=err)
+        say("error: no spare file could be written either: the trained weights are lost")
         return 1
-    print(f"error: the trained weights were saved to {spare} instead: move them where you want them", file=err)
+    say(f"error: the trained weights were saved to {spare} instead: move them where you want them")
     return 1

@@ -201,3 +201,67 @@ def test_cli_a_diverged_run_saves_nothing_and_exits_1(capsys, tmp_path):
     assert "warning: training diverged" in out
     assert f"error: the training diverged, so nothing was saved to {target}" in err
     assert target.read_bytes() == good   # a good file is not overwritten with diverged weights
+
+
+# ------------------------------------------------------------------ a closed output, an interrupt, a deleted folder
+
+def test_cli_output_closed_by_head_still_saves_the_weights_and_exits_1(tmp_path):
+    """`python -m cnnlib.train --save w.npz | head -1`: the epoch lines hit a closed pipe. The
+    progress lines used to raise BrokenPipeError inside train() and the weights were lost."""
+    target = tmp_path / "w.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "cnnlib.train", "--epochs", "3", "--train-size", "128",
+                             "--save", str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    proc.stdout.close()                                   # what `| head -1` does
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 1
+    assert first.startswith("two_conv: 3030 parameters") and "Traceback" not in err
+    two_conv_net().load(target)
+
+
+def test_a_progress_stream_that_breaks_does_not_stop_the_training(digits, monkeypatch):
+    class Broken:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+        def isatty(self):
+            return True
+    monkeypatch.setattr(sys, "stdout", Broken())
+    history = train(two_conv_net(seed=0), digits.x_train[:64], digits.y_train[:64], epochs=2, batch_size=16,
+                    progress="text")
+    assert history["epoch"] == [1, 2] and not history["diverged"]
+
+
+def test_cli_ctrl_c_says_nothing_was_saved_and_exits_130(tmp_path):
+    import signal
+    target = tmp_path / "w.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "cnnlib.train", "--epochs", "200", "--quiet",
+                             "--save", str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().startswith("two_conv:")   # training has started
+    proc.send_signal(signal.SIGINT)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 130
+    assert f"interrupted: the training stopped before its last epoch, so nothing was saved to {target}" in err
+    assert "Traceback" not in err and not target.exists()
+
+
+def test_the_spare_file_goes_to_the_temporary_folder_when_the_current_one_was_deleted(monkeypatch, capsys,
+                                                                                        tmp_path):
+    import tempfile
+
+    import cnnlib.weights_file as weights_file
+    gone, spare_dir = tmp_path / "cwd", tmp_path / "spare"
+    gone.mkdir()
+    spare_dir.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()                                          # os.getcwd() now raises
+    monkeypatch.setattr(tempfile, "tempdir", str(spare_dir))
+    model = two_conv_net(seed=1)
+    assert weights_file.save_or_keep(model, tmp_path / "missing" / "w.npz") == 1
+    err = capsys.readouterr().err
+    spares = list(spare_dir.iterdir())
+    assert len(spares) == 1 and f"saved to {spares[0]} instead" in err
+    assert np.array_equal(two_conv_net().load(spares[0]).parameters()["fc1.w"], model.parameters()["fc1.w"])
