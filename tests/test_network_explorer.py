@@ -456,3 +456,8 @@ def test_a_drawing_message_that_is_not_784_numbers_answers_with_an_error_message
         explorer._on_msg(explorer, {"kind": "draw", "pixels": pixels}, [])
         assert sent[-1]["kind"] == "error" and sent[-1]["text"]
     assert explorer.values == before
+
+
+def test_trained_weights_from_a_path_that_is_not_a_path_are_a_clear_error():
+    with pytest.raises(ValueError, match=r"trained_two_conv_net: expected a file path \(str or os.PathLike\), got int"):
+        trained_two_conv_net(path=3)
