@@ -10,7 +10,8 @@ scalar loops over c, m, q).
 import numpy as np
 
 from ..conv import conv2d_forward_naive, conv_output_shape
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
+from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Raises, Variants, first_cut_window,
+                                index_error, shape_error)
 from .nb02_conv_arithmetic import CATALOGUE as _ARITHMETIC_CATALOGUE
 from .nb02_conv_arithmetic import (check_conv_output_cell, check_conv_output_shape,  # noqa: F401
                                    conv_cell_exercise_data, conv_shape_exercise_data)
@@ -57,7 +58,7 @@ def _window_cut_from_x(x, w, b, stride, pad):
     _, _, h_out, w_out = conv_output_shape(x.shape, w.shape, stride, pad)
     n_img, channels, h, w_in = x.shape
     kh, kw = w.shape[2:]
-    variants = [Raises(IndexError)]
+    variants = [index_error(h + extra, 2) for extra in (0, pad)] + [index_error(w_in + extra, 3) for extra in (0, pad)]
     for extra in (0, pad):  # x itself, or x padded on one side
         if stride * (h_out - 1) + kh <= h + extra and stride * (w_out - 1) + kw <= w_in + extra:
             return None  # every window fits: other numbers, not modelled (not in the hidden data)
@@ -71,9 +72,15 @@ def _window_cut_from_x(x, w, b, stride, pad):
 
 
 def _ceil(x, w, b, stride, pad):
-    (_, _, h, w_in), (_, _, kh, kw) = x.shape, w.shape
+    """One more window where the stride does not tile: it sticks out of x_pad (a window cut
+    short that does not fit w[f], or an index past the end in scalar loops)."""
+    (_, channels, h, w_in), (_, _, kh, kw) = x.shape, w.shape
     tiles = (h + 2 * pad - kh) % stride == 0 and (w_in + 2 * pad - kw) % stride == 0
-    return _forward(x, w, b, stride, pad) if tiles else RAISES
+    if tiles:
+        return _forward(x, w, b, stride, pad)
+    h_out, w_out = -(-(h + 2 * pad - kh) // stride) + 1, -(-(w_in + 2 * pad - kw) // stride) + 1
+    cut = first_cut_window(h + 2 * pad, w_in + 2 * pad, h_out, w_out, kh, kw, stride)
+    return Variants([shape_error(channels, *cut), index_error(h + 2 * pad, 2), index_error(w_in + 2 * pad, 3)])
 
 
 def _stride_ignored(x, w, b, stride, pad):
@@ -82,7 +89,8 @@ def _stride_ignored(x, w, b, stride, pad):
 
 
 def _kernel_m_q_swapped(x, w, b, stride, pad):
-    return _forward(x, w.transpose(0, 1, 3, 2), b, stride, pad) if w.shape[2] == w.shape[3] else RAISES
+    return _forward(x, w.transpose(0, 1, 3, 2), b, stride, pad) if w.shape[2] == w.shape[3] else \
+        index_error(min(w.shape[2:]))
 
 
 def _square_kernel_assumed(x, w, b, stride, pad):
@@ -94,17 +102,18 @@ def _square_kernel_assumed(x, w, b, stride, pad):
     variants = []
     for k in (kh, kw):
         variants.append(Raises(ValueError, _shape_text(channels, k, k)))
-        variants.append(_forward(x, w[:, :, :k, :k], b, stride, pad) if k <= min(kh, kw) else Raises(IndexError))
+        variants.append(_forward(x, w[:, :, :k, :k], b, stride, pad) if k <= min(kh, kw) else index_error(min(kh, kw)))
     return Variants(variants)
 
 
 def _output_i_j_swapped(x, w, b, stride, pad):
     out = _forward(x, w, b, stride, pad)
-    return out.transpose(0, 1, 3, 2) if out.shape[2] == out.shape[3] else RAISES
+    return out.transpose(0, 1, 3, 2) if out.shape[2] == out.shape[3] else index_error(min(out.shape[2:]))
 
 
 def _c_f_swapped(x, w, b, stride, pad):
-    return _forward(x, w.transpose(1, 0, 2, 3), b, stride, pad) if w.shape[0] == w.shape[1] else RAISES
+    return _forward(x, w.transpose(1, 0, 2, 3), b, stride, pad) if w.shape[0] == w.shape[1] else \
+        index_error(min(w.shape[:2]))
 
 
 def _all_filters_summed(x, w, b, stride, pad):
@@ -120,9 +129,9 @@ def _output_has_c_channels(x, w, b, stride, pad):
     if n_filters == channels:
         return out
     if n_filters > channels:
-        return Variants([Raises(IndexError), out[:, :channels]])
+        return Variants([index_error(channels, 1), out[:, :channels]])   # out[n, f] past its C channels
     zeros = np.zeros((out.shape[0], channels - n_filters) + out.shape[2:])
-    return Variants([np.concatenate([out, zeros], axis=1), Raises(IndexError)])
+    return Variants([np.concatenate([out, zeros], axis=1), index_error(n_filters, 0)])  # w[f] past F
 
 
 def _sum_not_reset(x, w, b, stride, pad):

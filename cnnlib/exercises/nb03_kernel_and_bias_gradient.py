@@ -13,7 +13,8 @@ loop backward (``conv2d_backward_naive``) on altered inputs, or simple arithmeti
 import numpy as np
 
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Variants
+from .decode import conv_dw_where
+from .function_exercise import Case, FunctionExercise, FunctionMistake, Output, Variants, index_error, shape_error
 
 
 def kernel_and_bias_gradient_example():
@@ -67,7 +68,12 @@ def _padding_forgotten(dout, x, w_shape, stride, pad):
         cols_cut = {min(stride * j + kw, x.shape[3]) - stride * j for j in range(w_out)}
         # a window cut down to 1 row or column still broadcasts: no exception, numbers that depend
         # on how the loops are written; the mistake is not judged on such a geometry
-        return RAISES if rows_cut - {kh, 1} or cols_cut - {kw, 1} else None
+        if not (rows_cut - {kh, 1} or cols_cut - {kw, 1}):
+            return None
+        cut = next((r, c) for i in range(h_out) for j in range(w_out)   # the first that does not broadcast
+                   for r, c in [(min(stride * i + kh, x.shape[2]) - stride * i,
+                                 min(stride * j + kw, x.shape[3]) - stride * j)] if r not in (kh, 1) or c not in (kw, 1))
+        return Variants([shape_error(x.shape[1], *cut), index_error(x.shape[2], 2), index_error(x.shape[3], 3)])
     longer = np.pad(x, ((0, 0), (0, 0), (0, 2 * pad), (0, 2 * pad)))  # (N, C, H+2P, W+2P)
     return _dw(dout, longer, w_shape, stride, 0), _db(dout)
 
@@ -78,7 +84,7 @@ def _np_pad_all_axes(dout, x, w_shape, stride, pad):
     # x_pad[n, :] has C + 2P channels: does not broadcast with dw[f]; loops over c read
     # x_pad[n, c], the images and channels shifted by P
     shifted = np.pad(x, pad)[:x.shape[0], :x.shape[1]]  # (N, C, H+2P, W+2P)
-    return Variants([RAISES, (_dw(dout, shifted, w_shape, stride, 0), _db(dout))])
+    return Variants([shape_error(x.shape[1] + 2 * pad, *w_shape[2:]), (_dw(dout, shifted, w_shape, stride, 0), _db(dout))])
 
 
 def _dw_one_image(dout, x, w_shape, stride, pad):
@@ -95,13 +101,13 @@ def _dw_overwritten(dout, x, w_shape, stride, pad):
 
 def _i_j_swapped(dout, x, w_shape, stride, pad):
     if dout.shape[2] != dout.shape[3]:
-        return RAISES  # δ[n, f, j, i] (or the window at (S·j, S·i)) runs out of range
+        return index_error(min(dout.shape[2:]))  # δ[n, f, j, i] (or the window at (S·j, S·i)) runs out of range
     return _dw(dout.transpose(0, 1, 3, 2), x, w_shape, stride, pad), _db(dout)
 
 
 def _c_f_swapped(dout, x, w_shape, stride, pad):
     swapped = (_dw(dout, x, w_shape, stride, pad).transpose(1, 0, 2, 3), _db(dout))  # (C, F, KH, KW)
-    return swapped if w_shape[0] == w_shape[1] else Variants([swapped, RAISES])
+    return swapped if w_shape[0] == w_shape[1] else Variants([swapped, index_error(min(w_shape[:2]))])
 
 
 def _loop_sizes(dout, x, w_shape, stride, pad):
@@ -117,8 +123,8 @@ def _fewer_outputs(kind):
     # over more (ceil, where the stride does not tile): δ[n, f, i, j] is out of range
     def model(dout, x, w_shape, stride, pad):
         rows, cols = _loop_sizes(dout, x, w_shape, stride, pad)[kind]
-        if rows > dout.shape[2] or cols > dout.shape[3]:
-            return RAISES
+        if rows > dout.shape[2] or cols > dout.shape[3]:  # δ[n, f, i, j] past the end of dout
+            return Variants([index_error(dout.shape[3], 3), index_error(dout.shape[2], 2)])
         kept = np.zeros_like(dout)
         kept[:, :, :rows, :cols] = dout[:, :, :rows, :cols]
         return _reference(kept, x, w_shape, stride, pad)
@@ -184,7 +190,7 @@ KERNEL_AND_BIAS_MISTAKES = [
                     _with_db(lambda d: [d[-1, :, -1, -1]])),
     FunctionMistake("db_summed_over_filters", "db: the filters were summed together: each filter has "
                     "its own bias, so db has shape (F,): keep the filters apart, sum over n, i, j only.",
-                    _with_db(lambda d: [d.sum(), d.sum(axis=(1, 2, 3))])),
+                    _with_db(lambda d: [d.sum(), d.sum(axis=(1, 2, 3)), np.full(d.shape[1], d.sum())])),
 ]
 
 
@@ -209,9 +215,11 @@ def _cases():
     return cases
 
 
+_PARAMS = ("dout", "x", "w_shape", "stride", "pad")
+
 check_kernel_and_bias_gradient = FunctionExercise(
     "kernel_and_bias_gradient", ("dout", "x", "w_shape", "stride", "pad"),
-    [Output("dw", "f c m q", "F C KH KW"), Output("db", "f", "F")],
+    [Output("dw", "f c m q", "F C KH KW", where=conv_dw_where(_PARAMS)), Output("db", "f", "F")],
     reference=_reference, cases=_cases, mistakes=KERNEL_AND_BIAS_MISTAKES,
     equation="dw[f, c, m, q] = Σ_n Σ_i Σ_j δ[n, f, i, j] · x_pad[n, c, S·i + m, S·j + q];  "
              "db[f] = Σ_n Σ_i Σ_j δ[n, f, i, j]")

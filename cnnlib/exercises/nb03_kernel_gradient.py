@@ -164,7 +164,8 @@ def check_bias_gradient(answer, dout):
                 (dout.sum(axis=(0, 1)), DB_NOT_SUMMED_OVER_IJ)]
     if expected.shape != (1,):  # with one filter, summing over the filters changes nothing
         mistakes += [(dout.sum(), DB_SUMMED_OVER_FILTERS),
-                     (dout.sum(axis=(1, 2, 3)), DB_SUMMED_OVER_FILTERS)]
+                     (dout.sum(axis=(1, 2, 3)), DB_SUMMED_OVER_FILTERS),
+                     (np.full(expected.shape, dout.sum()), DB_SUMMED_OVER_FILTERS)]  # the same, one per filter
     shape_hints = [((), f"a single number: the layer has F = {expected.shape[0]} filters, each with "
                         f"its own bias, so ∂E/∂b has shape ({expected.shape[0]},).")]
     result = compare_answer("bias gradient", given, expected, known_mistakes=mistakes, letters="f",

@@ -16,7 +16,10 @@ takes (place the full result into a zero ``dx_pad``, crop ``P``), each step alte
 import numpy as np
 
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
+from .decode import conv_dx_where
+from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Raises, Variants, first_cut_window,
+                                index_error,
+                                shape_error)
 
 
 def input_gradient_example():
@@ -45,12 +48,13 @@ def _full(dout, w, stride):
 
 def _finish(full, x_shape, pad, at_end=False, crop="middle"):
     """Put ``full`` into a zero dx_pad (top-left, or ``at_end``: bottom-right), then crop:
-    ``"middle"`` [P:P+H] (right), ``"end"`` [:H], ``None`` (dx_pad itself); RAISES if it does not fit."""
+    ``"middle"`` [P:P+H] (right), ``"end"`` [:H], ``None`` (dx_pad itself); numpy's shape error
+    naming the full result's shape when it does not fit."""
     n_img, n_chan, h, w_in = x_shape
     dx_pad = np.zeros((n_img, n_chan, h + 2 * pad, w_in + 2 * pad))
     rows, cols = full.shape[2:]
     if rows > dx_pad.shape[2] or cols > dx_pad.shape[3]:
-        return RAISES  # a slice of dx_pad cut short does not take the larger array
+        return shape_error(rows, cols)  # a slice of dx_pad cut short does not take the larger array
     if at_end:
         dx_pad[:, :, dx_pad.shape[2] - rows:, dx_pad.shape[3] - cols:] = full
     else:
@@ -61,8 +65,9 @@ def _finish(full, x_shape, pad, at_end=False, crop="middle"):
 
 
 def _placed(full, right_full, x_shape, pad):
-    """The wrong-sized full result, placed by its own shape or (RAISES) by the right shape's formula."""
-    by_formula = RAISES if full.shape != right_full.shape else _finish(full, x_shape, pad)
+    """The wrong-sized full result, placed by its own shape or by the right shape's formula (which
+    fails: numpy's shape error naming the wrong full result's shape)."""
+    by_formula = shape_error(*full.shape[2:]) if full.shape != right_full.shape else _finish(full, x_shape, pad)
     return Variants([_finish(full, x_shape, pad), by_formula])
 
 
@@ -71,8 +76,14 @@ def _placed(full, right_full, x_shape, pad):
 def _crop_at_the_end(dout, w, x_shape, stride, pad):
     full = _full(dout, w, stride)
     # the padding ignored: dx itself is filled, which fails where the read rows run past H
-    ignored = RAISES if full.shape[2] > x_shape[2] or full.shape[3] > x_shape[3] else \
-        _finish(full, x_shape, 0)
+    # a full result that does not fit into dx[:rows, :cols], or a scatter window cut short at dx's edge:
+    # numpy names both shapes
+    rows, cols = full.shape[2:]
+    (_, _, h, w_in), (_, channels, kh, kw) = x_shape, w.shape
+    cut = first_cut_window(h, w_in, *dout.shape[2:], kh, kw, stride)
+    fails = [shape_error(rows, cols, meets=(min(rows, h), min(cols, w_in)))] + \
+        ([shape_error(channels, *cut, meets=(channels, kh, kw))] if cut else [])
+    ignored = Variants(fails) if rows > h or cols > w_in else _finish(full, x_shape, 0)
     return Variants([_finish(full, x_shape, pad, crop="end"), ignored])
 
 
@@ -80,12 +91,12 @@ def _crop_minus_zero(dout, w, x_shape, stride, pad):
     # the empty crop is returned as it is, or does not fit into a dx of shape (N, C, H, W)
     if pad > 0:
         return _reference(dout, w, x_shape, stride, pad)  # no slip without padding to crop
-    return Variants([np.zeros(tuple(x_shape[:2]) + (0, 0)), RAISES])
+    return Variants([np.zeros(tuple(x_shape[:2]) + (0, 0)), shape_error(0, 0)])
 
 
 def _c_f_swapped(dout, w, x_shape, stride, pad):
     if w.shape[0] != w.shape[1]:
-        return RAISES  # w[c, f] runs out of range
+        return index_error(min(w.shape[:2]))  # w[c, f] runs out of range
     return _reference(dout, w.transpose(1, 0, 2, 3), x_shape, stride, pad)
 
 
@@ -103,7 +114,7 @@ def _unread_missing(dout, w, x_shape, stride, pad):
     (_, _, h, w_in), (rows, cols) = x_shape, full.shape[2:]
     short = [full[:, :, pad:rows - pad, pad:cols - pad], full[:, :, pad:pad + h, pad:pad + w_in]]
     # the short crop returned as it is, or written into a dx of shape (N, C, H, W), which fails
-    fails = [Raises(ValueError, "could not broadcast input array") for s in short if s.shape != tuple(x_shape)]
+    fails = [shape_error(*s.shape[2:]) for s in short if s.shape != tuple(x_shape)]
     return Variants(short + fails)
 
 
@@ -214,7 +225,7 @@ def _cases():
 
 
 _PARAMS = ("dout", "w", "x_shape", "stride", "pad")
-_OUTPUT = [Output("dx", "n c u v", "N C H W")]
+_OUTPUT = [Output("dx", "n c u v", "N C H W", where=conv_dx_where(_PARAMS))]
 
 check_input_gradient_by_correlation = FunctionExercise(
     "input_gradient_by_correlation", _PARAMS, _OUTPUT, reference=_reference, cases=_cases,

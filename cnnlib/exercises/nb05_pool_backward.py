@@ -20,7 +20,7 @@ cnnlib does not implement.
 import numpy as np
 
 from ..pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Variants
+from .function_exercise import Case, FunctionExercise, FunctionMistake, Output, Variants, index_error, shape_error
 
 
 def _max_reference(dout, x, size, stride):
@@ -77,9 +77,9 @@ def _winners(x, size, stride):
 
 
 def _scatter(dout, x_shape, rows, cols):
-    """``dx[n, c, rows, cols] += dout``, or RAISES when a target lies outside ``x``."""
+    """``dx[n, c, rows, cols] += dout``, or numpy's index error when a target lies outside ``x``."""
     if (rows >= x_shape[2]).any() or (cols >= x_shape[3]).any():
-        return RAISES
+        return Variants([index_error(x_shape[2], 2), index_error(x_shape[3], 3)])
     dx = np.zeros(x_shape)
     n, c = np.indices(dout.shape)[:2]
     np.add.at(dx, (n, c, rows, cols), dout)
@@ -96,7 +96,8 @@ def _unravel_with_stride(dout, x, size, stride):
     m, q = divmod(flat, stride)  # the slip: a window row is `size` long, not `stride`
     i, j = np.indices(dout.shape)[2:]
     in_x = _scatter(dout, x.shape, stride * i + m, stride * j + q)  # dx[n, c, S·i + m, S·j + q] += δ
-    in_window = RAISES if (m >= size).any() or (q >= size).any() else in_x  # dx_window[m, q] += δ
+    out = (m >= size).any() or (q >= size).any()  # dx_window[m, q] += δ runs past a (size, size) window
+    in_window = Variants([index_error(size, 0), index_error(size, 1)]) if out else in_x
     return Variants([in_x, in_window])
 
 
@@ -105,8 +106,8 @@ def _too_few_windows(reference):
     def model(dout, x, size, stride):
         shape = x.shape if hasattr(x, "shape") else tuple(x)
         h, w = shape[2] // size, shape[3] // size
-        if h > dout.shape[2] or w > dout.shape[3]:
-            return RAISES  # dout[n, c, i, j] out of range
+        if h > dout.shape[2] or w > dout.shape[3]:  # dout[n, c, i, j] out of range
+            return Variants([index_error(dout.shape[2], 2), index_error(dout.shape[3], 3)])
         visited = np.zeros(dout.shape)
         visited[:, :, :h, :w] = dout[:, :, :h, :w]
         return reference(visited, x, size, stride)
@@ -163,7 +164,7 @@ def _repeat(dout, x_shape, size, stride):
     up = np.repeat(np.repeat(dout, size, axis=2), size, axis=3) / size ** 2  # (N, C, k·H_out, k·W_out)
     h, w = up.shape[2:]
     if h > x_shape[2] or w > x_shape[3]:
-        placed = RAISES  # dx[:, :, :k·H_out, :k·W_out] = up does not fit into x's shape
+        placed = shape_error(*up.shape)  # dx[:, :, :k·H_out, :k·W_out] = up does not fit into x's shape
     else:
         placed = np.zeros(x_shape)
         placed[:, :, :h, :w] = up

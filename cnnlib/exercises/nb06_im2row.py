@@ -13,6 +13,7 @@ import numpy as np
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
 from ..im2row import im2row, row2im
 from .compare import Mistake, WrongAnswer, as_answer_array, compare_answer
+from .decode import dw_sources, dx_sources
 from .learner_call import call
 from .result import CheckResult, checker
 from .nb06_im2row_pair import CATALOGUE as _PAIR_CATALOGUE
@@ -46,13 +47,14 @@ ROW2IM_OVERWRITES = Mistake("row2im_overwrite",
                             "row2im overwrote where windows overlap: it must add (+=) every row's share, the "
                             "adjoint of im2row.")
 PAIR_COLUMNS_MQC = Mistake("pair_column_order_mqc",
-                           "your im2row / row2im order the columns (m, q, c), channel last: the two agree with "
-                           "each other (the dot-product test passes), but not with W_col = w.reshape(F, -1).T, "
-                           "whose rows run (c, m, q). Order the columns (c*KH + m)*KW + q.")
+                           "two of your matrices order the kernel entries differently: one (c, m, q), the other "
+                           "(m, q, c), channel last (your im2row / row2im against W_col = w.reshape(F, -1).T, or "
+                           "a reshape of dw in (KH, KW, C) order). The dot-product test cannot see it. Order every "
+                           "one (c*KH + m)*KW + q, channel first.")
 PAIR_ROWS_JI = Mistake("pair_rows_i_j_swapped",
-                       "your im2row / row2im order the rows with i fastest, (n, j, i): the two agree with each "
-                       "other, but not with ΔY = dout.transpose(0, 2, 3, 1).reshape(-1, F), whose rows run "
-                       "(n, i, j). Order the rows (n*H_out + i)*W_out + j.")
+                       "the rows of R (your im2row / row2im) and of ΔY are in different orders: one runs (n, i, j), "
+                       "the other (n, j, i), i fastest. Both must run (n*H_out + i)*W_out + j: ΔY = "
+                       "dout.transpose(0, 2, 3, 1).reshape(-1, F), and im2row's rows in that order.")
 
 MATRIX_MISTAKES = [DY_LAYOUT, DW_NOT_TRANSPOSED, W_COL_BY_RESHAPE, ROW2IM_OVERWRITES, PAIR_COLUMNS_MQC,
                    PAIR_ROWS_JI]
@@ -107,9 +109,12 @@ def check_conv_backward_matrices(dw, dx, x, w, dout, stride=1, pad=0):
                    (back(columns_from_mqc(d_y @ w_col.T, n_ch, kh, kw)), PAIR_COLUMNS_MQC),
                    (back(rows_from_ji(d_y @ w_col.T, n_img, h_out, w_out)), PAIR_ROWS_JI)]
     lines, named, verdicts = [], [], {}
+    wheres = {"∂E/∂w": lambda index: dw_sources(index, kh, kw),
+              "∂E/∂x": lambda index: dx_sources(index, x.shape, kh, kw, stride, pad, matrix="ΔY·W_colᵀ")}
     for name, answer, expected, mistakes, letters in [("∂E/∂w", dw, dw_ref, dw_mistakes, "f c m q"),
                                                       ("∂E/∂x", dx, dx_ref, dx_mistakes, "n c u v")]:
-        result = compare_answer(name, answer, expected, known_mistakes=mistakes, letters=letters)
+        result = compare_answer(name, answer, expected, known_mistakes=mistakes, letters=letters,
+                                where=wheres[name])
         verdicts[name] = result.status
         if result.correct:
             lines.append(f"{name}: right (shape {expected.shape}).")

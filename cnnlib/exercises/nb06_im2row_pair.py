@@ -15,7 +15,9 @@ import numpy as np
 
 from ..conv import conv_output_shape
 from ..im2row import im2row, row2im
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
+from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Raises, Variants, first_cut_window,
+                                shape_error)
+from .decode import dx_sources, rows_entry
 from .nb06_overwrite import row2im_overwrite, row2im_overwrite_by_offset
 
 
@@ -81,16 +83,13 @@ def _too_wide(x, KH, KW, pad):
     return f"from shape ({(x.shape[1] + 2 * pad) * KH * KW},)"
 
 
-class _RaisesExcept(Raises):
-    """Any exception of ``kind`` except one whose message holds ``text``."""
-    __slots__ = ("text",)
-
-    def __init__(self, kind, text):
-        super().__init__(kind)
-        self.text = text
-
-    def matches(self, error):
-        return super().matches(error) and (error is None or self.text not in str(error))
+def _cut_row(shape, KH, KW, stride, pad, rows, cols):
+    """The error of ``rows[r] = window.ravel()`` (or ``rows[r, :] = ...``) at the first window that runs past an
+    array of ``rows`` x ``cols``: numpy's "could not broadcast input array from shape (k,)" with that
+    window's size k; None when every window fits."""
+    h_out, w_out = _sizes(shape, KH, KW, stride, pad)
+    cut = first_cut_window(rows, cols, h_out, w_out, KH, KW, stride)
+    return None if cut is None else shape_error(shape[1] * cut[0] * cut[1])
 
 
 def _im2row_np_pad(x, KH, KW, stride, pad):
@@ -105,8 +104,9 @@ def _im2row_np_pad(x, KH, KW, stride, pad):
 def _im2row_padding_forgotten(x, KH, KW, stride, pad):
     if pad == 0:
         return im2row(x, KH, KW, stride)
-    # x not padded at all (H_out without P too), or H_out with P: windows cut short at the edge
-    return Variants([im2row(x, KH, KW, stride), _RaisesExcept(Exception, _too_wide(x, KH, KW, pad))])
+    # x not padded at all (H_out without P too), or H_out with P: windows cut short at the edge of x
+    cut = _cut_row(x.shape, KH, KW, stride, pad, *x.shape[2:])
+    return Variants([im2row(x, KH, KW, stride)] + ([cut] if cut is not None else []))
 
 
 def _im2row_stride_ignored(x, KH, KW, stride, pad):
@@ -137,8 +137,9 @@ IM2ROW_MISTAKES = [
                     "holds all of image 0's windows first, then image 1's.",
                     lambda x, KH, KW, s, p: rows_image_last(im2row(x, KH, KW, s, p), x.shape[0])),
     FunctionMistake("padding_forgotten",
-                    "the padding is missing: pad x with P zeros on every side of H and W first (pad2d(x, P)), and "
-                    "use H + 2P in H_out.",
+                    "the padding is missing, or counted where it is not: the windows are cut from x_pad, x with P "
+                    "zeros on every side of H and W (pad2d(x, P)), and H_out = (H + 2P - KH) // S + 1 counts those "
+                    "2P rows once, with H the height of x (read from x_pad, H already holds them).",
                     _im2row_padding_forgotten),
     FunctionMistake("np_pad_all_axes",
                     "np.pad(x, P) padded the N and C axes too, so x_pad[n, c] is the wrong image and channel: pad "
@@ -163,7 +164,7 @@ def _row2im_padding_forgotten(rows, x_shape, KH, KW, stride, pad):
         return row2im(rows, x_shape, KH, KW, stride)
     h_out, w_out = _sizes(x_shape, KH, KW, stride, pad)
     if stride * (h_out - 1) + KH > x_shape[2] or stride * (w_out - 1) + KW > x_shape[3]:
-        return RAISES  # a window sticks out of the unpadded dx: the += does not broadcast
+        return shape_error(x_shape[1], KH, KW)  # a window sticks out of the unpadded dx: the += does not broadcast
     return _row2im_padded(rows, x_shape, KH, KW, stride, pad)[:, :, :x_shape[2], :x_shape[3]]
 
 
@@ -245,14 +246,13 @@ def _row2im_cases():
 def _where_in_rows(index, args):
     """What entry ``rows[r, k]`` of geometry ``args`` holds: output (n, i, j), column (c, m, q)."""
     x, KH, KW, stride, pad = args
-    h_out, w_out = _sizes(x.shape, KH, KW, stride, pad)
-    r, k = index
-    n, rest = divmod(r, h_out * w_out)
-    i, j = divmod(rest, w_out)
-    c, rest = divmod(k, KH * KW)
-    m, q = divmod(rest, KW)
-    return (f"row {r} is output n={n}, i={i}, j={j}; column {k} is c={c}, m={m}, q={q}: it holds "
-            f"x_pad[{n}, {c}, {stride * i + m}, {stride * j + q}] (x_pad[n, c, S·i + m, S·j + q], P = {pad})")
+    return rows_entry(*index, x.shape, KH, KW, stride, pad)
+
+
+def _where_in_dx(index, args):
+    """Which entries of ``rows`` add into ``dx[n, c, u, v]`` on geometry ``args``."""
+    _, x_shape, KH, KW, stride, pad = args
+    return dx_sources(index, x_shape, KH, KW, stride, pad)
 
 
 check_im2row = FunctionExercise(
@@ -262,7 +262,7 @@ check_im2row = FunctionExercise(
     equation="rows[(n*H_out + i)*W_out + j, (c*KH + m)*KW + q] = x_pad[n, c, S·i + m, S·j + q]")
 
 check_row2im = FunctionExercise(
-    "my_row2im", ("rows", "x_shape", "KH", "KW", "stride", "pad"), [Output("dx", "n c u v", "N C H W")],
+    "my_row2im", ("rows", "x_shape", "KH", "KW", "stride", "pad"), [Output("dx", "n c u v", "N C H W", where=_where_in_dx)],
     reference=_ref_row2im, cases=_row2im_cases, mistakes=ROW2IM_MISTAKES, checker_name="check_row2im",
     equation="dx_pad[n, c, S·i + m, S·j + q] += rows[(n*H_out + i)*W_out + j, (c*KH + m)*KW + q]")
 
