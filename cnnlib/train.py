@@ -305,15 +305,15 @@ def main(argv=None):
     except ValueError as err:
         parser.error(str(err))
 
-    x_train, y_train, x_test, y_test = load_mnist_prepared(dtype=np.dtype(args.dtype))
-    if args.train_size is not None:
-        x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
-    model = build_model(args.model, seed=args.seed, dtype=args.dtype)
-    print(f"{args.model}: {model.num_parameters()} parameters; {len(x_train)} training digits, "
-          f"{len(x_test)} test digits; {args.epochs} epochs, batch {args.batch_size}, lr {args.lr} "
-          f"({args.schedule}), momentum {args.momentum}, weight decay {args.weight_decay}, seed {args.seed}")
-    start = time.perf_counter()
-    try:
+    try:  # Ctrl-C anywhere before the training's end: say so, no traceback
+        x_train, y_train, x_test, y_test = load_mnist_prepared(dtype=np.dtype(args.dtype))
+        if args.train_size is not None:
+            x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
+        model = build_model(args.model, seed=args.seed, dtype=args.dtype)
+        print(f"{args.model}: {model.num_parameters()} parameters; {len(x_train)} training digits, "
+              f"{len(x_test)} test digits; {args.epochs} epochs, batch {args.batch_size}, lr {args.lr} "
+              f"({args.schedule}), momentum {args.momentum}, weight decay {args.weight_decay}, seed {args.seed}")
+        start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # printed below, as a line, not a traceback-like warning
             history = train(model, x_train, y_train, x_test, y_test, epochs=args.epochs,
@@ -321,7 +321,7 @@ def main(argv=None):
                             weight_decay=args.weight_decay, schedule=args.schedule, seed=args.seed,
                             progress=None if args.quiet else "text")
     except KeyboardInterrupt:
-        print(f"\ninterrupted: the training stopped before its last epoch, so nothing was saved"
+        print(f"\ninterrupted: the training did not finish, so nothing was saved"
               f"{f' to {args.save}' if args.save else ''}", file=sys.stderr)
         sys.exit(130)
     seconds = time.perf_counter() - start

@@ -244,7 +244,7 @@ def test_cli_ctrl_c_says_nothing_was_saved_and_exits_130(tmp_path):
     proc.send_signal(signal.SIGINT)
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 130
-    assert f"interrupted: the training stopped before its last epoch, so nothing was saved to {target}" in err
+    assert f"interrupted: the training did not finish, so nothing was saved to {target}" in err
     assert "Traceback" not in err and not target.exists()
 
 
