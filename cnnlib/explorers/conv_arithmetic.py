@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..conv import conv2d_coverage, conv_output_shape
+from . import _check
 from ._base import Explorer
 from ._panels import ORANGE, grid, pick_table
 
@@ -51,8 +52,13 @@ def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)
     windows' coverage from ``conv2d_coverage``. A padded row no window reads lies
     either in a gap between two windows (when S > K) or after the last window
     (when ``(H + 2P - K)`` is not a multiple of S); real pixels in such a row or
-    column are never read, and their gradient is always 0.
+    column are never read, and their gradient is always 0. Every size is an int
+    in 1..64 (padding 0..64; else ValueError): the grids stay small.
     """
+    size, kernel_size, stride = (_check.int_in("conv_arithmetic_state", n, v, 1, 64) for n, v in
+                                 (("size", size), ("kernel_size", kernel_size), ("stride", stride)))
+    pad = _check.int_in("conv_arithmetic_state", "pad", pad, 0, 64)
+    out_pos = _check.pair("conv_arithmetic_state", "out_pos", out_pos)
     padded = size + 2 * pad
     head = (f"H_out = ⌊(H + 2P − K) / S⌋ + 1 = ⌊({size} + {2 * pad} − {kernel_size}) / "
             f"{stride}⌋ + 1")
@@ -111,7 +117,12 @@ def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)
 
 
 class ConvArithmeticExplorer(Explorer):
-    """``conv_arithmetic_explorer``: one view per geometry; the window follows the position."""
+    """``conv_arithmetic_explorer``: one view per geometry; the window follows the position.
+
+    The sliders' ranges bound every size (input H 3..12, kernel 1..5, stride 1..4,
+    padding 0..3): the table of views covers exactly these, and a value outside
+    them, from the constructor or a setter, is a ValueError.
+    """
 
     NAME = "conv-arithmetic explorer"
     CONTROLS = [
@@ -160,12 +171,16 @@ class ConvArithmeticExplorer(Explorer):
                     panels=panels)
 
 
-def conv_arithmetic_explorer():
+def conv_arithmetic_explorer(**values):
     """Input size, kernel, stride, padding -> output size and windows (returns a widget).
 
     The grid shows the padded input with the number of windows reading each
     pixel; the window of the chosen output is outlined; the readout gives the
     output-size formula with the numbers and which rows and columns are left
     unread (gaps between windows, leftovers after the last one) and why.
+    ``values`` set controls at the start (``conv_arithmetic_explorer(size=9, stride=3)``).
+    Sizes are bounded by the sliders: input H 3..12, kernel K 1..5, stride S 1..4,
+    padding P 0..3 (a ValueError otherwise; the views of every one of these
+    settings are stored with the widget).
     """
-    return ConvArithmeticExplorer()
+    return ConvArithmeticExplorer(**values)

@@ -8,6 +8,7 @@ rotated kernel. The numbers: ``gradient_flow_state`` (cnnlib).
 import itertools
 
 from ..conv import conv_output_shape
+from . import _check
 from ._base import Explorer
 from ._panels import DARK, GREEN, ORANGE, grid, num, pick_table, plain
 from .gradient_flow_state import gradient_flow_state
@@ -68,11 +69,11 @@ class GradientFlowExplorer(Explorer):
 
     NAME = "gradient-flow explorer"
     MODE, GEOMETRY = "view", ["stride", "pad", "kernel_size"]
+    ARGUMENTS = ("channels", "seed")
 
     def __init__(self, channels=1, seed=0, **values):
-        if channels not in (1, 3):
-            raise ValueError(f"channels: expected 1 or 3, got {channels!r}")
-        self.channels, self.seed = channels, seed
+        channels = _check.one_of(type(self).__name__, "channels", channels, (1, 3))
+        self.channels, self.seed = channels, _check.seed(type(self).__name__, seed)
         self.CONTROLS = [
             dict(name="view", kind="toggle", label="view", options=VIEWS, value="output"),
             dict(name="stride", kind="slider", label="stride S", min=1, max=3, value=2),
@@ -232,7 +233,7 @@ class GradientFlowExplorer(Explorer):
                  boxes=[pixel_box], marks=s.unread_pad, pick=px_pick)])
 
 
-def gradient_flow_explorer(channels=1, seed=0):
+def gradient_flow_explorer(channels=1, seed=0, **values):
     """Explore the backward pass of the 7x7, 3x3-kernel, stride-2 layer (returns a widget).
 
     Views: one output (its window, its delta's share of dX and dW); one input
@@ -245,6 +246,9 @@ def gradient_flow_explorer(channels=1, seed=0):
     every reachable setting, so it also works on a static page with no kernel.
     The returned widget is a ``GradientFlowExplorer``: ``.state`` is a
     ``GradientFlowState``, each control (``.stride``, ``.out_i``, ...) has a
-    settable ``.value``.
+    settable ``.value``; ``values`` set controls at the start
+    (``gradient_flow_explorer(stride=1, view="pixel")``). Every value gets its
+    slider's range (stride 1..3, pad 0..2, kernel 2..4, positions within the
+    geometry), else a ValueError; ``seed`` is an int >= 0.
     """
-    return GradientFlowExplorer(channels=channels, seed=seed)
+    return GradientFlowExplorer(channels=channels, seed=seed, **values)

@@ -13,6 +13,7 @@ import numpy as np
 from ..conv import conv_output_shape
 from ..correlate import pad2d
 from ..im2row import im2row, row2im
+from . import _check
 from ._base import Explorer
 from ._panels import ORANGE, grid, num, pick_table, plain
 from .gradient_flow_state import gradient_flow_layer
@@ -47,6 +48,7 @@ def im2row_state(kernel_size=3, stride=2, pad=0, out_pos=(0, 0), seed=0):
     scattered back onto its window. Padded-coordinate versions come from the
     same functions applied to ``pad2d(x)`` with no padding.
     """
+    out_pos = _check.pair("im2row_state", "out_pos", out_pos)
     x4, w4, b, d4 = gradient_flow_layer(1, seed, kernel_size, stride, pad)
     k = kernel_size
     rows = im2row(x4, k, k, stride, pad)  # (H_out*W_out, K*K)
@@ -85,8 +87,10 @@ class Im2rowExplorer(Explorer):
     KEYS = {m: ["kernel_size", "stride", "pad", "out_i", "out_j"] for m in ("forward", "backward")}
     VISIBLE = dict.fromkeys(("forward", "backward"), [c["name"] for c in CONTROLS])
 
+    ARGUMENTS = ("seed",)
+
     def __init__(self, seed=0, **values):
-        self.seed = seed
+        self.seed = _check.seed(type(self).__name__, seed)
         super().__init__(**values)
 
     def limits(self, values):
@@ -157,11 +161,14 @@ class Im2rowExplorer(Explorer):
             grid("dx", s.dx_pad, "row2im(all rows) = dX", signed=True, pad=pad, boxes=[win])])
 
 
-def im2row_explorer(seed=0):
+def im2row_explorer(seed=0, **values):
     """One output position = one row of the im2row matrix (returns a widget).
 
     Forward: the chosen output's window in the input, its row in ``im2row(x)``
     and the kernel w. Backward: the row ``δ_r · w`` of ``dY @ W`` and
     ``row2im`` scattering it back onto the window; all rows together give dX.
+    ``values`` set controls at the start (``im2row_explorer(stride=1)``), each
+    within its slider's range (kernel 2..4, stride 1..3, padding 0..1), else a
+    ValueError; ``seed`` is an int >= 0.
     """
-    return Im2rowExplorer(seed=seed)
+    return Im2rowExplorer(seed=seed, **values)

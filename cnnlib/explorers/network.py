@@ -27,10 +27,13 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._validate import _is_int, _show
+from . import _check
 from ._base import HERE, StillPicture
 from ._svg import colour
 from .network_data import encode, pack
-from .network_state import STAGES, _train_stats, drawn_digit, held_out_digits, network_state, trained_two_conv_net
+from .network_state import (PARAMS, STAGES, _train_stats, drawn_digit, held_out_digits, network_state,
+                            trained_two_conv_net)
 from .network_steps import REVEAL
 from .network_units import network_unit, sig3
 
@@ -63,16 +66,21 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
     _esm = "\n".join((HERE / "js" / n).read_text() for n in JS_FILES)
     _css = (HERE / "js" / "explorer.css").read_text() + (HERE / "js" / "network.css").read_text()
     spec = traitlets.Dict().tag(sync=True)
-    values = traitlets.Dict().tag(sync=True)
+    values = _check.Values().tag(sync=True)
     table = traitlets.Unicode("").tag(sync=True)
 
+    CONTROLS = ("digit", "target", "stage", "unit", "step", "drawing")
+
     def __init__(self, digits=8, all_labels=1, featured=None, **values):
+        owner = type(self).__name__
         for name, v, lo, hi in (("digits", digits, 2, 12), ("all_labels", all_labels, 0, digits)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-                raise ValueError(f"{name}: expected an int {lo}..{hi}, got {v!r}")
-        if featured is not None and (isinstance(featured, bool) or not isinstance(featured, (int, np.integer))
-                                     or not 0 <= featured < 1000):
-            raise ValueError(f"featured: expected a test index 0..999 or None, got {featured!r}")
+            if not _is_int(v) or not lo <= v <= hi:
+                raise _check.ControlError(f"{owner}: {name}: expected an int {lo}..{hi}, got {_show(v)}")
+        if featured is not None and (not _is_int(featured) or not 0 <= featured < 1000):
+            raise _check.ControlError(f"{owner}: featured: expected a test index 0..999 or None, got "
+                                      f"{_show(featured)}")
+        _check.known_names(owner, values, self.CONTROLS, "keyword argument or control")
+        digits, all_labels = int(digits), int(all_labels)
         super().__init__()
         self.model = trained_two_conv_net()
         self.x, self.pixels, self.labels = held_out_digits()
@@ -118,27 +126,46 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
         return self._state(values["digit"], self.target_of(values))
 
     def _checked(self, values):
-        out = dict(values)
-        if not -1 <= int(out["digit"]) < len(self.labels):
-            raise ValueError(f"digit: expected a test index 0..{len(self.labels) - 1} "
-                             f"(or -1, the drawing), got {out['digit']}")
+        """``values`` checked as the browser's controls allow (a ControlError, a ValueError,
+        naming the control, what was expected and what was given)."""
+        owner = type(self).__name__
+        if not isinstance(values, dict):
+            raise _check.ControlError(f"{owner}: values: expected a dict of control values, got "
+                                      f"{type(values).__name__}")
+        _check.known_names(owner, values, self.CONTROLS)
+        out = {**(self.values or {}), **values}
+        missing = [n for n in self.CONTROLS if n not in out]
+        if missing:
+            raise _check.ControlError(f"{owner}: values: expected every control, {missing} missing")
+
+        def refuse(name, expected):
+            raise _check.ControlError(f"{owner}: {name}: expected {expected}, got {_show(out[name])}")
+        n = len(self.labels)
+        if not (_is_int(out["digit"]) and -1 <= out["digit"] < n):
+            refuse("digit", f"a test index 0..{n - 1} (or -1, the drawing)")
         if out["digit"] < 0 and self.drawn is None:
-            raise ValueError("digit -1 is the drawn digit: draw one first (ex.draw(pixels))")
-        if not -1 <= int(out["target"]) <= 9:
-            raise ValueError(f"target: expected -1 (the true label) or a label 0..9, got {out['target']}")
-        out["step"] = int(min(max(int(out["step"]), 0), STEPS))
-        unit = network_unit(self._state(int(out["digit"]), self.target_of(out)), out["stage"],
-                            int(out["unit"]))   # raises for a bad stage or index
-        self._unit = unit
-        return {k: (v if k == "stage" else int(v)) for k, v in out.items()}
+            raise _check.ControlError(f"{owner}: digit -1 is the drawn digit: draw one first "
+                                      f"(ex.draw(pixels))")
+        if not (_is_int(out["target"]) and -1 <= out["target"] <= 9):
+            refuse("target", "-1 (the true label) or a label 0..9")
+        if not (_is_int(out["step"]) and 0 <= out["step"] <= STEPS):
+            refuse("step", f"an int in 0..{STEPS} (the slider's range)")
+        if not (_is_int(out["drawing"]) and out["drawing"] == self.drawings):
+            refuse("drawing", f"{self.drawings}, the number of drawings made with ex.draw (not a "
+                              f"control to set)")
+        if not (isinstance(out["stage"], str) and out["stage"] in STAGES + PARAMS):
+            refuse("stage", f"one of {list(STAGES)} or a weight name {list(PARAMS)}")
+        if not _is_int(out["unit"]):
+            refuse("unit", f"an int (a flat index into {out['stage']})")
+        out = {k: (v if k == "stage" else int(v)) for k, v in out.items()}
+        self._unit = network_unit(self._state(out["digit"], self.target_of(out)), out["stage"],
+                                  out["unit"])   # raises for an index out of the stage's range
+        return out
 
     # ------------------------------------------------------------------ controls
     def set(self, **values):
-        unknown = set(values) - set(self.values)
-        if unknown:
-            raise ValueError(f"network explorer: no control named {sorted(unknown)}; expected "
-                             f"one of {sorted(self.values)}")
-        self.values = self._checked({**self.values, **values})
+        """Set controls by name, each checked as the browser's controls allow."""
+        self.values = self._checked(values)
 
     def click(self, stage, index):
         """What a click on unit ``index`` (flat) of ``stage`` does in the browser."""
@@ -191,7 +218,7 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
             try:
                 pixels = np.asarray(content.get("pixels"), dtype=np.float64).reshape(28, 28)
                 self.draw(np.clip(pixels, 0, 255))
-            except ValueError as err:
+            except (ValueError, TypeError) as err:   # not 784 numbers
                 self.send({"kind": "error", "text": str(err)})
 
     # ------------------------------------------------------------------ the table
