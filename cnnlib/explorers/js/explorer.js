@@ -51,11 +51,16 @@ function render({ model, el }) {
   let values = { ...model.get("values") };
   let data = null, entry = null, playing = null, lastWidth = 0, timing = {}, pending = false;
   let drawn = [];   // the SVG source of each panel on screen
+  let view = null;   // what is on screen: {panels, grids, cell}
+  const cursors = {};   // panel name -> [row, col] of its keyboard cursor
   el.classList.add("cnn-explorer");
   el.dataset.explorer = spec.name;
+  el.setAttribute("role", "region");
+  el.setAttribute("aria-label", spec.name);
   el.innerHTML = `<div class="cnn-controls"></div><div class="cnn-tip"></div>` +
-    `<div class="cnn-readout explorer-readout"></div><div class="cnn-picture"></div>`;
-  const [ctrlBox, tipBox, readBox, picBox] = el.children;
+    `<div class="cnn-readout explorer-readout" aria-live="polite"></div>` +
+    `<div class="cnn-picture"></div><div class="cnn-sr" aria-live="polite"></div>`;
+  const [ctrlBox, tipBox, readBox, picBox, srBox] = el.children;
   const rows = {};
   for (const c of spec.controls) {
     rows[c.name] = buildControl(c, set);
@@ -97,15 +102,18 @@ function render({ model, el }) {
   }
 
   // the cell size (px) that fits all panels in one row of the output's width, titles
-  // included: 24 px at least (numbers of 10 px), then the panels wrap onto more rows
-  function cellSize(panels) {
+  // included: 24 px at least, then the panels wrap onto more rows; smaller (down to what
+  // the numbers need at 10 px) only where one panel alone is wider than the output
+  function cellSize(panels) {   // panels: [{nr, nc, t, need}]
     const width = (picBox.clientWidth || el.clientWidth || 900) - 4;
     const gaps = 14 * (panels.length - 1);
-    const tallest = Math.max(...panels.map(([nr]) => nr));
-    const total = (cell) => gaps + panels.reduce((sum, [nr, nc, t]) =>
-      sum + panelSize(nr, nc, cell, t)[0], 0);
-    let cell = Math.min(56, Math.floor(480 / tallest));
-    while (cell > 24 && total(cell) > width) cell -= 1;
+    const tallest = Math.max(...panels.map((q) => q.nr));
+    const need = Math.max(...panels.map((q) => q.need));
+    const sizes = (cell) => panels.map((q) => panelSize(q.nr, q.nc, cell, q.t)[0]);
+    const total = (cell) => gaps + sizes(cell).reduce((a, b) => a + b, 0);
+    let cell = Math.max(need, Math.min(56, Math.floor(480 / tallest)));
+    while (cell > Math.max(24, need) && total(cell) > width) cell -= 1;
+    while (cell > need && Math.max(...sizes(cell)) > width) cell -= 1;
     return cell;
   }
 
@@ -151,13 +159,16 @@ function render({ model, el }) {
     readBox.innerHTML = (patch ? patch.r : entry.r).map((i) => blobs[i]).join("");
     tipBox.textContent = blobs[entry.i];
     const grids = entry.p.map((p) => parseCells(blobs[p.g]));
-    const cell = cellSize(grids.map((g, i) => [g.length, g[0].length, entry.p[i].t]));
+    const cell = cellSize(grids.map((g, i) => ({ nr: g.length, nc: g[0].length,
+      t: entry.p[i].t, need: minCell(widestNumber(g)) })));
     lastWidth = picBox.clientWidth;
     const withSelected = (p) => ("x" in p ?   // outlines that follow two position controls
       { ...p, b: p.b.concat(blobs[p.x][values[p.xb[0]]][values[p.xb[1]]]) } : p);
     const shown = entry.p.map((p, i) => withSelected(patch ? { ...p, b: patch.b[i] } : p));
     const svgs = shown.map((p, i) => panelSVG(p, i, grids[i], "m" in p ? blobs[p.m] : [],
       "k" in p, cell));
+    const focused = focusedPanel();
+    view = { panels: shown, grids, cell };
     if (svgs.length !== drawn.length) {
       picBox.innerHTML = svgs.join("");
     } else {   // replace only the panels that changed (most moves change one or two)
@@ -166,6 +177,7 @@ function render({ model, el }) {
       });
     }
     drawn = svgs;
+    if (focused) refocus(focused);
     el.dataset.key = key;
     el.dataset.values = JSON.stringify(values);
     if (t0 !== undefined) {
@@ -178,15 +190,89 @@ function render({ model, el }) {
     }
   }
 
+  // ------------------------------------------------ picking a cell: mouse or keyboard
+  // a click on a cell, or Enter/Space on a focused panel, sets what the panel's pick
+  // table says for that cell; the arrow keys move the panel's cursor (a ring on the cell)
+  function pick(i, r, c, t0) {
+    const p = entry && entry.p[i];
+    if (!p || !("k" in p)) return false;
+    cursors[p.n] = [r, c];
+    const target = data.blobs[p.k][r][c];
+    if (target) set(target, t0);
+    return Boolean(target);
+  }
+
   picBox.addEventListener("click", (ev) => {
     const rect = ev.target.closest("rect.cnn-cell");
     const svg = ev.target.closest("svg.cnn-panel");
     if (!rect || !svg || !entry) return;
-    const p = entry.p[Number(svg.dataset.i)];
-    if (!("k" in p)) return;
-    const target = data.blobs[p.k][Number(rect.dataset.r)][Number(rect.dataset.c)];
-    if (target) set(target, ev.timeStamp);
+    pick(Number(svg.dataset.i), Number(rect.dataset.r), Number(rect.dataset.c), ev.timeStamp);
   });
+
+  function focusedPanel() {   // {i, name} of the panel that has the focus, or null
+    const a = document.activeElement;
+    if (!a || !picBox.contains(a) || !a.matches("svg.cnn-panel")) return null;
+    return { i: Number(a.dataset.i), name: a.dataset.panel };
+  }
+
+  function refocus({ i, name }) {   // after a redraw: the focus back on the same panel
+    const svgs = [...picBox.children];
+    const svg = svgs.find((s) => s.dataset.panel === name && s.matches(".cnn-click")) ||
+      (svgs[i] && svgs[i].matches(".cnn-click") ? svgs[i] : null);
+    if (!svg) return;
+    if (document.activeElement !== svg) svg.focus({ preventScroll: true });
+    showCursor(svg);
+  }
+
+  function cursorOf(i) {   // [row, col] of panel i's cursor: where it was, else its outline
+    const p = view.panels[i], g = view.grids[i];
+    const one = p.b.find((b) => b[2] === 1 && b[3] === 1) || p.b[0];
+    const [r, c] = cursors[p.n] || (one ? [one[0], one[1]] : [0, 0]);
+    return [Math.min(Math.max(r, 0), g.length - 1), Math.min(Math.max(c, 0), g[0].length - 1)];
+  }
+
+  function showCursor(svg) {
+    const i = Number(svg.dataset.i);
+    const [r, c] = (cursors[view.panels[i].n] = cursorOf(i));
+    const old = svg.querySelector(".cnn-cursor");
+    if (old) old.remove();
+    svg.insertAdjacentHTML("beforeend", cursorSVG(r, c, view.cell));
+    return [r, c];
+  }
+
+  function say(svg) {   // the cursor's cell, for a screen reader
+    const i = Number(svg.dataset.i), p = view.panels[i];
+    const [r, c] = cursorOf(i);
+    const text = view.grids[i][r][c];
+    const target = "k" in p && data.blobs[p.k][r][c];
+    srBox.textContent = `${p.t}: row ${r + p.o[0]}, column ${c + p.o[1]}: ` +
+      `${text === "" ? "empty" : text}${target ? "" : ", nothing to pick here"}`;
+  }
+
+  const MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  picBox.addEventListener("keydown", (ev) => {
+    const svg = ev.target.closest && ev.target.closest("svg.cnn-panel.cnn-click");
+    if (!svg || !view) return;
+    el.classList.add("cnn-keys");
+    const i = Number(svg.dataset.i), move = MOVES[ev.key];
+    if (move) {
+      ev.preventDefault();
+      const [r, c] = cursorOf(i);
+      cursors[view.panels[i].n] = [r + move[0], c + move[1]];
+      showCursor(svg);
+      say(svg);
+    } else if (ev.key === "Enter" || ev.key === " ") {
+      ev.preventDefault();
+      const [r, c] = cursorOf(i);
+      if (!pick(i, r, c, ev.timeStamp)) say(svg);
+    }
+  });
+  picBox.addEventListener("focusin", (ev) => {
+    const svg = ev.target.closest && ev.target.closest("svg.cnn-panel.cnn-click");
+    if (svg && view) showCursor(svg);
+  });
+  // the cursor shows while the keyboard is used (and on a focus by Tab: :focus-visible)
+  el.addEventListener("pointerdown", () => el.classList.remove("cnn-keys"));
 
   const play = el.querySelector(".cnn-play-button");
   if (play) {
