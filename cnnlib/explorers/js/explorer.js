@@ -101,20 +101,23 @@ function render({ model, el }) {
     }
   }
 
-  // the cell size (px) that fits all panels in one row of the output's width, titles
-  // included: 24 px at least, then the panels wrap onto more rows; smaller (down to what
-  // the numbers need at 10 px) only where one panel alone is wider than the output
-  function cellSize(panels) {   // panels: [{nr, nc, t, need}]
+  // the cell size (px) of each panel: one size that fits all panels in one row of the
+  // output's width, titles included, 24 px at least (then the panels wrap onto more rows);
+  // a panel wider alone than the output gets smaller cells, down to what its numbers need
+  function cellSizes(panels) {   // panels: [{nr, nc, t, need}]
     const width = (picBox.clientWidth || el.clientWidth || 900) - 4;
     const gaps = 14 * (panels.length - 1);
     const tallest = Math.max(...panels.map((q) => q.nr));
     const need = Math.max(...panels.map((q) => q.need));
-    const sizes = (cell) => panels.map((q) => panelSize(q.nr, q.nc, cell, q.t)[0]);
-    const total = (cell) => gaps + sizes(cell).reduce((a, b) => a + b, 0);
+    const wide = (q, cell) => panelSize(q.nr, q.nc, cell, q.t)[0];
+    const total = (cell) => gaps + panels.reduce((sum, q) => sum + wide(q, cell), 0);
     let cell = Math.max(need, Math.min(56, Math.floor(480 / tallest)));
     while (cell > Math.max(24, need) && total(cell) > width) cell -= 1;
-    while (cell > need && Math.max(...sizes(cell)) > width) cell -= 1;
-    return cell;
+    return panels.map((q) => {
+      let own = cell;
+      while (own > q.need && wide(q, own) > width) own -= 1;
+      return own;
+    });
   }
 
   function drawControls() {
@@ -159,16 +162,16 @@ function render({ model, el }) {
     readBox.innerHTML = (patch ? patch.r : entry.r).map((i) => blobs[i]).join("");
     tipBox.textContent = blobs[entry.i];
     const grids = entry.p.map((p) => parseCells(blobs[p.g]));
-    const cell = cellSize(grids.map((g, i) => ({ nr: g.length, nc: g[0].length,
+    const cells = cellSizes(grids.map((g, i) => ({ nr: g.length, nc: g[0].length,
       t: entry.p[i].t, need: minCell(widestNumber(g)) })));
     lastWidth = picBox.clientWidth;
     const withSelected = (p) => ("x" in p ?   // outlines that follow two position controls
       { ...p, b: p.b.concat(blobs[p.x][values[p.xb[0]]][values[p.xb[1]]]) } : p);
     const shown = entry.p.map((p, i) => withSelected(patch ? { ...p, b: patch.b[i] } : p));
     const svgs = shown.map((p, i) => panelSVG(p, i, grids[i], "m" in p ? blobs[p.m] : [],
-      "k" in p, cell));
+      "k" in p, cells[i]));
     const focused = focusedPanel();
-    view = { panels: shown, grids, cell };
+    view = { panels: shown, grids, cells };
     if (svgs.length !== drawn.length) {
       picBox.innerHTML = svgs.join("");
     } else {   // replace only the panels that changed (most moves change one or two)
@@ -236,7 +239,7 @@ function render({ model, el }) {
     const [r, c] = (cursors[view.panels[i].n] = cursorOf(i));
     const old = svg.querySelector(".cnn-cursor");
     if (old) old.remove();
-    svg.insertAdjacentHTML("beforeend", cursorSVG(r, c, view.cell));
+    svg.insertAdjacentHTML("beforeend", cursorSVG(r, c, view.cells[i]));
     return [r, c];
   }
 

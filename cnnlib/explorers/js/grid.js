@@ -78,7 +78,7 @@ function widestNumber(cells) {
 }
 
 // the smallest cell (px) in which every number of a grid fits at 10 px inside the outlines
-const minCell = (widest) => Math.max(18, Math.ceil(widest + 2 * INSET + 1));
+const minCell = (widest) => Math.max(16, Math.ceil(widest + 2 * INSET));
 
 // the font size (px) of a panel's numbers at cell size `cell`: 10 to 15, each number inside
 function numberSize(cell, widest) {
