@@ -252,7 +252,9 @@ function render({ model, el }) {
       `${text === "" ? "empty" : text}${target ? "" : ", nothing to pick here"}`;
   }
 
-  const MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  // arrows: one cell; Home/End: the first/last column; PageUp/PageDown: the first/last row
+  const MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1],
+    Home: [0, -1e4], End: [0, 1e4], PageUp: [-1e4, 0], PageDown: [1e4, 0] };
   picBox.addEventListener("keydown", (ev) => {
     const svg = ev.target.closest && ev.target.closest("svg.cnn-panel.cnn-click");
     if (!svg || !view) return;

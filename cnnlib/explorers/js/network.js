@@ -82,7 +82,7 @@ function render({ model, el }) {
       const a = D && (dir === "fwd" ? D.act : dir === "bwd" ? D.del : D.grads)[name];
       return a ? fmt3(a[unit]) : "?";
     } });
-  const { blocks, buildBlocks, paintBlocks, paintNorms, mark } = maps;
+  const { blocks, buildBlocks, paintBlocks, paintNorms, mark, aim } = maps;
 
   // ------------------------------------------------ controls
   const picks = $(".cnn-picks");
@@ -244,7 +244,9 @@ function render({ model, el }) {
     const rect = canvas.getBoundingClientRect();
     const cx = Math.floor((ev.clientX - rect.left) / b.cw), cy = Math.floor((ev.clientY - rect.top) / b.ch);
     const map = b.maps.find((m) => cx >= m.x0 && cx < m.x0 + m.nc && cy >= m.y0 && cy < m.y0 + m.nr);
-    if (map) set({ stage: b.name, unit: map.at(map.m, cy - map.y0, cx - map.x0) }, ev.timeStamp, "click");
+    if (!map) return;
+    aim(b, cx, cy);
+    set({ stage: b.name, unit: map.at(map.m, cy - map.y0, cx - map.x0) }, ev.timeStamp, "click");
   });
 
   // ------------------------------------------------ the drawing pad (kernel only)
@@ -328,7 +330,7 @@ function render({ model, el }) {
   model.on("change:values", onValues);
   model.on("change:table", load);
   // for the tests (and a curious learner's console): the view of any unit, the number format
-  el.cnnNetwork = { unitView: (stage, index) => unitView(dataOf(values), stage, index), fmt3,
+  el.cnnNetwork = { unitView: (stage, index) => unitView(dataOf(values), stage, index), fmt3, fmtP,
     values: () => ({ ...values }), kernel: () => kernel, ink: () => Array.from(ink, (v) => Math.round(v)),
     array: (kind, name) => Array.from(kind === "fwd" ? dataOf(values).act[name]
       : kind === "bwd" ? dataOf(values).del[name] : kind === "grad" ? dataOf(values).grads[name]

@@ -18,13 +18,17 @@ function revealedStep(name) {   // the step at which the delta (or gradient) of 
   return name in GRAD_STEP ? GRAD_STEP[name] : REVEAL.indexOf(name);
 }
 
-// the element that scrolls `el` (JupyterLab's notebook, or the page)
-function scrollerOf(el) {
-  for (let n = el.parentElement; n; n = n.parentElement) {
+// scroll `node`'s scrolling ancestors (JupyterLab's notebook, or the page) so that its
+// top is back where it was, `before` (px from the top of the window)
+function keepStill(node, before) {
+  let moved = node.getBoundingClientRect().top - before;
+  for (let n = node.parentElement; n && Math.abs(moved) > 0.5; n = n.parentElement) {
     const oy = getComputedStyle(n).overflowY;
-    if ((oy === "auto" || oy === "scroll") && n.scrollHeight > n.clientHeight + 1) return n;
+    if (oy !== "auto" && oy !== "scroll") continue;
+    n.scrollTop += moved;
+    moved = node.getBoundingClientRect().top - before;
   }
-  return document.scrollingElement || document.documentElement;
+  if (Math.abs(moved) > 0.5) window.scrollBy(0, moved);
 }
 
 function mapsView(ctx) {
@@ -209,31 +213,37 @@ function mapsView(ctx) {
     ctx.el.querySelectorAll(".cnn-vrow").forEach((g) => g.classList.toggle("cnn-on",
       view.stage === "fc1" && Number(g.dataset.k) === view.index));
     const text = unitHTML(view, revealed);
-    if (lastUnit !== text) {
-      unitBox.innerHTML = text;
-      lastUnit = text;
-    }
-    placeUnit(view.stage);
+    placeUnit(view.stage, () => {
+      if (lastUnit !== text) {
+        unitBox.innerHTML = text;
+        lastUnit = text;
+      }
+    });
   }
 
   // the explanation of the clicked unit goes right under the row of maps that holds it
-  // (where the learner is looking); the picture above it does not move
-  function placeUnit(stage) {
+  // (where the learner is looking); the clicked map does not move on the screen (when the
+  // explanation leaves a row above it, or changes its height there, the page scrolls back)
+  function placeUnit(stage, write) {
     const key = stage.includes(".") ? "grads" : stage;
     const col = mapsBox.querySelector(`.cnn-stage[data-stage="${key}"]`);
-    if (!col) return;
+    if (!col) {
+      write();
+      return;
+    }
+    const before = col.getBoundingClientRect().top;
+    write();
     const cols = [...mapsBox.children].filter((n) => n !== unitBox);
     let last = col;
     for (const n of cols.slice(cols.indexOf(col) + 1)) {
       if (n.offsetTop !== col.offsetTop) break;
       last = n;
     }
-    if (placed === last && unitBox.previousElementSibling === last) return;
-    placed = last;
-    const before = col.getBoundingClientRect().top;
-    last.after(unitBox);
-    const moved = col.getBoundingClientRect().top - before;
-    if (Math.abs(moved) > 0.5) scrollerOf(ctx.el).scrollTop += moved;   // keep the clicked map still
+    if (placed !== last || unitBox.previousElementSibling !== last) {
+      placed = last;
+      last.after(unitBox);
+    }
+    keepStill(col, before);
   }
 
   // ------------------------------------------------ the keyboard: a cursor in a focused block
@@ -266,12 +276,14 @@ function mapsView(ctx) {
     }
   }
 
-  function moveBlockCursor(blk, dx, dy) {   // one cell; over the gap between two maps
+  function moveBlockCursor(blk, dx, dy) {   // one cell (over the gap between two maps), or far
     let [x, y] = blockCursor(blk);
     for (let n = 0; n < 2; n++) {
       x = Math.min(Math.max(x + dx, 0), blk.W - 1);
       y = Math.min(Math.max(y + dy, 0), blk.H - 1);
       if (cellAt(blk, x, y)) break;
+      dx = Math.sign(dx);   // a gap: one step further the same way
+      dy = Math.sign(dy);
     }
     if (cellAt(blk, x, y)) cursors[`${blk.dir}:${blk.name}`] = [x, y];
     showBlockCursor(blk);
@@ -282,7 +294,10 @@ function mapsView(ctx) {
     ctx.el.querySelectorAll(".cnn-vrow").forEach((g) => flag(g, "cnn-kfocus", Number(g.dataset.k) === k));
   }
 
-  const MOVES = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+  // arrows: one cell; Home/End: the first/last column, PageUp/PageDown: the first/last row
+  const BIG = 1e4;
+  const MOVES = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0],
+    Home: [-BIG, 0], End: [BIG, 0], PageUp: [0, -BIG], PageDown: [0, BIG] };
   mapsBox.addEventListener("keydown", (ev) => {
     const move = MOVES[ev.key], enter = ev.key === "Enter" || ev.key === " ";
     if (!move && !enter) return;
@@ -294,7 +309,7 @@ function mapsView(ctx) {
     if (vec) {
       const k = scoresCursor === null ? (ctx.values().stage === "fc1" ? ctx.values().unit : 0) : scoresCursor;
       if (move) {
-        scoreCursor(Math.min(Math.max(k + move[1], 0), 9));
+        scoreCursor(Math.min(Math.max(k + move[1] + move[0], 0), 9));
         ctx.say(`score ${scoresCursor}`);
       } else ctx.pick("fc1", k, ev.timeStamp);
       return;
@@ -353,5 +368,8 @@ function mapsView(ctx) {
     });
   }
 
-  return { blocks, buildBlocks, paintBlocks, paintScores, paintNorms, mark };
+  // a click puts the block's keyboard cursor on the clicked cell
+  const aim = (blk, x, y) => { cursors[`${blk.dir}:${blk.name}`] = [x, y]; showBlockCursor(blk); };
+
+  return { blocks, buildBlocks, paintBlocks, paintScores, paintNorms, mark, aim };
 }
