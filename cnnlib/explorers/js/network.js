@@ -26,9 +26,11 @@ function render({ model, el }) {
         or draw one)</span></div>
     <div class="cnn-control cnn-toggle cnn-targets" data-name="target"><span class="cnn-label">loss for</span></div>
     <div class="cnn-control cnn-stepper" data-name="step"><span class="cnn-label">backward step</span>
-      <button type="button" class="cnn-prev" title="one layer back">◀</button>
+      <span class="cnn-step-group"><button type="button" class="cnn-prev" title="one layer back"
+        aria-label="one layer back">◀</button>
       <input type="range" min="0" max="${spec.steps}" step="1" aria-label="backward step">
-      <button type="button" class="cnn-next" title="one layer further">▶</button><output></output></div>
+      <button type="button" class="cnn-next" title="one layer further" aria-label="one layer further">▶</button>
+      <output></output></span></div>
   </div>
   <div class="cnn-net-top"><div class="cnn-readout explorer-readout" aria-live="polite"></div>
     <div class="cnn-pad cnn-kernel-only"><div class="cnn-label">draw a digit</div>
@@ -41,8 +43,7 @@ function render({ model, el }) {
     what made it, <span style="color:${COLOURS.sum}">■</span> the deltas its delta sums,
     <span style="color:${COLOURS.down}">■</span> where its delta goes.</div>
   <div class="cnn-net-maps"></div><div class="cnn-net-unit" aria-live="polite"></div>
-  <div class="cnn-net-lower"><div class="cnn-net-norms"></div></div>
-  <div class="cnn-sr" aria-live="polite"></div>`;
+  <div class="cnn-net-norms"></div><div class="cnn-sr" aria-live="polite"></div>`;
   const $ = (sel) => el.querySelector(sel);
   const mapsBox = $(".cnn-net-maps");
   const readBox = $(".cnn-readout"), step = $(".cnn-stepper input"), idxInput = $(".cnn-index-input");
@@ -136,7 +137,10 @@ function render({ model, el }) {
       lastSaid = null;
       return;
     }
-    const k = Math.min(2.0, Math.max(0.85, ((el.clientWidth || 1000) - 10) / 1000));
+    // cells scale with the width; on a phone each stage has a row of its own: as wide as
+    // the widest stage (conv1's three maps, 285 px at k = 1) allows
+    const width = (el.clientWidth || 1000) - 10;
+    const k = Math.min(2.0, Math.max(0.85, width < 600 ? width / 285 : width / 1000));
     if (Math.abs(k - cellK) > 0.02 || !Object.keys(blocks).length) {
       cellK = k;
       buildBlocks();

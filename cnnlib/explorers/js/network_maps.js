@@ -37,6 +37,7 @@ function mapsView(ctx) {
   const blocks = {};   // "dir:name" -> {maps: [{nr, nc, at, m, x0, y0}], name, dir, box, canvas, svg, ...}
   const cursors = {};  // "dir:name" -> [x, y] of the keyboard cursor, in cells of the block's canvas
   function buildBlocks() {
+    normsKey = null;
     mapsBox.innerHTML = "";
     const k = ctx.cellK(), width = ctx.el.clientWidth || 900;
     // one canvas per block (its maps side by side, a cell of gap between them): fewer
@@ -82,6 +83,11 @@ function mapsView(ctx) {
       `tabindex="0" role="group" aria-label="the scores, probabilities and deltas of the ten ` +
       `classes: arrow keys move, Enter picks a score"></svg>`;
     mapsBox.appendChild(col);
+    const norms = document.createElement("div");   // beside the scores, where there is room
+    norms.className = "cnn-stage cnn-norms";
+    norms.dataset.stage = "norms";
+    norms.appendChild(normBox);
+    mapsBox.appendChild(norms);
     const grads = document.createElement("div");
     grads.className = "cnn-stage cnn-grads";
     grads.dataset.stage = "grads";
@@ -144,23 +150,23 @@ function mapsView(ctx) {
     const sc = D.act.fc1, p = D.p, d = D.del.fc1;
     const [slo, shi] = scaleOf(sc, true), [dlo, dhi] = scaleOf(d, true);
     const rows = [`<text x="2" y="12" class="cnn-vhead">k</text><text x="18" y="12" class="cnn-vhead">score</text>` +
-      `<text x="70" y="12" class="cnn-vhead">p</text><text x="122" y="12" class="cnn-vhead">δ</text>`];
+      `<text x="70" y="12" class="cnn-vhead">p</text><text x="128" y="12" class="cnn-vhead">δ</text>`];
     for (let k = 0; k < 10; k++) {
       const y = 18 + k * 21;
       const c1 = rgbOf(sc[k], slo, shi, true), c3 = rgbOf(d[k], dlo, dhi, true);
-      rows.push(`<g class="cnn-vrow" data-k="${k}"><rect class="cnn-vhit" x="0" y="${y}" width="176" height="20"/>` +
+      rows.push(`<g class="cnn-vrow" data-k="${k}"><rect class="cnn-vhit" x="0" y="${y}" width="182" height="20"/>` +
         `<text x="2" y="${y + 14}" class="${k === D.target ? "cnn-target" : ""}">${k}</text>` +
         `<rect class="cnn-vcell" x="16" y="${y + 1}" width="50" height="18" fill="rgb(${c1})"/>` +
         `<text x="41" y="${y + 14}" class="cnn-vnum" fill="${inkOn(c1)}">${fmt3(sc[k])}</text>` +
         `<rect x="68" y="${y + 3}" width="${Math.max(1, 50 * p[k])}" height="14" class="cnn-pbar"/>` +
-        `<text x="93" y="${y + 14}" class="cnn-vnum cnn-p">${fmtP(p[k])}</text>` +
-        (shown ? `<rect class="cnn-vcell" x="120" y="${y + 1}" width="54" height="18" fill="rgb(${c3})"/>` +
-          `<text x="147" y="${y + 14}" class="cnn-vnum" fill="${inkOn(c3)}">${fmt3(d[k])}</text>`
-          : `<rect x="120" y="${y + 1}" width="54" height="18" fill="rgb(${HIDDEN})"/>`) +
-        `<rect class="cnn-vsel" x="0.5" y="${y + 0.5}" width="175" height="19"/></g>`);
+        `<text x="70" y="${y + 14}" class="cnn-p">${fmtP(p[k])}</text>` +
+        (shown ? `<rect class="cnn-vcell" x="126" y="${y + 1}" width="54" height="18" fill="rgb(${c3})"/>` +
+          `<text x="153" y="${y + 14}" class="cnn-vnum" fill="${inkOn(c3)}">${fmt3(d[k])}</text>`
+          : `<rect x="126" y="${y + 1}" width="54" height="18" fill="rgb(${HIDDEN})"/>`) +
+        `<rect class="cnn-vsel" x="0.5" y="${y + 0.5}" width="181" height="19"/></g>`);
     }
     rows.push(`<text x="2" y="${18 + 10 * 21 + 14}">E = −ln p[${D.target}] = ${fmt3(D.b.loss)}</text>`);
-    svg.setAttribute("width", 178);
+    svg.setAttribute("width", 184);
     svg.setAttribute("height", 18 + 10 * 21 + 22);
     svg.innerHTML = rows.join("");
     if (scoresCursor !== null) scoreCursor(scoresCursor);
