@@ -390,7 +390,8 @@ def test_four_explorers_in_jupyterlab(lab, page):
     # the kernel's explorer objects followed the browser: a new cell prints their values
     shown = {cls.NAME: json.loads(boxes[cls.NAME].evaluate("el => el.dataset.values"))
              for _, cls in EXPLORERS}
-    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.click()
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.locator(
+        ".jp-InputArea-prompt").click()   # (not the explorer: a click there picks a cell)
     page.keyboard.press("Escape")
     page.keyboard.press("b")          # a new cell below, then edit it
     page.keyboard.press("Enter")

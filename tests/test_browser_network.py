@@ -421,7 +421,8 @@ def test_network_explorer_in_jupyterlab(lab, page, ex):  # noqa: F811
     T.OUTPUT.mkdir(exist_ok=True)
     box.screenshot(path=str(T.OUTPUT / "lab_network_explorer.png"))
     shown = values_of(box)
-    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.click()
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.locator(
+        ".jp-InputArea-prompt").click()   # (not the explorer: a click there picks a cell)
     page.keyboard.press("Escape")
     page.keyboard.press("b")
     page.keyboard.press("Enter")

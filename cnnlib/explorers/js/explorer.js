@@ -67,7 +67,11 @@ function render({ model, el }) {
     ctrlBox.appendChild(rows[c.name]);
   }
   // JupyterLab's notebook would take the arrow keys (and Enter, Space) as its own commands
-  el.addEventListener("keydown", (ev) => ev.stopPropagation());
+  // (but Escape: the focus leaves the explorer, and the notebook takes the key back)
+  el.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") leave(el);
+    else ev.stopPropagation();
+  });
 
   const modeOf = (v) => (spec.mode ? v[spec.mode] : "");
   const limitsOf = (v) => data.limits[spec.geometry.map((n) => v[n]).join("|")] || {};
@@ -271,6 +275,11 @@ function render({ model, el }) {
       const [r, c] = cursorOf(i);
       if (!pick(i, r, c, ev.timeStamp)) say(svg);
     }
+  });
+  // a mouse click picks a cell without taking the keyboard's focus (the notebook keeps its
+  // shortcuts); Tab brings the focus to a panel
+  picBox.addEventListener("mousedown", (ev) => {
+    if (ev.target.closest("svg.cnn-panel.cnn-click")) ev.preventDefault();
   });
   picBox.addEventListener("focusin", (ev) => {
     const svg = ev.target.closest && ev.target.closest("svg.cnn-panel.cnn-click");

@@ -170,6 +170,12 @@ function panelSVG(p, i, cells, marks, clickable, cell) {
   return out.join("");
 }
 
+// Escape in an explorer: the focus leaves it (JupyterLab's notebook then takes the key)
+function leave(el) {
+  const a = document.activeElement;
+  if (a && el.contains(a) && a.blur) a.blur();
+}
+
 // the keyboard cursor of a panel at cell (r, c): a ring drawn over the cell's border
 function cursorSVG(r, c, cell) {
   const a = `x="${M.left + c * cell}" y="${M.top + r * cell}" width="${cell}" height="${cell}"`;

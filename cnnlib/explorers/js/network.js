@@ -50,8 +50,15 @@ function render({ model, el }) {
   // JupyterLab takes keys as its shortcuts, and a mouse press in an output as a click that
   // selects the cell (a restyle of the whole notebook, 5 ms a click): keep both here
   for (const kind of ["keydown", "mousedown", "mouseup", "pointerdown", "pointerup"]) {
-    el.addEventListener(kind, (ev) => ev.stopPropagation());
+    el.addEventListener(kind, (ev) => {
+      if (ev.key === "Escape") leave(el);   // the focus leaves, the notebook takes the key
+      else ev.stopPropagation();
+    });
   }
+  // a click on a map picks a unit without taking the keyboard's focus; Tab brings it there
+  mapsBox.addEventListener("mousedown", (ev) => {
+    if (ev.target.closest(".cnn-map, .cnn-vector")) ev.preventDefault();
+  });
   // the keyboard cursor of a focused map shows while the keyboard is used
   el.addEventListener("pointerdown", () => el.classList.remove("cnn-keys"));
 
