@@ -19,7 +19,7 @@ The servers, the browser, the executed notebook and its offline static page come
 - **Dark mode in JupyterLab**: the theme set to JupyterLab Dark; the same measures.
 - **A phone, 390 px**: the gradient-flow explorer (notebook 04's) in its widest views:
   the page does not scroll sideways, nothing sticks out of the explorer or is cut, no
-  readout is clipped.
+  readout is clipped, every slider and button is at least 24 px tall (a touch target).
 
 Screenshots (light and dark, 390 and 1024 px) go to ``tests/output/``.
 """
@@ -315,8 +315,12 @@ FITS = """el => {
       .map(n => n.className);
   const wrapped = [...el.querySelectorAll('.cnn-control output, .cnn-label')]
       .filter(n => n.offsetParent && n.getClientRects().length > 1).map(n => n.textContent);
-  return {out, clipped, wrapped, page: document.documentElement.scrollWidth - innerWidth};
+  const small = [...el.querySelectorAll('input, button')]   // touch targets: 24 px at least
+      .filter(n => n.offsetParent && n.getBoundingClientRect().height < 24)
+      .map(n => n.outerHTML.slice(0, 60));
+  return {out, clipped, wrapped, small, page: document.documentElement.scrollWidth - innerWidth};
 }"""
+FIT = {"out": [], "clipped": [], "wrapped": [], "small": [], "page": 0}
 
 
 def test_gradient_flow_explorer_on_a_phone(browser, static_page):  # noqa: F811
@@ -338,7 +342,7 @@ def test_gradient_flow_explorer_on_a_phone(browser, static_page):  # noqa: F811
             for values in widest:
                 bring(box, ex, **values)
                 fit = box.evaluate(FITS)
-                assert fit == {"out": [], "clipped": [], "wrapped": [], "page": 0}, (values, fit)
+                assert fit == FIT, (values, fit)
                 check_contrast([box.evaluate(CONTRAST)], ("390 px", theme, values), theme == "dark")
             bring(box, ex, view="output", stride=2, pad=1, kernel_size=3, out_i=1, out_j=1)
             box.scroll_into_view_if_needed()
@@ -346,7 +350,7 @@ def test_gradient_flow_explorer_on_a_phone(browser, static_page):  # noqa: F811
             box.screenshot(path=str(T.OUTPUT / f"static_GradientFlowExplorer_390px_{theme}.png"))
             for _, cls in T.EXPLORERS:   # the others, at their defaults
                 fit = boxes[cls.NAME].evaluate(FITS)
-                assert fit == {"out": [], "clipped": [], "wrapped": [], "page": 0}, (cls.NAME, fit)
+                assert fit == FIT, (cls.NAME, fit)
             assert not refused and not errors, (refused, errors)
         finally:
             context.close()

@@ -517,7 +517,7 @@ def test_network_explorer_on_a_phone(browser, static_net, ex, theme):  # noqa: F
         if theme == "dark":
             A.dark_page(pg)
         fit = box.evaluate(A.FITS)
-        assert fit == {"out": [], "clipped": [], "wrapped": [], "page": 0}, fit
+        assert fit == A.FIT, fit
         assert box.evaluate("el => el.querySelector('.cnn-block[data-array=\"fc1.w\"] "
                             "canvas').dataset.cols") == "1"
         A.check_contrast([box.evaluate(NET_CONTRAST)], ("390 px", theme), theme == "dark")
@@ -527,7 +527,7 @@ def test_network_explorer_on_a_phone(browser, static_net, ex, theme):  # noqa: F
         check_unit(box, ex, values)
         check_keyboard(pg, box, ex)
         fit = box.evaluate(A.FITS)
-        assert fit == {"out": [], "clipped": [], "wrapped": [], "page": 0}, fit
+        assert fit == A.FIT, fit
         A.check_contrast([box.evaluate(NET_CONTRAST)], ("390 px", theme), theme == "dark")
         T.OUTPUT.mkdir(exist_ok=True)
         box.screenshot(path=str(T.OUTPUT / f"static_network_explorer_390px_{theme}.png"))

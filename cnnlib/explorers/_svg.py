@@ -58,6 +58,7 @@ def _panel(p, x0):
     nr, nc = len(rows), len(rows[0])
     left = x0 + LEFT
     rects, nums = [], []
+    crossed = {(int(r), int(c)) for r, c in p.get("m", [])}
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             rgb = colour(float(text) if text else 0.0, p["lo"], p["hi"], p["s"])
@@ -65,6 +66,8 @@ def _panel(p, x0):
             rects.append(f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{_hex(rgb)}"/>')
             if text:
                 fill = ' fill="#fff"' if dark(rgb) else ""
+                if (r, c) in crossed:   # a halo of the cell's colour over the cross
+                    fill += f' stroke="{_hex(rgb)}" stroke-width="3" paint-order="stroke"'
                 nums.append(f'<text x="{x + CELL // 2}" y="{y + CELL // 2 + 4}"{fill}>{text}</text>')
     out = [f'<text x="{left}" y="14" font-size="12">{html.escape(p["t"])}</text>',
            '<g stroke="#999" stroke-width="0.5">', *rects, "</g>"]
