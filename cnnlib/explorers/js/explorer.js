@@ -51,8 +51,7 @@ function render({ model, el }) {
   let values = { ...model.get("values") };
   let data = null, entry = null, playing = null, lastWidth = 0, timing = {}, pending = false;
   let drawn = [];   // the SVG source of each panel on screen
-  let view = null;   // what is on screen: {panels, grids, cell}
-  const cursors = {};   // panel name -> [row, col] of its keyboard cursor
+  let view = null;   // what is on screen: {panels, grids, cells}
   el.classList.add("cnn-explorer");
   el.dataset.explorer = spec.name;
   el.setAttribute("role", "region");
@@ -174,7 +173,7 @@ function render({ model, el }) {
     const shown = entry.p.map((p, i) => withSelected(patch ? { ...p, b: patch.b[i] } : p));
     const svgs = shown.map((p, i) => panelSVG(p, i, grids[i], "m" in p ? blobs[p.m] : [],
       "k" in p, cells[i]));
-    const focused = focusedPanel();
+    const focused = keys.focused();
     view = { panels: shown, grids, cells };
     if (svgs.length !== drawn.length) {
       picBox.innerHTML = svgs.join("");
@@ -184,7 +183,7 @@ function render({ model, el }) {
       });
     }
     drawn = svgs;
-    if (focused) refocus(focused);
+    if (focused) keys.refocus(focused);
     el.dataset.key = key;
     el.dataset.values = JSON.stringify(values);
     if (t0 !== undefined) {
@@ -198,12 +197,12 @@ function render({ model, el }) {
   }
 
   // ------------------------------------------------ picking a cell: mouse or keyboard
-  // a click on a cell, or Enter/Space on a focused panel, sets what the panel's pick
-  // table says for that cell; the arrow keys move the panel's cursor (a ring on the cell)
+  // a click on a cell, or Enter/Space on a focused panel (keyboardPicking, grid.js), sets
+  // what the panel's pick table says for that cell
   function pick(i, r, c, t0) {
     const p = entry && entry.p[i];
     if (!p || !("k" in p)) return false;
-    cursors[p.n] = [r, c];
+    keys.aim(p.n, r, c);
     const target = data.blobs[p.k][r][c];
     if (target) set(target, t0);
     return Boolean(target);
@@ -216,77 +215,8 @@ function render({ model, el }) {
     pick(Number(svg.dataset.i), Number(rect.dataset.r), Number(rect.dataset.c), ev.timeStamp);
   });
 
-  function focusedPanel() {   // {i, name} of the panel that has the focus, or null
-    const a = document.activeElement;
-    if (!a || !picBox.contains(a) || !a.matches("svg.cnn-panel")) return null;
-    return { i: Number(a.dataset.i), name: a.dataset.panel };
-  }
-
-  function refocus({ i, name }) {   // after a redraw: the focus back on the same panel
-    const svgs = [...picBox.children];
-    const svg = svgs.find((s) => s.dataset.panel === name && s.matches(".cnn-click")) ||
-      (svgs[i] && svgs[i].matches(".cnn-click") ? svgs[i] : null);
-    if (!svg) return;
-    if (document.activeElement !== svg) svg.focus({ preventScroll: true });
-    showCursor(svg);
-  }
-
-  function cursorOf(i) {   // [row, col] of panel i's cursor: where it was, else its outline
-    const p = view.panels[i], g = view.grids[i];
-    const one = p.b.find((b) => b[2] === 1 && b[3] === 1) || p.b[0];
-    const [r, c] = cursors[p.n] || (one ? [one[0], one[1]] : [0, 0]);
-    return [Math.min(Math.max(r, 0), g.length - 1), Math.min(Math.max(c, 0), g[0].length - 1)];
-  }
-
-  function showCursor(svg) {
-    const i = Number(svg.dataset.i);
-    const [r, c] = (cursors[view.panels[i].n] = cursorOf(i));
-    const old = svg.querySelector(".cnn-cursor");
-    if (old) old.remove();
-    svg.insertAdjacentHTML("beforeend", cursorSVG(r, c, view.cells[i]));
-    return [r, c];
-  }
-
-  function say(svg) {   // the cursor's cell, for a screen reader
-    const i = Number(svg.dataset.i), p = view.panels[i];
-    const [r, c] = cursorOf(i);
-    const text = view.grids[i][r][c];
-    const target = "k" in p && data.blobs[p.k][r][c];
-    srBox.textContent = `${p.t}: row ${r + p.o[0]}, column ${c + p.o[1]}: ` +
-      `${text === "" ? "empty" : text}${target ? "" : ", nothing to pick here"}`;
-  }
-
-  // arrows: one cell; Home/End: the first/last column; PageUp/PageDown: the first/last row
-  const MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1],
-    Home: [0, -1e4], End: [0, 1e4], PageUp: [-1e4, 0], PageDown: [1e4, 0] };
-  picBox.addEventListener("keydown", (ev) => {
-    const svg = ev.target.closest && ev.target.closest("svg.cnn-panel.cnn-click");
-    if (!svg || !view) return;
-    el.classList.add("cnn-keys");
-    const i = Number(svg.dataset.i), move = MOVES[ev.key];
-    if (move) {
-      ev.preventDefault();
-      const [r, c] = cursorOf(i);
-      cursors[view.panels[i].n] = [r + move[0], c + move[1]];
-      showCursor(svg);
-      say(svg);
-    } else if (ev.key === "Enter" || ev.key === " ") {
-      ev.preventDefault();
-      const [r, c] = cursorOf(i);
-      if (!pick(i, r, c, ev.timeStamp)) say(svg);
-    }
-  });
-  // a mouse click picks a cell without taking the keyboard's focus (the notebook keeps its
-  // shortcuts); Tab brings the focus to a panel
-  picBox.addEventListener("mousedown", (ev) => {
-    if (ev.target.closest("svg.cnn-panel.cnn-click")) ev.preventDefault();
-  });
-  picBox.addEventListener("focusin", (ev) => {
-    const svg = ev.target.closest && ev.target.closest("svg.cnn-panel.cnn-click");
-    if (svg && view) showCursor(svg);
-  });
-  // the cursor shows while the keyboard is used (and on a focus by Tab: :focus-visible)
-  el.addEventListener("pointerdown", () => el.classList.remove("cnn-keys"));
+  const keys = keyboardPicking({ el, picBox, srBox, view: () => view, pick,
+    target: (i, r, c) => "k" in view.panels[i] && data.blobs[view.panels[i].k][r][c] });
 
   const play = el.querySelector(".cnn-play-button");
   if (play) {

@@ -182,3 +182,84 @@ function cursorSVG(r, c, cell) {
   return `<g class="cnn-cursor" pointer-events="none"><rect class="cnn-cursor-halo" ${a}/>` +
     `<rect class="cnn-cursor-ring" ${a}/></g>`;
 }
+
+// ------------------------------------------------------------------ picking with the keyboard
+// The panels that take picks are tab stops. In a focused panel the arrow keys move a cursor
+// (a ring on one cell; Home/End: first/last column, PageUp/PageDown: first/last row), Enter
+// or Space picks the cell, and a screen reader hears the cell's labels and number. A mouse
+// click picks without taking the focus (the notebook keeps its shortcuts).
+// ctx: {el, picBox, srBox, view() -> {panels, grids, cells}, pick(i, r, c, t0) -> picked?,
+// target(i, r, c) -> what a pick there sets (or nothing)}. Returns {focused, refocus, aim}.
+function keyboardPicking(ctx) {
+  const { el, picBox, srBox } = ctx;
+  const cursors = {};   // panel name -> [row, col] of its cursor
+
+  function focused() {   // {i, name} of the panel that has the focus, or null
+    const a = document.activeElement;
+    if (!a || !picBox.contains(a) || !a.matches("svg.cnn-panel")) return null;
+    return { i: Number(a.dataset.i), name: a.dataset.panel };
+  }
+
+  function refocus({ i, name }) {   // after a redraw: the focus back on the same panel
+    const svgs = [...picBox.children];
+    const svg = svgs.find((s) => s.dataset.panel === name && s.matches(".cnn-click")) ||
+      (svgs[i] && svgs[i].matches(".cnn-click") ? svgs[i] : null);
+    if (!svg) return;
+    if (document.activeElement !== svg) svg.focus({ preventScroll: true });
+    show(svg);
+  }
+
+  function cursorOf(i) {   // [row, col] of panel i's cursor: where it was, else its outline
+    const view = ctx.view(), p = view.panels[i], g = view.grids[i];
+    const one = p.b.find((b) => b[2] === 1 && b[3] === 1) || p.b[0];
+    const [r, c] = cursors[p.n] || (one ? [one[0], one[1]] : [0, 0]);
+    return [Math.min(Math.max(r, 0), g.length - 1), Math.min(Math.max(c, 0), g[0].length - 1)];
+  }
+
+  function show(svg) {
+    const i = Number(svg.dataset.i), view = ctx.view();
+    const [r, c] = (cursors[view.panels[i].n] = cursorOf(i));
+    const old = svg.querySelector(".cnn-cursor");
+    if (old) old.remove();
+    svg.insertAdjacentHTML("beforeend", cursorSVG(r, c, view.cells[i]));
+  }
+
+  function say(svg) {   // the cursor's cell, for a screen reader
+    const i = Number(svg.dataset.i), p = ctx.view().panels[i];
+    const [r, c] = cursorOf(i);
+    const text = ctx.view().grids[i][r][c];
+    srBox.textContent = `${p.t}: row ${r + p.o[0]}, column ${c + p.o[1]}: ` +
+      `${text === "" ? "empty" : text}${ctx.target(i, r, c) ? "" : ", nothing to pick here"}`;
+  }
+
+  const MOVES = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1],
+    Home: [0, -1e4], End: [0, 1e4], PageUp: [-1e4, 0], PageDown: [1e4, 0] };
+  picBox.addEventListener("keydown", (ev) => {
+    const svg = ev.target.closest && ev.target.closest("svg.cnn-panel.cnn-click");
+    if (!svg || !ctx.view()) return;
+    el.classList.add("cnn-keys");
+    const i = Number(svg.dataset.i), move = MOVES[ev.key];
+    if (move) {
+      ev.preventDefault();
+      const [r, c] = cursorOf(i);
+      cursors[ctx.view().panels[i].n] = [r + move[0], c + move[1]];
+      show(svg);
+      say(svg);
+    } else if (ev.key === "Enter" || ev.key === " ") {
+      ev.preventDefault();
+      const [r, c] = cursorOf(i);
+      if (!ctx.pick(i, r, c, ev.timeStamp)) say(svg);
+    }
+  });
+  picBox.addEventListener("mousedown", (ev) => {
+    if (ev.target.closest("svg.cnn-panel.cnn-click")) ev.preventDefault();
+  });
+  picBox.addEventListener("focusin", (ev) => {
+    const svg = ev.target.closest && ev.target.closest("svg.cnn-panel.cnn-click");
+    if (svg && ctx.view()) show(svg);
+  });
+  // the cursor shows while the keyboard is used (and on a focus by Tab: :focus-visible)
+  el.addEventListener("pointerdown", () => el.classList.remove("cnn-keys"));
+
+  return { focused, refocus, aim: (name, r, c) => { cursors[name] = [r, c]; } };
+}
