@@ -26,10 +26,9 @@ def test_seed_network_shapes_follow_seed_004_by_counting_windows():
     assert seed_network_shapes() == expected
 
 
-def test_the_right_shapes_pass(capsys):
-    assert check_seed_network_shapes(seed_network_shapes()) is True
-    assert "Correct: all 8 shapes" in capsys.readouterr().out
-    assert check_seed_network_shapes([list(s) for s in seed_network_shapes()]) is True
+def test_the_right_shapes_pass():
+    assert check_seed_network_shapes(seed_network_shapes()).text.startswith("Correct: all 8 shapes")
+    assert check_seed_network_shapes([list(s) for s in seed_network_shapes()]).correct is True
 
 
 def test_every_stage_mistake_differs_from_the_right_shape_and_from_the_others():
@@ -47,7 +46,7 @@ def test_the_first_wrong_stage_is_named_without_the_expected_shape():
     answer = seed_network_shapes()
     answer[3] = (1, 3, 14, 14)                  # pool1 rounded up: not a catalogued mistake here
     with pytest.raises(WrongAnswer) as info:
-        check_seed_network_shapes(answer)
+        check_seed_network_shapes(answer, strict=True)
     message = str(info.value)
     assert "1 of 8 stages is not right; the first is pool1: given (1, 3, 14, 14)" in message
     assert "(1, 3, 13, 13)" not in message and not re.search(r"\b13\b", message)
@@ -58,9 +57,18 @@ def test_the_depth_mistake_gets_the_depth_hint_not_the_shrink_hint():
     answer = seed_network_shapes()
     answer[4:7] = [(1, 3, 10, 10), (1, 3, 10, 10), (1, 3, 5, 5)]
     with pytest.raises(WrongAnswer) as info:
-        check_seed_network_shapes(answer)
+        check_seed_network_shapes(answer, strict=True)
     assert info.value.mistakes == ("depth_is_input_channels",)
     assert "shrink" not in str(info.value) and "number of filters F" in str(info.value)
+
+
+@pytest.mark.parametrize("scores", [(1, 10, 1, 1), (10, 1), (1, 250, 10)])
+def test_a_wrong_scores_shape_gets_a_hint_that_states_the_shape(scores):
+    """Review 1, item 11: with no catalogued mistake at the scores, the stage's own hint says
+    what the scores' shape is, (N, 10), as the exercise does."""
+    result = check_seed_network_shapes(seed_network_shapes()[:7] + [scores])
+    assert result.status == "wrong" and result.mistakes == ()
+    assert "the first is scores" in result.text and "(N, 10)" in result.text
 
 
 @pytest.mark.parametrize("answer, match", [
@@ -73,9 +81,28 @@ def test_the_depth_mistake_gets_the_depth_hint_not_the_shrink_hint():
 ])
 def test_malformed_answers_get_a_clear_message(answer, match):
     with pytest.raises(WrongAnswer, match=match):
-        check_seed_network_shapes(answer)
+        check_seed_network_shapes(answer, strict=True)
 
 
-def test_an_unanswered_template_runs(capsys):
-    assert check_seed_network_shapes(None) is False
-    assert "not answered yet" in capsys.readouterr().out
+def test_an_unanswered_template_runs():
+    result = check_seed_network_shapes(None)
+    assert result.status == "not_answered" and "Not answered yet" in result.text
+
+
+def test_notebook_00_runs_no_conv_layer_function_before_its_exercise():
+    import json
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "00_start_here.ipynb").read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    before = code[:next(k for k, src in enumerate(code) if "my_shapes = None" in src)]
+    assert not any(re.search(r"(?<![\w.])(conv2d_forward\w*|conv_output_shape|seed_network_shapes)\b", src)
+                   for src in before)
+
+
+def test_nb00_hints_point_to_the_network_and_never_give_a_shape():
+    from cnnlib.exercises.nb00_network_shapes import HINTS
+    levels = HINTS["check_seed_network_shapes"]
+    assert 2 <= len(levels) <= 3 and "notebook 00" in levels[0]
+    text = " ".join(levels)
+    assert not any(str(shape) in text for shape in seed_network_shapes()[1:])
+    assert not re.search(r"\b(26|13|5)\b|10, 10", text)

@@ -14,7 +14,8 @@ from .._validate import as_pair
 from ..conv import conv2d_forward_naive, conv_output_shape
 from ..correlate import pad2d, rot180
 from ..data import teaching_example
-from .compare import Mistake, WrongAnswer, compare_answer, hint_lines, not_answered
+from .compare import Mistake, WrongAnswer, compare_answer, hint_lines, not_answered, unanswered
+from .result import CheckResult, checker
 
 # ------------------------------------------------------------------ the output shape
 
@@ -74,16 +75,17 @@ def _and(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+@checker
 def check_conv_output_shape(answer, x_shape, w_shape, stride=1, pad=0):
     """Check a predicted output shape ``(N, F, H_out, W_out)`` of a conv layer.
 
     ``x_shape (N, C, H, W)``, ``w_shape (F, C, KH, KW)``; reference:
     ``cnnlib.conv.conv_output_shape``, i.e. ``H_out = floor((H + 2P - KH)/S) + 1``.
     Says which of the four sizes are wrong and the typical mistake that explains them
-    (every one that does), never the expected sizes. ``None`` prints "not answered yet".
+    (every one that does), never the expected sizes. ``None`` is "not answered yet".
     """
-    if not_answered(answer, "conv output shape"):
-        return False
+    if not_answered(answer):
+        return unanswered("conv output shape")
     expected = conv_output_shape(x_shape, w_shape, stride, pad)
     try:
         given = np.asarray(answer, dtype=np.float64)
@@ -99,8 +101,7 @@ def check_conv_output_shape(answer, x_shape, w_shape, stride=1, pad=0):
         raise WrongAnswer(f"conv output shape: sizes are whole numbers (round down), given {text}")
     wrong = [name for name, g, e in zip(_SHAPE_NAMES, given, expected) if g != e]
     if not wrong:
-        print("Correct: conv output shape matches the reference.")
-        return True
+        return CheckResult.passed("Correct: conv output shape matches the reference.")
     right = [name for name in _SHAPE_NAMES if name not in wrong]
     line = f"conv output shape: given {text}: {_and(wrong)} {'is' if len(wrong) == 1 else 'are'} not right"
     line += f" ({_and(right)} {'is' if len(right) == 1 else 'are'} right)." if right else "."
@@ -124,8 +125,8 @@ CELL_ONE_CHANNEL = Mistake("cell_one_channel_only", "only input channel 0 was su
                            "over every input channel c.")
 CELL_I_J_SWAPPED = Mistake("cell_i_j_swapped", "this is out[n, f, j, i]: i is the output row (window at row "
                            "S*i), j the column (window at column S*j).")
-CELL_WRONG_FILTER = Mistake("cell_wrong_filter", "this uses another filter's kernels: use w[f] (and b[f]) "
-                            "of the filter f that was asked.")
+CELL_WRONG_FILTER = Mistake("cell_wrong_filter", "this uses another filter's kernels or bias: use w[f] and "
+                            "b[f] of the filter f that was asked.")
 CELL_C_F_SWAPPED = Mistake("cell_c_f_swapped", "the filter bank was indexed w[c, f]: its shape is (F, C, KH, "
                            "KW), so filter f's kernel for channel c is w[f, c].")
 CELL_MISTAKES = [CELL_NO_BIAS, CELL_NO_STRIDE, CELL_NO_PAD, CELL_FLIPPED, CELL_BIAS_PER_CHANNEL,
@@ -143,11 +144,16 @@ class CellExercise(NamedTuple):
 
 
 def conv_cell_exercise_data():
-    """The two-channel, two-filter 7x7 example (``teaching_example(2, 2, seed=1)``), stride 2,
-    padding 1, cell ``out[0, 1, 2, 1]``: every mistake of ``CELL_MISTAKES`` gives a number of
-    its own there (the tests prove it)."""
+    """The two-channel, two-filter 7x7 example (``x`` and ``w`` of ``teaching_example(2, 2,
+    seed=1)``), biases ``b = (-4, 4)``, stride 2, padding 1, cell ``out[0, 1, 2, 1]``.
+
+    The biases are chosen so that every mistake of ``CELL_MISTAKES``, in each of its ways,
+    gives a number of its own there, at least 2 away from the right one (a slip of one in the
+    arithmetic is named as no mistake): the example's own biases ``(2, 1)`` made "the other
+    filter's bias" (2 + 45) and "the bias once per channel" (45 + 2 * 1) both 47. The tests
+    prove it."""
     ex = teaching_example(channels=2, filters=2, seed=1)
-    return CellExercise(ex.x, ex.w, ex.b, 2, 1, (0, 1, 2, 1))
+    return CellExercise(ex.x, ex.w, np.array([-4.0, 4.0]), 2, 1, (0, 1, 2, 1))
 
 
 def _cell_mistakes(x, w, b, stride, pad, n, f, i, j):
@@ -169,15 +175,17 @@ def _cell_mistakes(x, w, b, stride, pad, n, f, i, j):
              (window_sum(x_pad, sh * j, sw * i, w[f]) + b[f], CELL_I_J_SWAPPED)]
     if channels > 1:  # the loop over c forgotten: channel 0 only
         found.append((window_sum(x_pad, sh * i, sw * j, w[f, :1], slice(0, 1)) + b[f], CELL_ONE_CHANNEL))
-    for g in range(n_filters):  # another filter's cell, or its kernels with the right bias
+    for g in range(n_filters):  # another filter's cell, its kernels with the right bias, or its bias alone
         if g != f:
             found += [(window_sum(x_pad, sh * i, sw * j, w[g]) + b[g], CELL_WRONG_FILTER),
-                      (window_sum(x_pad, sh * i, sw * j, w[g]) + b[f], CELL_WRONG_FILTER)]
+                      (window_sum(x_pad, sh * i, sw * j, w[g]) + b[f], CELL_WRONG_FILTER),
+                      (right - b[f] + b[g], CELL_WRONG_FILTER)]
     if channels == n_filters:
         found.append((window_sum(x_pad, sh * i, sw * j, w[:, f]) + b[f], CELL_C_F_SWAPPED))
     return [(v, m) for v, m in found if np.isfinite(v)]
 
 
+@checker
 def check_conv_output_cell(answer, x, w, b, stride, pad, n, f, i, j):
     """Check one output entry ``out[n, f, i, j]`` of a conv layer computed by hand.
 
@@ -198,3 +206,18 @@ def check_conv_output_cell(answer, x, w, b, stride, pad, n, f, i, j):
 
 
 CATALOGUE = {"check_conv_output_shape": SHAPE_MISTAKES, "check_conv_output_cell": CELL_MISTAKES}
+
+HINTS = {
+    "check_conv_output_shape": (
+        "Section 6 of notebook 02 derives the output size; section 3 says how many channels the output has.",
+        r"Rows: $H_{out} = \lfloor (H + 2P - K_H)/S \rfloor + 1$; columns: the same with $W$ and $K_W$. "
+        r"$N$ stays; the depth is the number of filters $F$.",
+    ),
+    "check_conv_output_cell": (
+        "Section 5 of notebook 02 writes one output cell term by term; this layer adds the channels "
+        "(section 2) and padding (section 7).",
+        r"Pad `x2` by $P$ on both sides of $H$ and $W$. The window of $\text{out}_{n,f,i,j}$ starts at row "
+        r"$S i$, column $S j$ of the padded input and holds all $C$ channels; multiply it by filter $f$'s "
+        r"kernels, add everything up, then add $b_f$ once.",
+    ),
+}

@@ -2,17 +2,15 @@
 
 - "Check yourself" (an array answer) on the notebook's own data (``input_gradient_exercise_data``:
   9x9, K = 3, S = 3, P = 1): the answer from the primitives, and each mistake as its slip;
-- "Your turn" (a): ``input_gradient_loops``, the scatter-add over n, f, i, j (and as scalar loops);
 - "Your turn" (b): ``input_gradient_by_correlation``, dilate -> pad -> correlate with rot180(w)
   -> place into a zero dx_pad -> crop, from the one-channel primitives.
+("Your turn" (a), ``pixel_gradient``, is in ``nb04_pixel_gradient``.)
 """
-import math
-
 import numpy as np
 
 from cnnlib.correlate import convolve2d, cross_correlate2d, dilate, pad2d, rot180
 from cnnlib.exercises.nb04_input_gradient import (check_input_gradient, check_input_gradient_by_correlation,
-                                                  check_input_gradient_loops, input_gradient_exercise_data)
+                                                  input_gradient_exercise_data)
 
 from . import Entry, registry
 
@@ -36,10 +34,12 @@ DX_MUTANTS = {
     "rotated_90_not_180": _finish(cross_correlate2d(dilate(D_EX, 3), np.rot90(W_EX), mode="full")),
     "not_dilated": _finish(cross_correlate2d(D_EX, rot180(W_EX), mode="full")),           # 5x5 placed
     "dilated_with_S_zeros": _finish(cross_correlate2d(dilate(D_EX, 4), rot180(W_EX), mode="full")),
+    "dilated_with_S_minus_1": _finish(cross_correlate2d(dilate(D_EX, S_EX - 1), rot180(W_EX), mode="full")),
     "zeros_on_the_wrong_side": _finish(FULL, start=2),
     "padding_not_cropped": np.pad(FULL, ((0, 2), (0, 2))),                                 # (11, 11)
     "unread_missing": FULL[1:-1, 1:-1],                                                    # (7, 7)
     "crop_at_the_end": np.pad(FULL, ((0, 2), (0, 2)))[:9, :9],
+    "full_result_as_dx": FULL,                                                             # (9, 9), as it is
 }
 DX_MORE = {  # other ways to the same mistakes
     "one_axis_flipped": _finish(cross_correlate2d(dilate(D_EX, 3), np.fliplr(W_EX), mode="full")),
@@ -47,170 +47,8 @@ DX_MORE = {  # other ways to the same mistakes
     "not_dilated": cross_correlate2d(D_EX, rot180(W_EX), mode="full"),                    # (5, 5)
     "dilated_with_S_zeros": cross_correlate2d(dilate(D_EX, 4), rot180(W_EX), mode="full"),  # (11, 11)
     "unread_missing": FULL[1:10, 1:10],                                                    # (8, 8)
-    "crop_at_the_end": FULL,                                                               # not cropped
+    "dilated_with_S_minus_1": cross_correlate2d(dilate(D_EX, S_EX - 1), rot180(W_EX), mode="full"),  # (7, 7)
 }
-
-
-# ------------------------------------------------------------ your turn (a): the scatter-add
-
-def input_gradient_loops(dout, w, x_shape, stride, pad):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] += dout[n, f, i, j] * w[f]
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-def input_gradient_scalar_loops(dout, w, x_shape, stride, pad):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
-        for c in range(C):
-            for m in range(KH):
-                for q in range(KW):
-                    dx_pad[n, c, stride * i + m, stride * j + q] += dout[n, f, i, j] * w[f, c, m, q]
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-LOOPS, bad = registry()
-
-
-def _scatter(dout, w, x_shape, stride, pad, share=None, place=None, crop=None, target=None):
-    """The right scatter with one piece replaced: how a learner's one-line slip looks."""
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad)) if target is None else target
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    value = share(n, f, i, j) if share else dout[n, f, i, j] * w[f]
-                    rows, cols = place(i, j) if place else (stride * i, stride * j)
-                    dx_pad[n, :, rows:rows + KH, cols:cols + KW] += value
-    return crop(dx_pad) if crop else dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-@bad("flipped_kernel")
-def _(dout, w, x_shape, stride, pad):
-    return _scatter(dout, w, x_shape, stride, pad, share=lambda n, f, i, j: dout[n, f, i, j] * rot180(w[f]))
-
-
-@bad("stride_ignored")
-def _(dout, w, x_shape, stride, pad):
-    return _scatter(dout, w, x_shape, stride, pad, place=lambda i, j: (i, j))
-
-
-@bad("padding_not_cropped")
-def _(dout, w, x_shape, stride, pad):
-    return _scatter(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad)
-
-
-@bad("crop_at_the_end")
-def _(dout, w, x_shape, stride, pad):
-    H, W = x_shape[2:]
-    return _scatter(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad[:, :, :H, :W])
-
-
-@bad("crop_minus_zero")
-def _(dout, w, x_shape, stride, pad):
-    return _scatter(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad[:, :, pad:-pad, pad:-pad])
-
-
-@bad("overwrite_not_add")
-def _(dout, w, x_shape, stride, pad):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] = dout[n, f, i, j] * w[f]
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-def _scalar(dout, w, x_shape, stride, pad, weight):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
-        for c, m, q in np.ndindex(C, KH, KW):
-            dx_pad[n, c, stride * i + m, stride * j + q] += dout[n, f, i, j] * weight(f, c, m, q)
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-@bad("c_f_swapped")
-def _(dout, w, x_shape, stride, pad):
-    return _scalar(dout, w, x_shape, stride, pad, lambda f, c, m, q: w[c, f, m, q])
-
-
-@bad("i_j_swapped")
-def _(dout, w, x_shape, stride, pad):
-    return _scatter(dout, w, x_shape, stride, pad, share=lambda n, f, i, j: dout[n, f, j, i] * w[f])
-
-
-@bad("kernel_transposed")
-def _(dout, w, x_shape, stride, pad):
-    return _scalar(dout, w, x_shape, stride, pad, lambda f, c, m, q: w[f, c, q, m])
-
-
-def _sized_scatter(dout, w, x_shape, stride, pad, sizes):
-    """The right scatter, over H_out x W_out computed by the learner from x_shape."""
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    H_out, W_out = sizes(H, W, KH, KW)
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
-        dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] += dout[n, f, i, j] * w[f]
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-@bad("output_size_without_padding")
-def _(dout, w, x_shape, stride, pad):
-    return _sized_scatter(dout, w, x_shape, stride, pad,
-                          lambda H, W, KH, KW: ((H - KH) // stride + 1, (W - KW) // stride + 1))
-
-
-@bad("forgot_plus_one")
-def _(dout, w, x_shape, stride, pad):
-    return _sized_scatter(dout, w, x_shape, stride, pad,
-                          lambda H, W, KH, KW: ((H + 2 * pad - KH) // stride, (W + 2 * pad - KW) // stride))
-
-
-@bad("ceil_instead_of_floor")
-def _(dout, w, x_shape, stride, pad):
-    return _sized_scatter(dout, w, x_shape, stride, pad,
-                          lambda H, W, KH, KW: (math.ceil((H + 2 * pad - KH) / stride) + 1,
-                                                math.ceil((W + 2 * pad - KW) / stride) + 1))
-
-
-def _padding_ignored(dout, w, x_shape, stride, pad):
-    """Scatter straight into dx, as if there were no padding."""
-    return _scatter(dout, w, x_shape, stride, pad, target=np.zeros(x_shape), crop=lambda dx: dx)
-
-
-def _overwrite_all_filters(dout, w, x_shape, stride, pad):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n, i, j in np.ndindex(N, H_out, W_out):
-        share = np.tensordot(dout[n, :, i, j], w, axes=1)          # Σ_f δ[n, f, i, j] · w[f], (C, KH, KW)
-        dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] = share
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-LOOPS_MORE = {"crop_at_the_end": _padding_ignored, "overwrite_not_add": _overwrite_all_filters}
 
 
 # ------------------------------------------------------------ your turn (b): from the primitives
@@ -292,6 +130,11 @@ def _(dout, w, x_shape, stride, pad):
     return _primitives(dout, w, x_shape, stride, pad, spread=lambda d: dilate(d, stride + 1))
 
 
+@wrong("dilated_with_S_minus_1")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, spread=lambda d: dilate(d, stride - 1))
+
+
 @wrong("zeros_on_the_wrong_side")
 def _(dout, w, x_shape, stride, pad):
     def add(dx_pad, full):
@@ -340,6 +183,30 @@ def _(dout, w, x_shape, stride, pad):
     return _primitives(dout, w, x_shape, stride, pad, channel=True)
 
 
+def _one_filter_per_channel(dout, w, x_shape, stride, pad, filter_of):
+    """No loop over the filters: channel c takes filter ``filter_of(c)`` only."""
+    N, C, H, W = x_shape
+    dx = np.zeros(x_shape)
+    for n in range(N):
+        for c in range(C):
+            dx_pad = np.zeros((H + 2 * pad, W + 2 * pad))
+            f = filter_of(c)
+            full = cross_correlate2d(dilate(dout[n, f], stride), rot180(w[f, c]), mode="full")
+            dx_pad[:full.shape[0], :full.shape[1]] += full
+            dx[n, c] = dx_pad[pad:pad + H, pad:pad + W]
+    return dx
+
+
+@wrong("first_filter_only")
+def _(dout, w, x_shape, stride, pad):
+    return _one_filter_per_channel(dout, w, x_shape, stride, pad, lambda c: 0)
+
+
+@wrong("filter_equals_channel")
+def _(dout, w, x_shape, stride, pad):
+    return _one_filter_per_channel(dout, w, x_shape, stride, pad, lambda c: c)
+
+
 @wrong("overwrite_not_add")
 def _(dout, w, x_shape, stride, pad):
     def add(dx_pad, full):
@@ -373,14 +240,15 @@ CORRELATION_MORE = {"not_dilated": _not_dilated_formula_size, "unread_missing": 
                     "one_axis_flipped": lambda *a: _primitives(*a, kernel=np.fliplr)}
 
 _TWINS = (frozenset({"forgot_flip", "flipped_twice"}),)
+# the Check yourself's full result is 9x9, x's shape: handing it in as it is and cropping dx_pad
+# at the end ([:H, :W]) give the same numbers
+_TWINS_CHECK = _TWINS + (frozenset({"full_result_as_dx", "crop_at_the_end"}),)
 
 ENTRIES = [
     Entry("check_input_gradient", lambda answer: check_input_gradient(answer, D_EX, W_EX, XS_EX, S_EX, P_EX),
-          DX_RIGHT, DX_MUTANTS, _TWINS),
+          DX_RIGHT, DX_MUTANTS, _TWINS_CHECK),
     Entry("check_input_gradient", lambda answer: check_input_gradient(answer, D_EX, W_EX, XS_EX, S_EX, P_EX),
-          DX_RIGHT, DX_MORE, _TWINS),
-    Entry("check_input_gradient_loops", check_input_gradient_loops, input_gradient_loops, LOOPS),
-    Entry("check_input_gradient_loops", check_input_gradient_loops, input_gradient_scalar_loops, LOOPS_MORE),
+          DX_RIGHT, DX_MORE, _TWINS_CHECK),
     Entry("check_input_gradient_by_correlation", check_input_gradient_by_correlation,
           input_gradient_by_correlation, CORRELATION, _TWINS),
     Entry("check_input_gradient_by_correlation", check_input_gradient_by_correlation,
