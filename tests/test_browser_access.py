@@ -11,6 +11,8 @@ The servers, the browser, the executed notebook and its offline static page come
   (a, b) picks x[a, b], the window the readout names is the one outlined, in the gradient
   flow (one output, one pixel, the full convolution), im2row (forward and row2im) and the
   conv arithmetic.
+- **Names**: every picture (SVG, canvas) has an accessible name, or is hidden inside a
+  named element; the readouts are polite live regions.
 - **Contrast**, measured in the browser from the computed colours: each number drawn on
   a cell against that cell (WCAG 2 ratio >= 4.5:1), each outline against the white halo
   under it (>= 3:1), and the titles, labels, tips and readouts against the explorer's
@@ -84,6 +86,21 @@ CONTRAST = """el => {""" + WCAG + """
       texts.push([n.className + ' ' + n.textContent.slice(0, 30), ratio(over(rgba(getComputedStyle(n).color), b), b)]);
     });
   return {numbers, outlines, texts, background: lum(bg)};
+}"""
+
+# every picture (SVG, canvas) has a name for a screen reader, or sits hidden inside a named
+# element; the readouts are live regions
+UNNAMED = """el => {
+  const named = (n) => n.getAttribute('aria-label') || n.getAttribute('aria-labelledby');
+  const pictures = [...el.querySelectorAll('svg, canvas')].filter(n => !n.closest('svg:not(:scope)')
+      || n.matches('svg.cnn-panel'));
+  const unnamed = pictures.filter(n => !named(n) && !(n.getAttribute('aria-hidden') === 'true'
+      && n.parentElement.closest('[aria-label]') !== el)
+      && !(n.matches('svg.cnn-overlay') && named(n.parentElement)))
+    .map(n => n.outerHTML.slice(0, 80));
+  const silent = [...el.querySelectorAll('.cnn-readout')].filter(n => n.getAttribute('aria-live') !== 'polite')
+    .map(n => n.className);
+  return {unnamed, silent};
 }"""
 
 SET_AND_MEASURE = f"""(el, settings) => settings.map(changes => {{
@@ -258,6 +275,7 @@ def test_contrast_light_and_dark_on_the_static_page(browser, static_page):  # no
                 ex, box = cls(), boxes[cls.NAME]
                 measures = box.evaluate(SET_AND_MEASURE, settings_of(ex, 24))
                 worst[theme, cls.NAME] = check_contrast(measures, (theme, cls.NAME), theme == "dark")
+                assert box.evaluate(UNNAMED) == {"unnamed": [], "silent": []}, cls.NAME
                 box.evaluate(T.SET, T.changes(ex, ex.values))
                 T.OUTPUT.mkdir(exist_ok=True)
                 box.screenshot(path=str(T.OUTPUT / f"static_{cls.__name__}_1024px_{theme}.png"))

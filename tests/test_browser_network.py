@@ -521,6 +521,7 @@ def test_network_explorer_on_a_phone(browser, static_net, ex, theme):  # noqa: F
         assert box.evaluate("el => el.querySelector('.cnn-block[data-array=\"fc1.w\"] "
                             "canvas').dataset.cols") == "1"
         A.check_contrast([box.evaluate(NET_CONTRAST)], ("390 px", theme), theme == "dark")
+        assert box.evaluate(A.UNNAMED) == {"unnamed": [], "silent": []}
         check_explanation_under_the_click(pg, box, ex)
         values = click_map(pg, box, "grad", "fc1.w", 1, 3, 10)   # the second band
         assert values["stage"] == "fc1.w" and values["unit"] == (125 + 10) * 10 + 3
@@ -534,3 +535,30 @@ def test_network_explorer_on_a_phone(browser, static_net, ex, theme):  # noqa: F
         assert not refused and not errors, (refused, errors)
     finally:
         context.close()
+
+
+def test_network_explorer_in_jupyterlab_dark(lab, page, ex):  # noqa: F811
+    """JupyterLab Dark, notebook 08 trusted and not run (the saved state): the explorer draws
+    on the dark background with its contrast kept, and the keyboard picks units."""
+    import secrets
+
+    settings = lab.root / "home"
+    for part in A.THEME_SETTINGS:
+        settings = settings / part
+    settings.write_text('{"theme": "JupyterLab Dark"}')
+    try:
+        name = "dark08.ipynb"
+        shutil.copy(NOTEBOOK, lab.notebooks / name)
+        subprocess.run([sys.executable, "-m", "jupyter", "trust", str(lab.notebooks / name)],
+                       check=True, capture_output=True, timeout=60,
+                       env=dict(T.os.environ, HOME=str(lab.root / "home")))
+        page.goto(lab.url(f"lab/workspaces/t{secrets.token_hex(4)}/tree/{name}"))
+        box = wait_net(page)
+        box.scroll_into_view_if_needed()
+        assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false"
+        A.check_contrast([box.evaluate(NET_CONTRAST)], "JupyterLab Dark", dark=True)
+        check_keyboard(page, box, ex)
+        T.OUTPUT.mkdir(exist_ok=True)
+        box.screenshot(path=str(T.OUTPUT / "lab_dark_network_explorer.png"))
+    finally:
+        settings.unlink()

@@ -38,8 +38,11 @@ function contrast(a, b) {
 
 // a number on a cell of colour rgb is written white where white contrasts more than black
 // (then each number reaches at least 4.58:1, whatever its cell's colour)
+const DARK = new Map();   // rgb -> isDark (a view draws many cells of few colours)
 function isDark(rgb) {
-  return contrast(rgb, [255, 255, 255]) > contrast(rgb, [0, 0, 0]);
+  const key = rgb[0] * 65536 + rgb[1] * 256 + rgb[2];
+  if (!DARK.has(key)) DARK.set(key, contrast(rgb, [255, 255, 255]) > contrast(rgb, [0, 0, 0]));
+  return DARK.get(key);
 }
 const inkOn = (rgb) => (isDark(rgb) ? "#fff" : "#000");
 
