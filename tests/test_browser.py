@@ -449,6 +449,87 @@ def test_trusted_unrun_notebook_is_interactive(lab, page, executed):
     page.screenshot(path=str(OUTPUT / "lab_trusted_unrun.png"))
 
 
+# ----------------------------------------------------------------- checker messages
+
+CHECK_CELLS = [
+    "import numpy as np\nfrom cnnlib.exercises import (check_kernel_gradient, check_relu_backward,\n"
+    "                              kernel_gradient_exercise_data)",
+    "def my_relu_backward(dout, z):\n    return dout * (z >= 0)\n\ncheck_relu_backward(my_relu_backward)",
+    "check_relu_backward(lambda dout, z: dout * np.sign(z))",
+    "check_relu_backward(lambda dout, z: dout * (z > 0))",
+    "check_kernel_gradient(None, *kernel_gradient_exercise_data())",
+    "check_relu_backward.hint()",
+]
+
+
+def _luminance(css_colour):
+    """Relative luminance of ``rgb(...)``/``rgba(...)`` (WCAG), alpha ignored."""
+    r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css_colour)[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _check_messages(page, theme):
+    boxes = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cnnlib-check")
+    assert boxes.count() == 4
+    statuses = [b.get_attribute("class").split("--")[-1] for b in boxes.element_handles()]
+    assert statuses == ["wrong", "wrong", "correct", "not_answered"]
+    texts = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").all_inner_texts()
+    assert not any("Traceback" in t or t.strip() in ("True", "False") for t in texts), texts
+    assert any(t.startswith("check_relu_backward has") for t in texts), texts        # the hint, as markdown
+    first = boxes.first
+    colour = first.evaluate("el => getComputedStyle(el).color")
+    page_bg = page.evaluate("() => getComputedStyle(document.querySelector('.jp-Notebook')).backgroundColor")
+    light = _luminance(page_bg) > 0.5
+    assert light == (theme == "light"), (theme, page_bg)
+    # the text follows the theme: dark on light, light on dark, contrast at least 4.5:1 on the page
+    l1, l2 = sorted([_luminance(colour), _luminance(page_bg)], reverse=True)
+    assert (l1 + 0.05) / (l2 + 0.05) >= 4.5, (theme, colour, page_bg)
+    badge = first.locator(".cnnlib-check__badge")
+    fg, bg = badge.evaluate("el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]")
+    l1, l2 = sorted([_luminance(fg), _luminance(bg)], reverse=True)
+    assert (l1 + 0.05) / (l2 + 0.05) >= 4.5, (theme, fg, bg)
+    assert first.locator(".nw").first.evaluate("el => getComputedStyle(el).whiteSpace") == "nowrap"
+
+
+def test_checker_messages_read_well_in_jupyterlab_light_and_dark(lab, page):
+    """A wrong, a diagnosed, a right and an unanswered check and a hint, run in JupyterLab: each is
+    a formatted message (no traceback, no True/False echo) whose text and badge keep a 4.5:1
+    contrast in the light and in the dark theme; tokens are kept whole (nowrap)."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in CHECK_CELLS]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(lab.notebooks / "checks.ipynb"))
+    page.set_viewport_size({"width": 900, "height": 1400})
+    open_and_run_all(lab, page, "checks.ipynb")
+    page.wait_for_selector(".cnnlib-check")
+    _check_messages(page, "light")
+    page.screenshot(path=str(OUTPUT / "lab_checks_light.png"), full_page=True)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Dark").first.click()
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    page.wait_for_timeout(500)
+    _check_messages(page, "dark")
+    page.screenshot(path=str(OUTPUT / "lab_checks_dark.png"), full_page=True)
+    page.keyboard.press("Control+b")                     # the file browser closed: a phone-wide notebook
+    page.set_viewport_size({"width": 420, "height": 1400})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(OUTPUT / "lab_checks_dark_narrow.png"), full_page=True)
+    # saved with its outputs and opened again, not trusted: JupyterLab sanitizes the HTML
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                    "--output", "checks_saved.ipynb", str(lab.notebooks / "checks.ipynb")],
+                   check=True, capture_output=True, timeout=300)
+    page.set_viewport_size({"width": 900, "height": 1400})
+    page.goto(lab.url(f"lab/workspaces/t{secrets.token_hex(4)}/tree/checks_saved.ipynb"))
+    page.wait_for_function("() => document.querySelectorAll('.cnnlib-check').length === 4", timeout=30_000)
+    heads = page.locator(".cnnlib-check__head").all_inner_texts()    # readable without the stylesheet
+    assert heads[0].startswith("Not yet: my_relu_backward") and heads[2].startswith("Correct: "), heads
+    page.screenshot(path=str(OUTPUT / "lab_checks_untrusted.png"), full_page=True)
+
+
 # ----------------------------------------------------------------- the static page
 
 class StaticServer:

@@ -12,6 +12,7 @@ import pytest
 from cnnlib.exercises import (WrongAnswer, check_avgpool_backward, check_conv_relu_pool_dw, check_maxpool_backward,
                               check_relu_backward, conv_relu_pool_exercise_data)
 from cnnlib.exercises.nb05_relu_pooling import CATALOGUE
+from cnnlib.pool import maxpool2d_backward, maxpool2d_forward
 
 
 def _z_of(x, w, b):
@@ -158,8 +159,22 @@ def test_the_catalogue_of_notebook_05():
     assert {"every_tied_max_gets_delta", "last_max_wins", "delta_split_among_ties",
             "overwrite_where_windows_overlap"} <= keys["check_maxpool_backward"]
     assert {"forgot_one_over_kk", "divided_by_k"} <= keys["check_avgpool_backward"]
-    assert {"mask_ge_zero", "mask_from_deltas", "times_output"} <= keys["check_relu_backward"]
-    assert sum(len(v) for v in CATALOGUE.values()) == 29
+    assert {"mask_ge_zero", "mask_from_deltas", "times_output", "slope_half_at_zero"} <= keys["check_relu_backward"]
+    assert "stride_left_out" in keys["check_maxpool_backward"]
+    assert sum(len(v) for v in CATALOGUE.values()) == 31
+
+
+def test_maxpool_forward_called_without_its_stride_is_named_stride_left_out():
+    """cnnlib's pooling called without the stride (windows `size` apart; review 1 item 9, issue 19):
+    its backward refuses dout where the stride differs from the size, and the message names the
+    stride, not a crash model that matches any exception."""
+    def my_maxpool_backward(dout, x, size, stride):
+        _, cache = maxpool2d_forward(x, size)
+        return maxpool2d_backward(dout, cache)
+
+    result = check_maxpool_backward(my_maxpool_backward)
+    assert result.status == "wrong" and "stride_left_out" in result.mistakes, result.text
+    assert "as if the stride were 1" in result.text
 
 
 def test_every_checker_of_notebook_05_has_hints_in_levels_that_start_at_a_section():

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import cnnlib.exercises as ex
 from cnnlib.exercises import CheckResult, FunctionExercise, WrongAnswer, checker
 from cnnlib.exercises.catalogue import NOTEBOOK_MODULES
-from cnnlib.exercises.display import WIDTH, chunks, to_html, wrap_text
+from cnnlib.exercises.display import chunks, to_html, wrap_text
 from cnnlib.exercises.hints import Hints
 
 
@@ -200,3 +200,9 @@ def test_every_hint_table_names_a_checker_and_holds_text(module):
         assert callable(getattr(ex, name, None) or getattr(mod, name, None)), f"{module}.HINTS: no checker {name}"
         levels = (levels,) if isinstance(levels, str) else levels
         assert levels and all(isinstance(t, str) and t.strip() for t in levels), name
+
+
+def test_a_table_row_keeps_its_columns():
+    row = "    conv1.w  (3, 1, 3, 3)    agree  FD <1e-8  | right on every batch" + " and more words" * 8
+    assert wrap_text(["Correct: x.", row], 60).splitlines()[1] == row
+    assert "<pre" in to_html("correct", ["Correct: x.", row])

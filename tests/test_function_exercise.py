@@ -89,9 +89,11 @@ def test_variants_match_either_way_of_writing_the_mistake():
     with pytest.raises(WrongAnswer) as info:
         exercise()(lambda v, k: (v * k + 1, k * v.sum()), strict=True)
     assert info.value.mistakes == ("styles",)
-    with pytest.raises(WrongAnswer) as info:
-        exercise()(lambda v, k: 1 / 0, strict=True)
+    with pytest.raises(WrongAnswer) as info:        # numpy's index error: what RAISES predicts
+        exercise()(lambda v, k: v[len(v)], strict=True)
     assert info.value.mistakes == ("styles",)
+    result = exercise()(lambda v, k: 1 / 0)               # another exception: no mistake is named
+    assert result.mistakes == () and "ZeroDivisionError" in result.text
 
 
 def test_inputs_changed_in_place_none_and_wrong_result_count_are_rejected():
@@ -158,10 +160,13 @@ def test_raises_can_name_the_kind_of_exception_so_two_crashing_mistakes_stay_apa
     with pytest.raises(WrongAnswer) as info:   # another exception: neither is named
         ex(lambda v, k: (1 / 0, 0.0) if len(v) > 2 else _ref(v, k), strict=True)
     assert info.value.mistakes == ()
-    # RAISES is Raises(): any exception, as before; both kinds are told from it by distinguishable()
-    assert RAISES.matches(ZeroDivisionError()) and repr(RAISES) == "RAISES"
+    # RAISES is numpy's index-or-broadcast error, never any exception
+    assert RAISES.matches(IndexError("index 3 is out of bounds for axis 0 with size 3"))
+    assert RAISES.matches(ValueError("operands could not be broadcast together with shapes (2,) (3,)"))
+    assert not RAISES.matches(ZeroDivisionError()) and not RAISES.matches(AssertionError("stride == size"))
+    assert not RAISES.matches(ValueError("dout: expected shape (2, 2), got (3, 3)")) and repr(RAISES) == "RAISES"
     assert exercise([index_slip, MISTAKES[3]]).distinguishable() == [
-        "index_slip: the cases cannot tell it from crash_long"]
+        "crash_long: the cases cannot tell it from index_slip"]   # an index error is also numpy's error
 
 
 def test_distinguishable_names_as_the_checker_does_when_a_run_raises():

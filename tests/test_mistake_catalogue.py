@@ -87,3 +87,22 @@ def test_the_readme_states_the_catalogues_size():
     stated = re.search(r"cnnlib\.exercises\.catalogue`: (\d+) of them", readme)
     assert stated, "the README no longer says how many mistakes are catalogued"
     assert int(stated.group(1)) == sum(len(v) for v in CATALOGUE.values())
+
+
+def _raises_of(model):
+    from cnnlib.exercises import Raises, Variants
+    if isinstance(model, Variants):
+        return [r for v in model for r in _raises_of(v)]
+    return [model] if isinstance(model, Raises) else []
+
+
+@pytest.mark.parametrize("name, checker", FUNCTION_CHECKERS, ids=[n for n, _ in FUNCTION_CHECKERS])
+def test_every_crash_model_names_the_exception_and_its_words(name, checker):
+    """A model that predicts an exception gives its type and words of its message (issue 19 §3):
+    never "any exception", so a learner's own assert or another error is never put down to it."""
+    for mistake in checker.mistakes:
+        for model in checker.model_outputs(mistake):
+            for raises in _raises_of(model):
+                assert raises.kind is not Exception and raises.contains, f"{name}: {mistake.key}: {raises!r}"
+                assert not raises.matches(AssertionError("stride == size")), f"{name}: {mistake.key}"
+                assert not raises.matches(TypeError("f() takes 1 positional argument but 3 were given"))

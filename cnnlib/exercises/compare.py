@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .diagnosis import compare_lines
 from .result import CheckResult, WrongAnswer, finish
 
 __all__ = ["WrongAnswer", "Mistake", "CheckResult", "compare_answer", "not_answered", "unanswered",
@@ -76,6 +77,16 @@ def as_answer_array(answer, name):
     return raw.astype(np.float64)
 
 
+def low_precision(results, outputs):
+    """``{output name: "float32"}`` for the results a learner returned in a dtype below float64."""
+    found = {}
+    for r, o in zip(results, outputs):
+        dtype = getattr(_torch_to_numpy(r), "dtype", None)
+        if dtype is not None and getattr(dtype, "kind", "") in "fc" and dtype.itemsize < 8:
+            found[o.name] = str(dtype)
+    return found
+
+
 def is_boolean(answer):
     """Is ``answer`` booleans (``True``/``False`` or an array of dtype bool)?"""
     answer = _torch_to_numpy(answer)
@@ -85,6 +96,16 @@ def is_boolean(answer):
 def number_text(value):
     """A number as the messages print it: 6 significant digits, and never ``-0``."""
     return f"{float(value) + 0.0:.6g}"
+
+
+def given_expected(given, expected):
+    """``"given 0.0104960, expected 0.0104962"``: enough digits (6 to 12) that the two differ."""
+    g, e = float(given) + 0.0, float(expected) + 0.0
+    for digits in range(6, 13):
+        a, b = f"{g:.{digits}g}", f"{e:.{digits}g}"
+        if a != b:
+            return f"given {a}, expected {b}"
+    return f"given {g!r}, expected {e!r}"
 
 
 def index_text(index, letters=None):
@@ -103,11 +124,12 @@ def entries_match(given, expected, atol=1e-6, rtol=1e-6):
         np.all(np.abs(given - expected) <= atol + rtol * np.abs(expected)))
 
 
-def describe_difference(name, given, expected, letters=None, atol=1e-6, rtol=1e-6, reveal=True):
+def describe_difference(name, given, expected, letters=None, atol=1e-6, rtol=1e-6, reveal=True, where=None):
     """Lines saying how ``given`` differs from ``expected`` (same shape): count, first wrong entry.
 
     ``reveal=False`` leaves the expected value out (for an answer that is a single number
-    or a handful of them, where the expected value *is* the answer).
+    or a handful of them, where the expected value *is* the answer). ``where(index) -> str``
+    says what the first wrong entry is made of (``decode``), on a line below it.
     """
     diff = np.abs(given - expected)
     wrong = diff > atol + rtol * np.abs(expected)
@@ -116,8 +138,11 @@ def describe_difference(name, given, expected, letters=None, atol=1e-6, rtol=1e-
         return [text + (f", expected {number_text(expected)}." if reveal else ".")]
     first = tuple(int(k) for k in np.argwhere(wrong)[0])
     lines = [f"{name}: wrong values: {int(wrong.sum())} of {expected.size} entries differ."]
-    entry = f"  first wrong entry {name}{index_text(first, letters)}: given {number_text(given[first])}"
-    lines.append(entry + (f", expected {number_text(expected[first])}." if reveal else "."))
+    entry = f"  first wrong entry {name}{index_text(first, letters)}: "
+    lines.append(entry + (given_expected(given[first], expected[first]) + "." if reveal else
+                          f"given {number_text(given[first])}."))
+    if where is not None:
+        lines.append(f"  ({where(first)})")
     return lines
 
 
@@ -153,7 +178,7 @@ def _as_candidates(known_mistakes):
 
 
 def compare_answer(name, answer, expected, atol=1e-6, rtol=1e-6, known_mistakes=(),
-                   quiet=False, letters=None, reveal=None, shape_hints=(), strict=False):
+                   quiet=False, letters=None, reveal=None, shape_hints=(), strict=False, where=None):
     """Compare a learner's ``answer`` with the ``expected`` array: a ``CheckResult``.
 
     name           : what the answer is, used in every message (e.g. ``"∂E/∂w"``).
@@ -167,16 +192,17 @@ def compare_answer(name, answer, expected, atol=1e-6, rtol=1e-6, known_mistakes=
                      arrays of more than 4 entries, so a one-number answer is never given away).
     shape_hints    : pairs ``(shape, hint)``: said when the answer has that wrong shape and no
                      known mistake explains it.
+    where          : ``where(index) -> str``, what the first wrong entry is made of (``decode``).
     quiet          : kept for older callers; nothing is ever printed.
     strict         : raise ``WrongAnswer`` unless the answer is right.
 
     ``None`` is "not answered yet"; a wrong answer is "Not yet" with ``.mistakes`` the keys named.
     """
-    return finish(_compare(name, answer, expected, atol, rtol, known_mistakes, letters, reveal, shape_hints),
-                  strict)
+    return finish(_compare(name, answer, expected, atol, rtol, known_mistakes, letters, reveal, shape_hints,
+                           where), strict)
 
 
-def _compare(name, answer, expected, atol, rtol, known_mistakes, letters, reveal, shape_hints):
+def _compare(name, answer, expected, atol, rtol, known_mistakes, letters, reveal, shape_hints, where=None):
     if not_answered(answer):
         return unanswered(name)
     expected = np.asarray(expected, dtype=np.float64)
@@ -203,5 +229,25 @@ def _compare(name, answer, expected, atol, rtol, known_mistakes, letters, reveal
     if entries_match(given, expected, atol, rtol):
         return CheckResult.passed(f"Correct: {name} matches the reference"
                                   + (f" (shape {expected.shape})." if expected.ndim >= 2 else "."))
-    lines = describe_difference(name, given, expected, letters, atol, rtol, reveal)
+    lines = describe_difference(name, given, expected, letters, atol, rtol, reveal, where)
+    if not found and expected.size > 4:   # with a handful of numbers, a sum of two effects can be chance
+        pairs = composed_mistakes(given, expected, candidates, atol, rtol)
+        if pairs:
+            found = list(dict.fromkeys(m for pair in pairs for m in pair))
+            return CheckResult.wrong(lines + notes + ["  Two typical mistakes at once: the effects of these add up "
+                                                      "to your answer exactly:"] + [f"    - {m.hint}" for m in found],
+                                     [m.key for m in found])
+        lines += compare_lines(name, given, expected, letters, atol, rtol) if reveal else []
     return CheckResult.wrong(lines + notes + hint_lines(found), [m.key for m in found])
+
+
+def composed_mistakes(given, expected, candidates, atol=1e-6, rtol=1e-6):
+    """Pairs of mistakes (of ``candidates``) whose effects, added, give ``given``: ``[(m1, m2)]``."""
+    effects = [(np.asarray(w, dtype=np.float64), m) for w, m in candidates if w is not None]
+    effects = [(w, m) for w, m in effects if w.shape == expected.shape and not entries_match(w, expected, atol, rtol)]
+    pairs = []
+    for k, (wa, ma) in enumerate(effects):
+        for wb, mb in effects[k + 1:]:
+            if ma != mb and entries_match(given, wa + wb - expected, atol, rtol) and (ma, mb) not in pairs:
+                pairs.append((ma, mb))
+    return pairs

@@ -35,6 +35,7 @@ line-height:1.5;overflow-x:auto;word-break:normal;overflow-wrap:normal;text-alig
 .cnnlib-check__badge{display:inline-block;margin-right:.45em;padding:0 .5em;border-radius:.8em;
 background:var(--cnnlib-accent);color:#fff;font-weight:600;font-size:.92em;white-space:nowrap}
 .cnnlib-check__head{font-weight:600}
+.cnnlib-check__sep{font-size:0}
 .cnnlib-check__line{margin:.1em 0}
 .cnnlib-check__label{font-weight:600}
 .cnnlib-check__muted{opacity:.8}
@@ -53,19 +54,38 @@ def _is_operator(word):
                                   and word not in {",", ";", ":", ".", "(", ")"})
 
 
+def _prose_brackets(text):
+    """Positions of the "(" that open a remark in prose rather than code: after a space (or at the
+    start) and holding more than three spaces, e.g. "(the same split is also ...)". Spaces inside
+    them may break a line; inside "rot180(w[f, c])" or "(N, F, H_out, W_out)" they may not."""
+    prose, stack = set(), []
+    for k, ch in enumerate(text):
+        if ch == "(":
+            stack.append(k)
+        elif ch == ")" and stack:
+            start = stack.pop()
+            if (start == 0 or text[start - 1] == " ") and text[start:k].count(" ") > 3:
+                prose.add(start)
+    return prose
+
+
 def _split(text, nested=True):
     """Split at spaces; with ``nested``, not at those inside brackets, quotes or backticks.
     ``None`` when a quote or bracket is left open (then ``nested`` cannot be trusted)."""
-    words, depth, quote, current = [], 0, None, ""
-    for ch in text:
+    words, depth, quote, current, stack = [], 0, None, "", []
+    prose = _prose_brackets(text) if nested else set()
+    for k, ch in enumerate(text):
         if nested and quote:
             quote = None if ch == quote else quote
         elif nested and ch in "`'\"" and (ch == "`" or not current[-1:].isalnum()):
             quote = ch
         elif nested and ch in _OPEN:
-            depth += 1
+            stack.append(k in prose)
+            depth += 0 if k in prose else 1
         elif nested and ch in _CLOSE:
-            depth = max(0, depth - 1)
+            depth = max(0, depth - (0 if stack and stack[-1] else 1))
+            if stack:
+                stack.pop()
         if ch == " " and depth == 0 and quote is None:
             words.append(current)
             current = ""
@@ -91,6 +111,8 @@ def wrap_line(line, width=WIDTH):
     """One logical line as one or more lines of at most ``width`` characters where the tokens
     allow it; continuation lines are indented two more spaces."""
     indent = len(line) - len(line.lstrip(" "))
+    if "  " in line.strip():   # a table row (columns aligned with spaces): kept as it is
+        return [line.rstrip()]
     pieces = chunks(line.strip())
     out, current = [], " " * indent
     for piece in pieces:
@@ -118,21 +140,22 @@ def _inline(text):
 
 def _line_html(text):
     pieces = chunks(text)
-    return " ".join(f'<span class="nw">{_inline(p)}</span>' if " " in p or len(p) > 12 else _inline(p)
-                    for p in pieces)
+    return " ".join(f'<span class="nw">{_inline(p)}</span>' if " " in p or len(p) > 12 or
+                    any(ch in p for ch in "-/–—·+=") else _inline(p) for p in pieces)
 
 
 BADGES = {"correct": "Correct", "wrong": "Not yet", "not_answered": "Not answered yet"}
+_SEP = '<span class="cnnlib-check__sep">: </span>'  # shown only where the stylesheet is dropped (untrusted)
 
 
 def _head_html(status, first):
     for word in ("Correct", "Not yet", "Not written yet", "Not answered yet"):
         if first.startswith(word):
             rest = first[len(word):].lstrip(":").lstrip()
-            return (f'<div class="cnnlib-check__head"><span class="cnnlib-check__badge">{word}</span>'
+            return (f'<div class="cnnlib-check__head"><span class="cnnlib-check__badge">{word}</span>{_SEP}'
                     f"{_line_html(rest)}</div>")
     return (f'<div class="cnnlib-check__head"><span class="cnnlib-check__badge">{BADGES.get(status, status)}'
-            f"</span>{_line_html(first)}</div>")
+            f"</span>{_SEP}{_line_html(first)}</div>")
 
 
 def _body_html(line):

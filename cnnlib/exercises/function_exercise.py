@@ -35,11 +35,13 @@ import copy
 
 import numpy as np
 
-from .compare import as_answer_array, entries_match, hint_lines, index_text, is_boolean, number_text
-from .function_parts import (RAISES, Case, FunctionMistake, Output, Raises, Variants,  # noqa: F401
+from .compare import as_answer_array, entries_match, is_boolean, low_precision
+from .function_report import judge
+from .function_parts import (BROADCAST_ERROR, INDEX_ERROR, RAISES, Case, FunctionMistake, Output,  # noqa: F401
+                             Raises, Variants, first_cut_window, index_error, shape_error,
                              _Run, _same_inputs)
 from .hints import Hints
-from .learner_call import TIME_LIMIT, call, learner_line
+from .learner_call import TIME_LIMIT, call
 from .result import CheckerCalledInside, CheckResult, WrongAnswer, called_inside_message, finish, running
 
 
@@ -143,7 +145,7 @@ class FunctionExercise:
     @staticmethod
     def _as_run(model, ref):
         """The run of a learner whose function behaves like ``model`` (its first variant)."""
-        if isinstance(model, Variants):
+        while isinstance(model, Variants):
             model = model[0]
         if isinstance(model, Raises):
             return _Run(None, "raises", model.example())
@@ -199,14 +201,19 @@ class FunctionExercise:
         results = result if len(self.outputs) > 1 else (result,)
         outputs = tuple(as_answer_array(r, f"{self.name} → {o.name}") for r, o in zip(results, self.outputs))
         booleans = tuple(o.name for r, o in zip(results, self.outputs) if is_boolean(r))
-        return _Run(outputs, None, booleans=booleans)
+        return _Run(outputs, None, booleans=booleans, low_precision=low_precision(results, self.outputs))
+
+    @staticmethod
+    def _numbers(model):
+        """The numeric variants of ``model`` (Variants flattened, Raises and None left out)."""
+        if isinstance(model, Variants):
+            return [v for m in model for v in FunctionExercise._numbers(m)]
+        return [] if model is None or isinstance(model, Raises) else [model]
 
     @staticmethod
     def _same_shape(model, o, given, ref):
         """Does some variant of ``model`` have the learner's (wrong) shape?"""
-        variants = model if isinstance(model, Variants) else (model,)
-        return given.shape != ref.shape and any(
-            v is not None and not isinstance(v, Raises) and v[o].shape == given.shape for v in variants)
+        return given.shape != ref.shape and any(v[o].shape == given.shape for v in FunctionExercise._numbers(model))
 
     def __call__(self, fn, strict=False):
         """Check the learner's function ``fn``: a ``CheckResult`` ("Correct", "Not yet" or "Not
@@ -221,7 +228,7 @@ class FunctionExercise:
         with running(self.checker_name):
             try:
                 runs = [self._run(fn, case) for case in self.cases]
-                return self.judge(runs)
+                return self.judge(runs, fn)
             except NotImplementedError:
                 return CheckResult.not_answered(
                     [f"Not written yet: {self.name}: its body still raises NotImplementedError.",
@@ -229,8 +236,7 @@ class FunctionExercise:
             except CheckerCalledInside as err:
                 if err.name != self.checker_name:
                     raise
-                return CheckResult.wrong(called_inside_message(self.checker_name, getattr(fn, "__name__", "it"),
-                                                               learner_line(err)))
+                return CheckResult.wrong(called_inside_message(self.checker_name, err))
             except WrongAnswer as err:   # the function's result is not an answer at all (None, in place, ...)
                 return CheckResult.wrong(str(err), err.mistakes)
 
@@ -238,66 +244,9 @@ class FunctionExercise:
         return (f"  To debug: `{self.checker_name}.case({k})` gives geometry {k}'s inputs "
                 f"({', '.join(self.params)}) as a dict: `{self.name}(**{self.checker_name}.case({k}))`.")
 
-    def judge(self, runs):
-        """The ``CheckResult`` of the learner's ``runs`` (one per case)."""
-        n = len(self.cases)
-        failed = [k for k, run in enumerate(runs) if run.error is not None]
-        if failed:
-            k = failed[0]
-            found = [m for m in self.mistakes if all(self._explains(m, o, runs) for o in range(len(self.outputs)))]
-            lines = [f"{self.name} failed on {len(failed)} of {n} geometries; the first is "
-                     f"geometry {k}: {self.cases[k].label}.", f"  {runs[k].error}"]
-            lines += hint_lines([m.mistake for m in found])
-            lines.append(self._debug_line(k))
-            return CheckResult.wrong(lines, [m.key for m in found])
-        lines, named, summary = [], [], []
-        for o, out in enumerate(self.outputs):
-            wrong = [k for k, (run, ref) in enumerate(zip(runs, self.expected))
-                     if not entries_match(run.outputs[o], ref[o], self.atol, self.rtol)]
-            if not wrong:
-                if len(self.outputs) > 1:
-                    lines.append(f"{out.name}: right on all {n} geometries.")
-                continue
-            summary.append(f"{out.name} is wrong on {len(wrong)} of {n}")
-            k = wrong[0]
-            given, ref = runs[k].outputs[o], self.expected[k][o]
-            lines.append(f"{out.name}: wrong on {len(wrong)} of {n} geometries; "
-                         f"the first is geometry {k}: {self.cases[k].label}.")
-            if given.shape != ref.shape:
-                dims = ", ".join((out.dims or out.letters.upper()).split())
-                lines.append(f"  wrong shape: expected ({dims}) = {ref.shape}, given {given.shape}.")
-            elif not np.isfinite(given).all():
-                lines.append("  it holds NaN or infinite entries.")
-            else:
-                wrong_entries = np.abs(given - ref) > self.atol + self.rtol * np.abs(ref)
-                first = tuple(int(v) for v in np.argwhere(wrong_entries)[0])
-                lines.append(f"  {int(wrong_entries.sum())} of {ref.size} entries differ; the first is "
-                             f"{out.name}{index_text(first, out.letters)}: given {number_text(given[first])}, "
-                             f"expected {number_text(ref[first])}.")
-                if out.where is not None:
-                    lines.append(f"  ({out.where(first, copy.deepcopy(self.cases[k].args))})")
-            if out.name in runs[k].booleans:
-                lines.append(f"  Note: it returned {out.name} as booleans (True/False), read here as 1 and 0.")
-            found = self.explaining(o, runs)
-            named += [m.key for m in found if m.key not in named]
-            if found:
-                lines += hint_lines([m.mistake for m in found])
-            else:
-                shape_only = [m for m in self.mistakes if self._same_shape(self.model_outputs(m)[k], o, given, ref)]
-                if shape_only:
-                    lines.append("  Your shape is the one this mistake gives: "
-                                 + "; ".join(m.hint for m in shape_only[:2]))
-                else:
-                    lines.append("  No typical mistake of the catalogue explains it: follow the "
-                                 "equation at the first wrong entry.")
-            lines.append(self._debug_line(k))
-        if summary:
-            right = [o.name for o in self.outputs if not any(s.startswith(o.name + " ") for s in summary)]
-            head = (f"Not yet: {self.name}: " + ", ".join(summary) + f" hidden geometries"
-                    + (f"; {', '.join(right)} {'is' if len(right) == 1 else 'are'} right." if right else "."))
-            return CheckResult.wrong([head] + lines, named)
-        return CheckResult.passed([f"Correct: {self.name} matches cnnlib on all {n} geometries:"]
-                                  + [f"  {k}. {c.label}" for k, c in enumerate(self.cases)])
+    def judge(self, runs, fn=None):
+        """The ``CheckResult`` of the learner's ``runs`` (one per case): see ``function_report``."""
+        return judge(self, runs, fn)
 
     def __repr__(self):
         return f"<checker of {self.name}({', '.join(self.params)}): {len(self.mistakes)} typical mistakes>"

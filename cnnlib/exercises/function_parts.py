@@ -14,11 +14,13 @@ class Raises:
     """What a mistake's model returns for a geometry where a learner with that mistake gets an
     exception (an index out of range, shapes that do not broadcast), rather than numbers.
 
-    ``Raises()`` (the same as ``RAISES``) matches any exception. ``Raises(IndexError)`` only
-    that type, and ``Raises(ValueError, "(4,3,3)")`` only when the text is also found in the
-    exception's message: two mistakes that both crash on the same geometries can then still
-    be told apart (e.g. a window with C + 2P channels from one padded too many axes, against
-    a window cut past the end of the array).
+    A model names the exception it predicts: its type and words of its message,
+    ``Raises(IndexError, "out of bounds for axis 2")``, ``Raises(ValueError, "(4,3,3)")``; so an
+    exception of another kind (the learner's own ``assert``, a cnnlib error saying "expected
+    shape", a TypeError) is never put down to that mistake, and two mistakes that both crash on the
+    same geometries can still be told apart. ``RAISES`` is numpy's index-or-broadcast error (what
+    an index or a window past the end of an array gives). ``Raises()`` with no arguments would
+    match any exception: the catalogue's models never use it (a test proves it).
     """
     __slots__ = ("kind", "contains")
 
@@ -40,8 +42,83 @@ class Raises:
             f"Raises({self.kind.__name__}, {self.contains!r})"
 
 
-RAISES = Raises()
-"""A model's answer where the learner gets an exception, of any kind (see ``Raises``)."""
+class _NumpyError(Raises):
+    """numpy's error for an index past the end of an array (``IndexError: index 7 is out of bounds
+    for axis 2 with size 7``) or for shapes that do not fit (``ValueError: operands could not be
+    broadcast together ...``, ``could not broadcast input array ...``, ``non-broadcastable output
+    operand ...``)."""
+    __slots__ = ()
+
+    def __init__(self):
+        super().__init__(IndexError, "out of bounds")
+
+    def matches(self, error):
+        return error is not None and ((isinstance(error, IndexError) and "out of bounds" in str(error)) or
+                                      (isinstance(error, ValueError) and "broadcast" in str(error)))
+
+    def example(self):
+        return IndexError("index 9 is out of bounds for axis 0 with size 9")
+
+    def __repr__(self):
+        return "RAISES"
+
+
+RAISES = _NumpyError()
+"""A model's answer where the learner gets numpy's index-past-the-end or does-not-broadcast error."""
+INDEX_ERROR = Raises(IndexError, "out of bounds")
+"""numpy's error for an index past the end of an array."""
+BROADCAST_ERROR = Raises(ValueError, "broadcast")
+"""numpy's error for two shapes that do not fit."""
+
+
+def index_error(size, axis=None):
+    """numpy's ``IndexError: index I is out of bounds for axis A with size Z`` for this size (and axis)."""
+    return Raises(IndexError, f"for axis {axis} with size {size}" if axis is not None else f"with size {size}")
+
+
+def _shape_in(shape, text):
+    """Is ``shape`` written in numpy's ``text``, as ``(2,3,3)``, as the last axes of a longer shape
+    (``(4,2,3,3)``), or, for one axis, as ``(6,)``?"""
+    tail = ",".join(map(str, shape)) + ")"
+    return f"({tail}" in text or f",{tail}" in text or (len(shape) == 1 and f"({shape[0]},)" in text)
+
+
+class _ShapeError(Raises):
+    """numpy's ``ValueError`` about shapes that do not fit (broadcast, reshape) naming every one of
+    ``shapes`` (see ``_shape_in``): the shape that does not fit, and where given, the one it met."""
+    __slots__ = ("shapes",)
+
+    def __init__(self, *shapes):
+        self.shapes = tuple(tuple(int(d) for d in s) for s in shapes)
+        super().__init__(ValueError, " ".join("(" + ",".join(map(str, s)) + ")" for s in self.shapes))
+
+    def matches(self, error):
+        text = str(error)
+        return isinstance(error, ValueError) and any(w in text for w in ("broadcast", "reshape")) and \
+            all(_shape_in(s, text) for s in self.shapes)
+
+    def example(self):
+        return ValueError(f"operands could not be broadcast together with shapes {self.contains} (1,)")
+
+    def __repr__(self):
+        return f"shape_error{self.contains}"
+
+
+def shape_error(*shape, meets=None):
+    """numpy's error about shapes that do not fit, naming ``shape`` (and ``meets``, the shape it met)."""
+    return _ShapeError(shape) if meets is None else _ShapeError(shape, tuple(meets))
+
+
+def first_cut_window(rows, cols, h_out, w_out, KH, KW, stride):
+    """The first window (row by row) of an ``h_out`` x ``w_out`` grid that runs past an array of
+    ``rows`` x ``cols``: ``(its rows, its columns)`` as a slice cuts it, or None when all fit."""
+    for i in range(h_out):
+        for j in range(w_out):
+            r = len(range(rows)[stride * i:stride * i + KH])
+            c = len(range(cols)[stride * j:stride * j + KW])
+            if (r, c) != (KH, KW):
+                return r, c
+    return None
 
 
 class Variants(tuple):
@@ -85,6 +162,7 @@ class _Run(NamedTuple):
     error: Optional[str]
     exception: Optional[BaseException] = None  # what the call raised, if it failed
     booleans: tuple = ()  # the names of the outputs the learner returned as booleans
+    low_precision: dict = {}  # output name -> "float32" (or float16) where the learner returned that dtype
 
 
 _learner_line = learner_line  # the older name

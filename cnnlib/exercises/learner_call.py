@@ -80,7 +80,6 @@ def call(fn, args, limit=TIME_LIMIT, describe=None):
     """Run ``fn(*args)``: ``(result, None)`` or ``(None, Failure)`` (see the module's docstring).
 
     ``describe(err) -> str`` writes the exception (default ``"Type: message"``)."""
-    from .result import CheckerCalledInside  # noqa: F401 -- documented pass-through, not caught below
     try:
         with _Limit(limit):
             return fn(*args), None
@@ -97,3 +96,20 @@ def call(fn, args, limit=TIME_LIMIT, describe=None):
         where = learner_line(err)
         text = describe(err) if describe else f"{type(err).__name__}: {err}"
         return None, Failure(text + (f"\n  at {where}" if where else ""), err)
+
+
+def own_exception_lines(err):
+    """What to say about an exception no typical mistake predicts: whose it is."""
+    if err is None:
+        return []
+    if isinstance(err, AssertionError):
+        return ["  Note: this AssertionError comes from an `assert` in your own code: the hidden geometries "
+                "include cases it does not allow, and the exercise asks for all of them."]
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if "/numpy/" not in f.filename.replace("\\", "/")]
+    ours = [k for k, f in enumerate(frames) if "/cnnlib/" not in f.filename.replace("\\", "/")]
+    inner = frames[ours[-1] + 1] if ours and ours[-1] + 1 < len(frames) else None  # cnnlib's function it called
+    path = inner.filename.replace("\\", "/") if inner else ""
+    if "/cnnlib/" in path and "/exercises/" not in path:
+        return [f"  No typical mistake predicts this exception. It was raised inside cnnlib's {inner.name}, "
+                "called from your line above: its message says what it expected and what it was given."]
+    return ["  No typical mistake predicts this exception: it comes from the line above."]

@@ -42,20 +42,20 @@ _SEED_LAYERS = [("input", "input", None, None), ("conv1", "conv", 3, 3), ("relu1
                 ("pool1", "pool", None, None), ("conv2", "conv", 10, 4), ("relu2", "relu", None, None),
                 ("pool2", "pool", None, None), ("scores", "scores", 10, None)]
 
-CONV_NO_SHRINK = Mistake("conv_does_not_shrink", "a conv layer without padding shrinks the map: a K x K "
-                         "window fits only H - K + 1 times down H rows (only padding keeps the size).")
-CONV_SHRINKS_BY_K = Mistake("conv_shrinks_by_k", "one row and one column too few: a K x K window fits "
-                            "H - K + 1 times (the +1 counts the first window).")
-DEPTH_KEPT = Mistake("depth_is_input_channels", "the depth after a conv layer is its number of filters F, "
-                     "not the depth of its input: each filter sums over all its input channels into one map.")
-DEPTH_F_TIMES_C = Mistake("depth_filters_times_channels", "a filter does not give one map per input channel: "
-                          "it adds up its C channel results into one map, so the depth is F, not F·C.")
-POOL_STRIDE_ONE = Mistake("pool_stride_one", "a 2x2 max pool moves by 2 (its stride is its size), so it "
-                          "halves H and W (rounding down), (H - 2) // 2 + 1; it does not slide by 1.")
-NO_BATCH_AXIS = Mistake("batch_axis_missing", "every shape starts with N, the number of images in the batch "
-                        "(1 here): (N, C, H, W) for the maps and (N, 10) for the scores.")
-CHANNELS_LAST = Mistake("channels_last", "the course's layout is NCHW: channels come second, (N, C, H, W), "
-                        "not (N, H, W, C).")
+CONV_NO_SHRINK = Mistake("conv_does_not_shrink", "your conv layer keeps the map's size, as if it were padded: "
+                         "without padding a K x K window fits only H - K + 1 times down H rows.")
+CONV_SHRINKS_BY_K = Mistake("conv_shrinks_by_k", "your conv output is one row and one column too small (H - K): a K "
+                            "x K window fits H - K + 1 times (the +1 counts the first window).")
+DEPTH_KEPT = Mistake("depth_is_input_channels", "your depth after a conv layer is the depth of its input: each "
+                     "filter sums over all its input channels into one map, so the depth is the number of filters F.")
+DEPTH_F_TIMES_C = Mistake("depth_filters_times_channels", "your depth is F·C, one map per filter and input channel: "
+                          "a filter adds up its C channel results into one map, so the depth is F.")
+POOL_STRIDE_ONE = Mistake("pool_stride_one", "your 2x2 max pool slides by 1 (H - 1 rows): it moves by 2, its stride "
+                          "is its size, so it halves H and W (rounding down), (H - 2) // 2 + 1.")
+NO_BATCH_AXIS = Mistake("batch_axis_missing", "your shapes have no batch axis: every shape starts with N, the number "
+                        "of images in the batch (1 here): (N, C, H, W) for the maps and (N, 10) for the scores.")
+CHANNELS_LAST = Mistake("channels_last", "your shapes put the channels last, (N, H, W, C): the course's layout is "
+                        "NCHW, channels second, (N, C, H, W).")
 SCORES_FLATTENED = Mistake("scores_are_the_flattened_maps", "that is the flattened pool2, the input of the "
                            "fully connected layer; its output is one score per class: (N, 10).")
 SEED_SHAPE_MISTAKES = [CONV_NO_SHRINK, CONV_SHRINKS_BY_K, DEPTH_KEPT, DEPTH_F_TIMES_C, POOL_STRIDE_ONE,

@@ -25,8 +25,11 @@ IMAGE_ROTATED = Mistake("image_rotated", "this is the right result turned by 180
 WRONG_MODE = Mistake("wrong_mode", "this is the other mode: 'full' keeps every position where kernel and "
                      "image overlap at all, (H + KH - 1) x (W + KW - 1); 'valid' only those where the kernel "
                      "lies inside the image, (H - KH + 1) x (W - KW + 1). Use the mode that was asked.")
+RESULT_ROTATED = Mistake("result_rotated", "your answer is the cross-correlation of A with B, turned by 180 degrees "
+                         "afterwards: rot180 went on the result. Turn B once instead, before the cross-correlation "
+                         "(section 4).")
 FLIP_MISTAKES = [FORGOT_FLIP, FLIPPED_TWICE, UP_DOWN_ONLY, LEFT_RIGHT_ONLY, TRANSPOSED, ROTATED_90,
-                 IMAGE_ROTATED, WRONG_MODE]
+                 IMAGE_ROTATED, WRONG_MODE, RESULT_ROTATED]
 TWINS = [{FORGOT_FLIP.key, FLIPPED_TWICE.key}]  # rot180(rot180(B)) == B: the same numbers, always
 
 
@@ -51,7 +54,8 @@ def flip_mistakes(image, kernel, mode):
              (cross_correlate2d(image, rot180(rot180(kernel)), mode), FLIPPED_TWICE),
              (cross_correlate2d(image, kernel[::-1, :], mode), UP_DOWN_ONLY),
              (cross_correlate2d(image, kernel[:, ::-1], mode), LEFT_RIGHT_ONLY),
-             (rot180(convolve2d(image, kernel, mode)), IMAGE_ROTATED)]
+             (rot180(convolve2d(image, kernel, mode)), IMAGE_ROTATED),
+             (rot180(cross_correlate2d(image, kernel, mode)), RESULT_ROTATED)]
     if mode == "full" or (image.shape[0] >= kernel.shape[0] and image.shape[1] >= kernel.shape[1]):
         found.append((convolve2d(image, kernel, other), WRONG_MODE))
     if kernel.shape[0] == kernel.shape[1]:

@@ -27,14 +27,14 @@ SHAPE_PAD_ONCE = Mistake("shape_padding_counted_once", "the padding was counted 
                          "go on *both* sides, so the padded input is H + 2P tall, not H + P.")
 SHAPE_CEIL = Mistake("shape_ceil_instead_of_floor", "the division was rounded up: where the stride does not "
                      "tile, the last window would stick out of the padded input. Round down.")
-SHAPE_NO_PLUS_ONE = Mistake("shape_forgot_plus_one", "each size is one too small: after the division, add 1 "
+SHAPE_NO_PLUS_ONE = Mistake("shape_forgot_plus_one", "your sizes are one too small: after the division, add 1 "
                             "(the first window sits at 0 and is counted too).")
-SHAPE_NOT_ROUNDED = Mistake("shape_not_rounded", "a size is a fraction: the number of windows is a whole "
-                            "number; round the division down (floor), then add 1.")
-SHAPE_DEPTH_C = Mistake("shape_depth_is_input_channels", "the channel axis of the output has one entry per "
-                        "filter (F), not per input channel (C): each filter sums over all C channels.")
-SHAPE_H_W_SWAPPED = Mistake("shape_h_w_swapped", "H_out and W_out are swapped: the shape is (N, F, H_out, "
-                            "W_out), rows before columns, and this input is not square.")
+SHAPE_NOT_ROUNDED = Mistake("shape_not_rounded", "your answer has a fraction for a size: the number of windows is a "
+                            "whole number; round the division down (floor), then add 1.")
+SHAPE_DEPTH_C = Mistake("shape_depth_is_input_channels", "your channel axis has one entry per input channel (C): the "
+                        "output has one per filter (F), each filter summing over all C channels.")
+SHAPE_H_W_SWAPPED = Mistake("shape_h_w_swapped", "your H_out and W_out are swapped: the shape is "
+                            "(N, F, H_out, W_out), rows before columns (this input is not square).")
 SHAPE_MISTAKES = [SHAPE_NO_STRIDE, SHAPE_NO_PAD, SHAPE_PAD_ONCE, SHAPE_CEIL, SHAPE_NO_PLUS_ONE,
                   SHAPE_NOT_ROUNDED, SHAPE_DEPTH_C, SHAPE_H_W_SWAPPED]
 
@@ -112,7 +112,7 @@ def check_conv_output_shape(answer, x_shape, w_shape, stride=1, pad=0):
 
 # ------------------------------------------------------------------ one output cell
 
-CELL_NO_BIAS = Mistake("cell_bias_left_out", "the bias b[f] was left out (one number per filter, added once).")
+CELL_NO_BIAS = Mistake("cell_bias_left_out", "the bias b[f] was left out: add it once, one number per filter.")
 CELL_NO_STRIDE = Mistake("cell_stride_left_out", "the stride was left out: the window of out[i, j] starts at "
                          "row S*i, column S*j of x_pad.")
 CELL_NO_PAD = Mistake("cell_padding_left_out", "the padding was left out: cut the window from x_pad, the "
@@ -125,12 +125,15 @@ CELL_ONE_CHANNEL = Mistake("cell_one_channel_only", "only input channel 0 was su
                            "over every input channel c.")
 CELL_I_J_SWAPPED = Mistake("cell_i_j_swapped", "this is out[n, f, j, i]: i is the output row (window at row "
                            "S*i), j the column (window at column S*j).")
-CELL_WRONG_FILTER = Mistake("cell_wrong_filter", "this uses another filter's kernels or bias: use w[f] and "
+CELL_WRONG_FILTER = Mistake("cell_wrong_filter", "your number uses another filter's kernels or bias: use w[f] and "
                             "b[f] of the filter f that was asked.")
 CELL_C_F_SWAPPED = Mistake("cell_c_f_swapped", "the filter bank was indexed w[c, f]: its shape is (F, C, KH, "
                            "KW), so filter f's kernel for channel c is w[f, c].")
+CELL_NP_PAD_ALL_AXES = Mistake("cell_np_pad_all_axes", "your x_pad was padded on every axis "
+                               "(np.pad(x2, P) pads N and C too): its image 0 is all zeros, or its channels are "
+                               "shifted by P. Pad only H and W, by P on each side (section 7).")
 CELL_MISTAKES = [CELL_NO_BIAS, CELL_NO_STRIDE, CELL_NO_PAD, CELL_FLIPPED, CELL_BIAS_PER_CHANNEL,
-                 CELL_ONE_CHANNEL, CELL_I_J_SWAPPED, CELL_WRONG_FILTER, CELL_C_F_SWAPPED]
+                 CELL_ONE_CHANNEL, CELL_I_J_SWAPPED, CELL_WRONG_FILTER, CELL_C_F_SWAPPED, CELL_NP_PAD_ALL_AXES]
 
 
 class CellExercise(NamedTuple):
@@ -182,6 +185,11 @@ def _cell_mistakes(x, w, b, stride, pad, n, f, i, j):
                       (right - b[f] + b[g], CELL_WRONG_FILTER)]
     if channels == n_filters:
         found.append((window_sum(x_pad, sh * i, sw * j, w[:, f]) + b[f], CELL_C_F_SWAPPED))
+    if ph == pw and ph > 0:  # np.pad(x, P): x_pad[n, c] is a padded image or channel, or np.pad(x[n], P)
+        every_axis = np.pad(x, ph)[:x.shape[0], :channels]  # (N, C, H+2P, W+2P): image 0 all zeros
+        channel_shifted = np.pad(x, ((0, 0),) + ((ph, ph),) * 3)[:, :channels]  # np.pad(x[n], P): x[n, c-P]
+        found += [(window_sum(every_axis, sh * i, sw * j, w[f]) + b[f], CELL_NP_PAD_ALL_AXES),
+                  (window_sum(channel_shifted, sh * i, sw * j, w[f]) + b[f], CELL_NP_PAD_ALL_AXES)]
     return [(v, m) for v, m in found if np.isfinite(v)]
 
 

@@ -10,7 +10,8 @@ scalar loops over c, m, q).
 import numpy as np
 
 from ..conv import conv2d_forward_naive, conv_output_shape
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
+from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Raises, Variants, first_cut_window,
+                                index_error, shape_error)
 from .nb02_conv_arithmetic import CATALOGUE as _ARITHMETIC_CATALOGUE
 from .nb02_conv_arithmetic import (check_conv_output_cell, check_conv_output_shape,  # noqa: F401
                                    conv_cell_exercise_data, conv_shape_exercise_data)
@@ -57,7 +58,7 @@ def _window_cut_from_x(x, w, b, stride, pad):
     _, _, h_out, w_out = conv_output_shape(x.shape, w.shape, stride, pad)
     n_img, channels, h, w_in = x.shape
     kh, kw = w.shape[2:]
-    variants = [Raises(IndexError)]
+    variants = [index_error(h + extra, 2) for extra in (0, pad)] + [index_error(w_in + extra, 3) for extra in (0, pad)]
     for extra in (0, pad):  # x itself, or x padded on one side
         if stride * (h_out - 1) + kh <= h + extra and stride * (w_out - 1) + kw <= w_in + extra:
             return None  # every window fits: other numbers, not modelled (not in the hidden data)
@@ -71,9 +72,15 @@ def _window_cut_from_x(x, w, b, stride, pad):
 
 
 def _ceil(x, w, b, stride, pad):
-    (_, _, h, w_in), (_, _, kh, kw) = x.shape, w.shape
+    """One more window where the stride does not tile: it sticks out of x_pad (a window cut
+    short that does not fit w[f], or an index past the end in scalar loops)."""
+    (_, channels, h, w_in), (_, _, kh, kw) = x.shape, w.shape
     tiles = (h + 2 * pad - kh) % stride == 0 and (w_in + 2 * pad - kw) % stride == 0
-    return _forward(x, w, b, stride, pad) if tiles else RAISES
+    if tiles:
+        return _forward(x, w, b, stride, pad)
+    h_out, w_out = -(-(h + 2 * pad - kh) // stride) + 1, -(-(w_in + 2 * pad - kw) // stride) + 1
+    cut = first_cut_window(h + 2 * pad, w_in + 2 * pad, h_out, w_out, kh, kw, stride)
+    return Variants([shape_error(channels, *cut), index_error(h + 2 * pad, 2), index_error(w_in + 2 * pad, 3)])
 
 
 def _stride_ignored(x, w, b, stride, pad):
@@ -82,7 +89,8 @@ def _stride_ignored(x, w, b, stride, pad):
 
 
 def _kernel_m_q_swapped(x, w, b, stride, pad):
-    return _forward(x, w.transpose(0, 1, 3, 2), b, stride, pad) if w.shape[2] == w.shape[3] else RAISES
+    return _forward(x, w.transpose(0, 1, 3, 2), b, stride, pad) if w.shape[2] == w.shape[3] else \
+        index_error(min(w.shape[2:]))
 
 
 def _square_kernel_assumed(x, w, b, stride, pad):
@@ -94,17 +102,18 @@ def _square_kernel_assumed(x, w, b, stride, pad):
     variants = []
     for k in (kh, kw):
         variants.append(Raises(ValueError, _shape_text(channels, k, k)))
-        variants.append(_forward(x, w[:, :, :k, :k], b, stride, pad) if k <= min(kh, kw) else Raises(IndexError))
+        variants.append(_forward(x, w[:, :, :k, :k], b, stride, pad) if k <= min(kh, kw) else index_error(min(kh, kw)))
     return Variants(variants)
 
 
 def _output_i_j_swapped(x, w, b, stride, pad):
     out = _forward(x, w, b, stride, pad)
-    return out.transpose(0, 1, 3, 2) if out.shape[2] == out.shape[3] else RAISES
+    return out.transpose(0, 1, 3, 2) if out.shape[2] == out.shape[3] else index_error(min(out.shape[2:]))
 
 
 def _c_f_swapped(x, w, b, stride, pad):
-    return _forward(x, w.transpose(1, 0, 2, 3), b, stride, pad) if w.shape[0] == w.shape[1] else RAISES
+    return _forward(x, w.transpose(1, 0, 2, 3), b, stride, pad) if w.shape[0] == w.shape[1] else \
+        index_error(min(w.shape[:2]))
 
 
 def _all_filters_summed(x, w, b, stride, pad):
@@ -120,9 +129,9 @@ def _output_has_c_channels(x, w, b, stride, pad):
     if n_filters == channels:
         return out
     if n_filters > channels:
-        return Variants([Raises(IndexError), out[:, :channels]])
+        return Variants([index_error(channels, 1), out[:, :channels]])   # out[n, f] past its C channels
     zeros = np.zeros((out.shape[0], channels - n_filters) + out.shape[2:])
-    return Variants([np.concatenate([out, zeros], axis=1), Raises(IndexError)])
+    return Variants([np.concatenate([out, zeros], axis=1), index_error(n_filters, 0)])  # w[f] past F
 
 
 def _sum_not_reset(x, w, b, stride, pad):
@@ -136,7 +145,7 @@ def _sum_not_reset(x, w, b, stride, pad):
 
 
 FORWARD_MISTAKES = [
-    FunctionMistake("forgot_bias", "the bias is missing: add b[f], once, to every output of filter f.",
+    FunctionMistake("forgot_bias", "your outputs have no bias: add b[f], once, to every output of filter f.",
                     lambda x, w, b, s, p: _forward(x, w, 0 * b, s, p)),
     FunctionMistake("bias_added_twice", "the bias was added twice: add b[f] once per output entry.",
                     lambda x, w, b, s, p: _forward(x, w, 2 * b, s, p)),
@@ -147,44 +156,44 @@ FORWARD_MISTAKES = [
     FunctionMistake("flipped_kernel", "the kernel was flipped: the layer is a cross-correlation, "
                     "w[f, c, m, q] multiplies x_pad[n, c, S·i + m, S·j + q], no rotation.",
                     lambda x, w, b, s, p: _forward(x, w[..., ::-1, ::-1], b, s, p)),
-    FunctionMistake("padding_ignored", "the padding is missing: pad x with P zeros on every side of "
-                    "H and W first (pad2d), and use H + 2P in the output size.",
+    FunctionMistake("padding_ignored", "your x was not padded: pad it with P zeros on every side of H and W first "
+                    "(pad2d), and use H + 2P in the output size.",
                     lambda x, w, b, s, p: _forward(x, w, b, s, 0)),
     FunctionMistake("padding_not_in_output_size",
-                    "the padding is left out of the output size: H_out = (H + 2P - KH) // S + 1.",
+                    "your output size leaves out the padding: H_out = (H + 2P - KH) // S + 1.",
                     _padding_not_in_size),
-    FunctionMistake("np_pad_all_axes", "np.pad(x, P) padded the N and C axes too, so x_pad[n, c] is "
-                    "the wrong image and channel: pad only the last two axes (pad2d(x, P), or "
-                    "np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))).", _np_pad_all_axes),
-    FunctionMistake("window_cut_from_x", "a window runs past the end of the array it is cut from: cut "
-                    "every window from x_pad, which has P zeros on both sides of H and of W, not from x.",
+    FunctionMistake("np_pad_all_axes", "your np.pad(x, P) padded the N and C axes too, so x_pad[n, c] is the wrong "
+                    "image and channel: pad only the last two axes (pad2d(x, P), or np.pad(x, ((0, 0), (0, 0), (P, "
+                    "P), (P, P)))).", _np_pad_all_axes),
+    FunctionMistake("window_cut_from_x", "your windows were cut from x, so one runs past its end: cut every window "
+                    "from x_pad, which has P zeros on both sides of H and of W.",
                     _window_cut_from_x),
     FunctionMistake("ceil_instead_of_floor", "the output size was rounded up: where the stride does not "
                     "tile, the last window would stick out of x_pad. Round down: (H + 2P - KH) // S + 1.",
                     _ceil),
-    FunctionMistake("forgot_plus_one", "the output size is one too small: H_out = (H + 2P - KH) // S "
-                    "+ 1 (the first window sits at 0, the +1 counts it).", _forgot_plus_one),
-    FunctionMistake("stride_ignored", "the window of out[i, j] starts at row S·i and column S·j of "
-                    "x_pad, not at (i, j).", _stride_ignored),
-    FunctionMistake("kernel_m_q_swapped", "the kernel's row and column indices are swapped: w[f, c, m, q] "
-                    "with m the row (0..KH-1) and q the column (0..KW-1).", _kernel_m_q_swapped),
+    FunctionMistake("forgot_plus_one", "your output size is one too small: H_out = (H + 2P - KH) // S + 1 "
+                    "(the first window sits at 0, the +1 counts it).", _forgot_plus_one),
+    FunctionMistake("stride_ignored", "your window of out[i, j] starts at (i, j), as if the stride were 1: expected "
+                    "row S·i, column S·j of x_pad.", _stride_ignored),
+    FunctionMistake("kernel_m_q_swapped", "your kernel's row and column indices are swapped: w[f, c, m, q] has m the "
+                    "row (0..KH-1) and q the column (0..KW-1).", _kernel_m_q_swapped),
     FunctionMistake("square_kernel_assumed", "the kernel was taken to be square: it is KH x KW; use KH "
                     "(w.shape[2]) for the rows and KW (w.shape[3]) for the columns.", _square_kernel_assumed),
-    FunctionMistake("output_i_j_swapped", "the output's row and column are swapped: out[n, f, i, j] "
-                    "has i the row (0..H_out-1) and j the column (0..W_out-1).", _output_i_j_swapped),
-    FunctionMistake("c_f_swapped", "the filter bank is indexed w[c, f]; its shape is (F, C, KH, KW): "
-                    "w[f, c] is filter f's kernel for input channel c.", _c_f_swapped),
-    FunctionMistake("channels_not_summed", "only input channel 0 is used: sum over every input channel "
-                    "c as well as over m and q.",
+    FunctionMistake("output_i_j_swapped", "your output's row and column are swapped: out[n, f, i, j] has i the row "
+                    "(0..H_out-1) and j the column (0..W_out-1).", _output_i_j_swapped),
+    FunctionMistake("c_f_swapped", "your filter bank was indexed w[c, f]: its shape is (F, C, KH, KW), and w[f, c] "
+                    "is filter f's kernel for input channel c.", _c_f_swapped),
+    FunctionMistake("channels_not_summed", "your sum uses input channel 0 only: sum over every input channel c as "
+                    "well as over m and q.",
                     lambda x, w, b, s, p: _forward(x[:, :1], w[:, :1], b, s, p)),
-    FunctionMistake("all_filters_summed", "every output map is the same: the window was multiplied by the "
-                    "whole bank w (F, C, KH, KW) and summed over all filters; use w[f], filter f's (C, KH, "
-                    "KW) kernels.", _all_filters_summed),
-    FunctionMistake("output_has_c_channels", "the output has one channel per filter: out has shape (N, F, "
-                    "H_out, W_out) and f runs over range(F); C counts the input channels.",
+    FunctionMistake("all_filters_summed", "your output maps are all the same: the window was multiplied by the whole "
+                    "bank w (F, C, KH, KW) and summed over all filters; use w[f], filter f's (C, KH, KW) kernels.",
+                    _all_filters_summed),
+    FunctionMistake("output_has_c_channels", "your output has one channel per input channel (C): it has one per "
+                    "filter, shape (N, F, H_out, W_out), f over range(F).",
                     _output_has_c_channels),
-    FunctionMistake("sum_not_reset", "the running sum is not started again for each output entry: set it "
-                    "to b[f] (or 0) inside the loop over j, just before the sums over c, m and q.",
+    FunctionMistake("sum_not_reset", "your running sum was not started again for each output entry: set it to b[f] "
+                    "(or 0) inside the loop over j, just before the sums over c, m and q.",
                     _sum_not_reset),
     FunctionMistake("relu_applied", "negative outputs were set to 0: out is the layer's output before "
                     "the activation; the ReLU is a layer of its own (notebook 05).",

@@ -13,7 +13,8 @@ loop backward (``conv2d_backward_naive``) on altered inputs, or simple arithmeti
 import numpy as np
 
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Variants
+from .decode import conv_dw_where
+from .function_exercise import Case, FunctionExercise, FunctionMistake, Output, Variants, index_error, shape_error
 
 
 def kernel_and_bias_gradient_example():
@@ -67,7 +68,12 @@ def _padding_forgotten(dout, x, w_shape, stride, pad):
         cols_cut = {min(stride * j + kw, x.shape[3]) - stride * j for j in range(w_out)}
         # a window cut down to 1 row or column still broadcasts: no exception, numbers that depend
         # on how the loops are written; the mistake is not judged on such a geometry
-        return RAISES if rows_cut - {kh, 1} or cols_cut - {kw, 1} else None
+        if not (rows_cut - {kh, 1} or cols_cut - {kw, 1}):
+            return None
+        cut = next((r, c) for i in range(h_out) for j in range(w_out)   # the first that does not broadcast
+                   for r, c in [(min(stride * i + kh, x.shape[2]) - stride * i,
+                                 min(stride * j + kw, x.shape[3]) - stride * j)] if r not in (kh, 1) or c not in (kw, 1))
+        return Variants([shape_error(x.shape[1], *cut), index_error(x.shape[2], 2), index_error(x.shape[3], 3)])
     longer = np.pad(x, ((0, 0), (0, 0), (0, 2 * pad), (0, 2 * pad)))  # (N, C, H+2P, W+2P)
     return _dw(dout, longer, w_shape, stride, 0), _db(dout)
 
@@ -78,7 +84,7 @@ def _np_pad_all_axes(dout, x, w_shape, stride, pad):
     # x_pad[n, :] has C + 2P channels: does not broadcast with dw[f]; loops over c read
     # x_pad[n, c], the images and channels shifted by P
     shifted = np.pad(x, pad)[:x.shape[0], :x.shape[1]]  # (N, C, H+2P, W+2P)
-    return Variants([RAISES, (_dw(dout, shifted, w_shape, stride, 0), _db(dout))])
+    return Variants([shape_error(x.shape[1] + 2 * pad, *w_shape[2:]), (_dw(dout, shifted, w_shape, stride, 0), _db(dout))])
 
 
 def _dw_one_image(dout, x, w_shape, stride, pad):
@@ -95,13 +101,13 @@ def _dw_overwritten(dout, x, w_shape, stride, pad):
 
 def _i_j_swapped(dout, x, w_shape, stride, pad):
     if dout.shape[2] != dout.shape[3]:
-        return RAISES  # δ[n, f, j, i] (or the window at (S·j, S·i)) runs out of range
+        return index_error(min(dout.shape[2:]))  # δ[n, f, j, i] (or the window at (S·j, S·i)) runs out of range
     return _dw(dout.transpose(0, 1, 3, 2), x, w_shape, stride, pad), _db(dout)
 
 
 def _c_f_swapped(dout, x, w_shape, stride, pad):
     swapped = (_dw(dout, x, w_shape, stride, pad).transpose(1, 0, 2, 3), _db(dout))  # (C, F, KH, KW)
-    return swapped if w_shape[0] == w_shape[1] else Variants([swapped, RAISES])
+    return swapped if w_shape[0] == w_shape[1] else Variants([swapped, index_error(min(w_shape[:2]))])
 
 
 def _loop_sizes(dout, x, w_shape, stride, pad):
@@ -117,8 +123,8 @@ def _fewer_outputs(kind):
     # over more (ceil, where the stride does not tile): δ[n, f, i, j] is out of range
     def model(dout, x, w_shape, stride, pad):
         rows, cols = _loop_sizes(dout, x, w_shape, stride, pad)[kind]
-        if rows > dout.shape[2] or cols > dout.shape[3]:
-            return RAISES
+        if rows > dout.shape[2] or cols > dout.shape[3]:  # δ[n, f, i, j] past the end of dout
+            return Variants([index_error(dout.shape[3], 3), index_error(dout.shape[2], 2)])
         kept = np.zeros_like(dout)
         kept[:, :, :rows, :cols] = dout[:, :, :rows, :cols]
         return _reference(kept, x, w_shape, stride, pad)
@@ -137,36 +143,36 @@ KERNEL_AND_BIAS_MISTAKES = [
                     "read with * as a cross-correlation): each pixel x_pad[n, c, S·i + m, S·j + q] "
                     "pairs with δ[n, f, i, j] of its own window, no flip.",
                     lambda d, x, ws, s, p: (_dw(d[..., ::-1, ::-1], x, ws, s, p), _db(d))),
-    FunctionMistake("stride_ignored", "dw: the stride is missing (the deltas not dilated): the window "
-                    "of δ[n, f, i, j] starts at row S·i, column S·j of x_pad, not at (i, j).",
+    FunctionMistake("stride_ignored", "dw: your window of δ[n, f, i, j] starts at (i, j), as if the stride were 1 "
+                    "(or δ was not dilated): expected row S·i, column S·j of x_pad.",
                     _stride_ignored),
-    FunctionMistake("padding_forgotten", "dw: the padding is missing: the windows are in x_pad, x with "
-                    "P zero rows and columns on every side (pad2d(x, P)); index x_pad, not x.",
+    FunctionMistake("padding_forgotten", "dw: your windows were cut from x: they are in x_pad, x with P zero rows "
+                    "and columns on every side (pad2d(x, P)).",
                     _padding_forgotten),
-    FunctionMistake("np_pad_all_axes", "dw: np.pad(x, P) padded the N and C axes too, so x_pad[n, c] is "
-                    "the wrong image and channel: pad only the last two axes (pad2d(x, P), or "
-                    "np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))).", _np_pad_all_axes),
-    FunctionMistake("dw_not_summed_over_batch", "dw: only one image counts (the first, or the last when "
-                    "dw[f] is set anew for each n): every image adds to the same weights, so sum over n.",
+    FunctionMistake("np_pad_all_axes", "dw: your np.pad(x, P) padded the N and C axes too, so x_pad[n, c] is the "
+                    "wrong image and channel: pad only the last two axes "
+                    "(pad2d(x, P), or np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))).", _np_pad_all_axes),
+    FunctionMistake("dw_not_summed_over_batch", "dw: yours counts only one image (the first, or the last when dw[f] "
+                    "is set anew for each n): every image adds to the same weights, so sum over n.",
                     _dw_one_image),
     FunctionMistake("dw_mean_over_batch", "dw: it was divided by N: the backward pass sums over the batch "
                     "(a 1/N belongs to the loss and is already inside δ).",
                     lambda d, x, ws, s, p: (_dw(d, x, ws, s, p) / x.shape[0], _db(d))),
-    FunctionMistake("dw_overwritten", "dw: only the last window counts: use += (accumulate), not =, so "
+    FunctionMistake("dw_overwritten", "dw: yours keeps only the last window (= instead of +=): accumulate, so that "
                     "every (n, i, j) adds its δ·window.", _dw_overwritten),
-    FunctionMistake("deltas_missing", "dw: the deltas are missing: each window must be multiplied by its "
-                    "delta δ[n, f, i, j] before it is added.",
+    FunctionMistake("deltas_missing", "dw: your windows were added without their deltas: multiply each window by its "
+                    "δ[n, f, i, j] before adding it.",
                     lambda d, x, ws, s, p: (_dw(np.ones_like(d), x, ws, s, p), _db(d))),
-    FunctionMistake("i_j_swapped", "dw: i and j are swapped: δ[n, f, i, j] has i the row (0..H_out-1) "
-                    "and j the column (0..W_out-1); its window starts at row S·i, column S·j.",
+    FunctionMistake("i_j_swapped", "dw: your i and j are swapped: δ[n, f, i, j] has i the row (0..H_out-1) and j the "
+                    "column (0..W_out-1); its window starts at row S·i, column S·j.",
                     _i_j_swapped),
-    FunctionMistake("c_f_swapped", "dw: the filter and channel axes are swapped: dw has w's shape "
-                    "(F, C, KH, KW), and dw[f, c] pairs filter f's deltas with input channel c.",
+    FunctionMistake("c_f_swapped", "dw: your filter and channel axes are swapped: dw has w's shape (F, C, KH, KW), "
+                    "and dw[f, c] pairs filter f's deltas with input channel c.",
                     _c_f_swapped),
-    FunctionMistake("output_size_without_padding", "the loops miss the last outputs: H_out = (H + 2P - KH) "
-                    "// S + 1 (the padded size), or simply H_out = dout.shape[2].", _fewer_outputs("no_pad")),
-    FunctionMistake("forgot_plus_one", "the loops miss the last row and column of outputs: H_out = "
-                    "(H + 2P - KH) // S + 1 (the first window sits at 0, the +1 counts it), or dout.shape[2].",
+    FunctionMistake("output_size_without_padding", "your loops miss the last outputs (H_out without the padding): "
+                    "H_out = (H + 2P - KH) // S + 1, or simply dout.shape[2].", _fewer_outputs("no_pad")),
+    FunctionMistake("forgot_plus_one", "your loops miss the last row and column of outputs: H_out = (H + 2P - KH) // "
+                    "S + 1 (the +1 counts the first window), or dout.shape[2].",
                     _fewer_outputs("no_plus_one")),
     FunctionMistake("ceil_instead_of_floor", "the output size was rounded up: where the stride does not tile, "
                     "H_out = (H + 2P - KH) // S + 1 rounds down (or take dout.shape[2]).", _fewer_outputs("ceil")),
@@ -180,11 +186,11 @@ KERNEL_AND_BIAS_MISTAKES = [
     FunctionMistake("db_not_summed_over_ij", "db: the positions i, j were not summed: the bias is added "
                     "at every output position, so db[f] sums δ[n, f, i, j] over n, i and j.",
                     _with_db(lambda d: [d.sum(axis=0), d[:, :, -1, -1].sum(axis=0)])),
-    FunctionMistake("db_overwritten", "db: only the last delta counts: use db[f] += δ, not db[f] = δ.",
+    FunctionMistake("db_overwritten", "db: yours keeps only the last delta (db[f] = δ): add them all, db[f] += δ.",
                     _with_db(lambda d: [d[-1, :, -1, -1]])),
     FunctionMistake("db_summed_over_filters", "db: the filters were summed together: each filter has "
                     "its own bias, so db has shape (F,): keep the filters apart, sum over n, i, j only.",
-                    _with_db(lambda d: [d.sum(), d.sum(axis=(1, 2, 3))])),
+                    _with_db(lambda d: [d.sum(), d.sum(axis=(1, 2, 3)), np.full(d.shape[1], d.sum())])),
 ]
 
 
@@ -209,9 +215,11 @@ def _cases():
     return cases
 
 
+_PARAMS = ("dout", "x", "w_shape", "stride", "pad")
+
 check_kernel_and_bias_gradient = FunctionExercise(
     "kernel_and_bias_gradient", ("dout", "x", "w_shape", "stride", "pad"),
-    [Output("dw", "f c m q", "F C KH KW"), Output("db", "f", "F")],
+    [Output("dw", "f c m q", "F C KH KW", where=conv_dw_where(_PARAMS)), Output("db", "f", "F")],
     reference=_reference, cases=_cases, mistakes=KERNEL_AND_BIAS_MISTAKES,
     equation="dw[f, c, m, q] = Σ_n Σ_i Σ_j δ[n, f, i, j] · x_pad[n, c, S·i + m, S·j + q];  "
              "db[f] = Σ_n Σ_i Σ_j δ[n, f, i, j]")

@@ -44,8 +44,8 @@ DELTAS_ROTATED = Mistake(
     "its kernel): ∂E/∂w = x ⋆ δ uses δ as it is (eq. 14 writes rot180(δ) with * meaning a true "
     "convolution; the two flips cancel).")
 DELTAS_MISSING = Mistake(
-    "deltas_missing", "the deltas are missing: every input pixel must be multiplied by the delta of "
-    "its window (dilate δ itself, not an array of ones).")
+    "deltas_missing", "your result has no deltas in it (ones in their place): every input pixel is multiplied by the "
+                         "delta of its window; dilate δ itself.")
 STRIDE_IGNORED = Mistake(
     "stride_ignored", "the stride was ignored: the deltas must be dilated first (stride - 1 zeros "
     "between them, dilate(δ, S)); then x ⋆ dilate(δ, S) is exactly KH x KW.")
@@ -59,9 +59,9 @@ RESULT_SUBSAMPLED = Mistake(
     "backward, the stride goes into the deltas instead. Dilate them first (S - 1 zeros between "
     "neighbours), then correlate: x ⋆ dilate(δ, S) (section 8).")
 RESULT_ROTATED = Mistake(
-    "result_rotated", "the result was rotated by 180 degrees: rot180(x ⋆ dilate(δ, S)) is the kernel "
-    "gradient of a layer whose forward pass is a true convolution (01's flip table). This layer's "
-    "forward pass is a cross-correlation, so ∂E/∂w = x ⋆ dilate(δ, S), nothing rotated (section 6).")
+    "result_rotated", "your result was rotated by 180 degrees: rot180(x ⋆ dilate(δ, S)) is the kernel gradient of a "
+                         "layer whose forward pass is a true convolution (01's flip table). This layer "
+                         "cross-correlates, so nothing is rotated (section 6).")
 
 KERNEL_GRADIENT_MISTAKES = [DELTAS_ROTATED, DELTAS_MISSING, STRIDE_IGNORED, DILATED_WITH_S_MINUS_1,
                             RESULT_SUBSAMPLED, RESULT_ROTATED]
@@ -164,7 +164,8 @@ def check_bias_gradient(answer, dout):
                 (dout.sum(axis=(0, 1)), DB_NOT_SUMMED_OVER_IJ)]
     if expected.shape != (1,):  # with one filter, summing over the filters changes nothing
         mistakes += [(dout.sum(), DB_SUMMED_OVER_FILTERS),
-                     (dout.sum(axis=(1, 2, 3)), DB_SUMMED_OVER_FILTERS)]
+                     (dout.sum(axis=(1, 2, 3)), DB_SUMMED_OVER_FILTERS),
+                     (np.full(expected.shape, dout.sum()), DB_SUMMED_OVER_FILTERS)]  # the same, one per filter
     shape_hints = [((), f"a single number: the layer has F = {expected.shape[0]} filters, each with "
                         f"its own bias, so ∂E/∂b has shape ({expected.shape[0]},).")]
     result = compare_answer("bias gradient", given, expected, known_mistakes=mistakes, letters="f",

@@ -34,9 +34,9 @@ def input_gradient_exercise_data():
 
 _BY_KEY = {m.key: m for m in CORRELATION_MISTAKES}
 FULL_AS_DX = Mistake(
-    "full_result_as_dx", "that is the full result itself, not ∂E/∂x: it covers only the first "
-    "S·(H_out-1) + KH rows (and S·(W_out-1) + KW columns) of ∂E/∂x_pad (H + 2P rows), starting in the "
-    "padding. Put it into a zero ∂E/∂x_pad (the rows no window reads stay 0), then crop P on every side.")
+    "full_result_as_dx", "that is the full result itself, not ∂E/∂x: it covers only the first S·(H_out-1) + KH rows "
+                     "of ∂E/∂x_pad (H + 2P rows), starting in the padding. Put it into a zero ∂E/∂x_pad "
+                     "(the rows no window reads stay 0), then crop P on every side.")
 INPUT_GRADIENT_MISTAKES = [Mistake(k, _BY_KEY[k].hint.replace("[:, :, ", "[").replace("w[f, c]", "w"))
                            for k in ("forgot_flip", "flipped_twice", "transpose_instead_of_rot180",
                                      "one_axis_flipped", "rotated_90_not_180", "not_dilated", "dilated_with_S_zeros",

@@ -16,7 +16,10 @@ takes (place the full result into a zero ``dx_pad``, crop ``P``), each step alte
 import numpy as np
 
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
+from .decode import conv_dx_where
+from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Raises, Variants, first_cut_window,
+                                index_error,
+                                shape_error)
 
 
 def input_gradient_example():
@@ -45,12 +48,13 @@ def _full(dout, w, stride):
 
 def _finish(full, x_shape, pad, at_end=False, crop="middle"):
     """Put ``full`` into a zero dx_pad (top-left, or ``at_end``: bottom-right), then crop:
-    ``"middle"`` [P:P+H] (right), ``"end"`` [:H], ``None`` (dx_pad itself); RAISES if it does not fit."""
+    ``"middle"`` [P:P+H] (right), ``"end"`` [:H], ``None`` (dx_pad itself); numpy's shape error
+    naming the full result's shape when it does not fit."""
     n_img, n_chan, h, w_in = x_shape
     dx_pad = np.zeros((n_img, n_chan, h + 2 * pad, w_in + 2 * pad))
     rows, cols = full.shape[2:]
     if rows > dx_pad.shape[2] or cols > dx_pad.shape[3]:
-        return RAISES  # a slice of dx_pad cut short does not take the larger array
+        return shape_error(rows, cols)  # a slice of dx_pad cut short does not take the larger array
     if at_end:
         dx_pad[:, :, dx_pad.shape[2] - rows:, dx_pad.shape[3] - cols:] = full
     else:
@@ -61,8 +65,9 @@ def _finish(full, x_shape, pad, at_end=False, crop="middle"):
 
 
 def _placed(full, right_full, x_shape, pad):
-    """The wrong-sized full result, placed by its own shape or (RAISES) by the right shape's formula."""
-    by_formula = RAISES if full.shape != right_full.shape else _finish(full, x_shape, pad)
+    """The wrong-sized full result, placed by its own shape or by the right shape's formula (which
+    fails: numpy's shape error naming the wrong full result's shape)."""
+    by_formula = shape_error(*full.shape[2:]) if full.shape != right_full.shape else _finish(full, x_shape, pad)
     return Variants([_finish(full, x_shape, pad), by_formula])
 
 
@@ -71,8 +76,14 @@ def _placed(full, right_full, x_shape, pad):
 def _crop_at_the_end(dout, w, x_shape, stride, pad):
     full = _full(dout, w, stride)
     # the padding ignored: dx itself is filled, which fails where the read rows run past H
-    ignored = RAISES if full.shape[2] > x_shape[2] or full.shape[3] > x_shape[3] else \
-        _finish(full, x_shape, 0)
+    # a full result that does not fit into dx[:rows, :cols], or a scatter window cut short at dx's edge:
+    # numpy names both shapes
+    rows, cols = full.shape[2:]
+    (_, _, h, w_in), (_, channels, kh, kw) = x_shape, w.shape
+    cut = first_cut_window(h, w_in, *dout.shape[2:], kh, kw, stride)
+    fails = [shape_error(rows, cols, meets=(min(rows, h), min(cols, w_in)))] + \
+        ([shape_error(channels, *cut, meets=(channels, kh, kw))] if cut else [])
+    ignored = Variants(fails) if rows > h or cols > w_in else _finish(full, x_shape, 0)
     return Variants([_finish(full, x_shape, pad, crop="end"), ignored])
 
 
@@ -80,12 +91,12 @@ def _crop_minus_zero(dout, w, x_shape, stride, pad):
     # the empty crop is returned as it is, or does not fit into a dx of shape (N, C, H, W)
     if pad > 0:
         return _reference(dout, w, x_shape, stride, pad)  # no slip without padding to crop
-    return Variants([np.zeros(tuple(x_shape[:2]) + (0, 0)), RAISES])
+    return Variants([np.zeros(tuple(x_shape[:2]) + (0, 0)), shape_error(0, 0)])
 
 
 def _c_f_swapped(dout, w, x_shape, stride, pad):
     if w.shape[0] != w.shape[1]:
-        return RAISES  # w[c, f] runs out of range
+        return index_error(min(w.shape[:2]))  # w[c, f] runs out of range
     return _reference(dout, w.transpose(1, 0, 2, 3), x_shape, stride, pad)
 
 
@@ -103,7 +114,7 @@ def _unread_missing(dout, w, x_shape, stride, pad):
     (_, _, h, w_in), (rows, cols) = x_shape, full.shape[2:]
     short = [full[:, :, pad:rows - pad, pad:cols - pad], full[:, :, pad:pad + h, pad:pad + w_in]]
     # the short crop returned as it is, or written into a dx of shape (N, C, H, W), which fails
-    fails = [Raises(ValueError, "could not broadcast input array") for s in short if s.shape != tuple(x_shape)]
+    fails = [shape_error(*s.shape[2:]) for s in short if s.shape != tuple(x_shape)]
     return Variants(short + fails)
 
 
@@ -144,9 +155,9 @@ CORRELATION_MISTAKES = [
     FunctionMistake("forgot_flip", "the kernel was not rotated: ∂E/∂x is the full cross-correlation of the "
                     "dilated deltas with rot180(w[f, c]), not with w[f, c].",
                     lambda d, w, xs, s, p: _reference(d, w[..., ::-1, ::-1], xs, s, p)),
-    FunctionMistake("flipped_twice", "two flips cancel: convolve2d flips its kernel already, so "
-                    "convolve2d(δ, rot180(w)) is a correlation with w itself (the article's eq. 21 as "
-                    "printed): use convolve2d(δ, w, 'full') or cross_correlate2d(δ, rot180(w), 'full').",
+    FunctionMistake("flipped_twice", "your kernel was flipped twice, and two flips cancel: convolve2d flips its "
+                    "kernel already, so convolve2d(δ, rot180(w)) correlates with w itself "
+                    "(the article's eq. 21 as printed). Flip once: convolve2d with w, or correlate with rot180(w).",
                     lambda d, w, xs, s, p: _reference(d, w[..., ::-1, ::-1], xs, s, p)),
     FunctionMistake("transpose_instead_of_rot180", "the kernel was transposed (w.T), not rotated: rot180 "
                     "turns it upside down and left to right, rot180(w)[m, q] = w[KH-1-m, KW-1-q].",
@@ -171,25 +182,25 @@ CORRELATION_MISTAKES = [
     FunctionMistake("padding_not_cropped", "the padding was not cropped: that is ∂E/∂x_pad (H + 2P by "
                     "W + 2P); return [:, :, P:P + H, P:P + W] of it.",
                     lambda d, w, xs, s, p: _finish(_full(d, w, s), xs, p, crop=None)),
-    FunctionMistake("unread_missing", "the rows/columns that no window reads are missing: the full result "
-                    "covers only S·(H_out-1) + KH rows of dx_pad; put it into a zero dx_pad of H + 2P "
-                    "rows first (the unread rows stay 0), then crop P.", _unread_missing),
+    FunctionMistake("unread_missing", "your dx lacks the rows/columns that no window reads: the full result covers "
+                    "only S·(H_out-1) + KH rows of dx_pad; put it into a zero dx_pad of H + 2P rows first "
+                    "(the unread rows stay 0), then crop P.", _unread_missing),
     FunctionMistake("crop_at_the_end", "the crop is off by P (or the padding was ignored): x[u, v] sits at "
                     "x_pad[u + P, v + P], so take dx_pad[:, :, P:P + H, P:P + W], not [:H, :W].",
                     _crop_at_the_end),
-    FunctionMistake("crop_minus_zero", "with P = 0, dx_pad[..., P:-P] is empty (-0 is 0): crop with "
+    FunctionMistake("crop_minus_zero", "your crop dx_pad[..., P:-P] is empty when P = 0 (-0 is 0): crop with "
                     "[P:P + H, P:P + W] instead.", _crop_minus_zero),
-    FunctionMistake("c_f_swapped", "the filter and channel axes are swapped: channel c of dx sums over the "
-                    "filters f the correlations with rot180(w[f, c]); w has shape (F, C, KH, KW).", _c_f_swapped),
-    FunctionMistake("first_filter_only", "only filter f = 0 counts: every filter reads every channel, so "
-                    "channel c of dx collects from all F filters: sum over f of the full correlations of "
-                    "δ[n, f] with rot180(w[f, c]) (section 5, the depth question).", _first_filter),
-    FunctionMistake("filter_equals_channel", "only the filter f = c counts: channel c is read by every filter, "
-                    "not just by filter c, so it collects from all F filters: sum over f of the full "
-                    "correlations of δ[n, f] with rot180(w[f, c]) (section 5, the depth question).",
+    FunctionMistake("c_f_swapped", "your filter and channel axes are swapped: channel c of dx sums over the filters "
+                    "f the correlations with rot180(w[f, c]); w has shape (F, C, KH, KW).", _c_f_swapped),
+    FunctionMistake("first_filter_only", "in your dx only filter f = 0 counts: every filter reads every channel, so "
+                    "channel c collects from all F filters: sum over f of the full correlations of δ[n, f] with "
+                    "rot180(w[f, c]) (section 5, the depth question).", _first_filter),
+    FunctionMistake("filter_equals_channel", "in your dx only the filter f = c counts: every filter reads channel c, "
+                    "so it collects from all F filters: sum over f of the full correlations of δ[n, f] with "
+                    "rot180(w[f, c]) (section 5, the depth question).",
                     _filter_is_channel),
-    FunctionMistake("overwrite_not_add", "only the last filter counts: channel c of dx is the sum over all F "
-                    "filters of their full correlations; add (+=), do not overwrite.", _one_filter),
+    FunctionMistake("overwrite_not_add", "your channel c of dx keeps only the last filter (overwritten): it is the "
+                    "sum over all F filters of their full correlations; add (+=).", _one_filter),
 ]
 
 
@@ -214,7 +225,7 @@ def _cases():
 
 
 _PARAMS = ("dout", "w", "x_shape", "stride", "pad")
-_OUTPUT = [Output("dx", "n c u v", "N C H W")]
+_OUTPUT = [Output("dx", "n c u v", "N C H W", where=conv_dx_where(_PARAMS))]
 
 check_input_gradient_by_correlation = FunctionExercise(
     "input_gradient_by_correlation", _PARAMS, _OUTPUT, reference=_reference, cases=_cases,

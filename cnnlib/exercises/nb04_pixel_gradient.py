@@ -234,45 +234,46 @@ def _overwrite_not_add(dout, w, stride, pad, u, v):
 
 
 PIXEL_MISTAKES = [
-    FunctionMistake("pad_not_shifted", "the padding shift is missing: x[u, v] sits at x_pad[u + P, v + P], and "
-                    "the windows are laid on x_pad, so solve S·i + m = u + P (not u).", _pad_not_shifted),
-    FunctionMistake("pad_subtracted", "the padding shift has the wrong sign: x[u, v] sits at x_pad[u + P, v + P] "
-                    "(the padding adds P rows above the image), so solve S·i + m = u + P, not u - P.",
+    FunctionMistake("pad_not_shifted", "your index leaves out the padding shift (S·i + m = u): x[u, v] sits at "
+                    "x_pad[u + P, v + P], where the windows are laid, so solve S·i + m = u + P.", _pad_not_shifted),
+    FunctionMistake("pad_subtracted", "your padding shift has the wrong sign (u - P): x[u, v] sits at "
+                    "x_pad[u + P, v + P] (the padding adds P rows above the image), so solve S·i + m = u + P.",
                     _pad_subtracted),
-    FunctionMistake("stride_ignored", "the stride is missing: output i's window starts at row S·i, so the row "
-                    "that reads the pixel through w[m] is i = (u + P - m) / S, not u + P - m.", _stride_ignored),
+    FunctionMistake("stride_ignored", "your row index leaves out the stride (i = u + P - m): output i's window "
+                    "starts at row S·i, so the row that reads the pixel through w[m] is i = (u + P - m) / S.",
+                    _stride_ignored),
     FunctionMistake("no_divisibility_check", "outputs that do not read the pixel were counted: (u + P - m) // S "
                     "rounds down, so check (u + P - m) % S == 0 first; where it is not 0, no window puts "
                     "w[m] on this pixel.", _floor_division),
-    FunctionMistake("float_index", "(u + P - m) / S is a float, and numpy takes only whole numbers as indices: "
-                    "check (u + P - m) % S == 0, then use (u + P - m) // S.", _float_index),
+    FunctionMistake("float_index", "your index (u + P - m) / S is a float, and numpy takes only whole numbers as "
+                    "indices: check (u + P - m) % S == 0, then use (u + P - m) // S.", _float_index),
     FunctionMistake("negative_index_wraps", "a negative output index was used: for m > u + P the row i = "
                     "(u + P - m) / S is negative, and δ[n, f, -1, j] silently reads the last row (Python counts "
                     "from the end). Keep only 0 <= i < H_out and 0 <= j < W_out.", _negative_index_wraps),
     FunctionMistake("upper_bound_missing", "an output past the last one was indexed: near the bottom or right "
                     "edge i = (u + P - m) / S can reach H_out (the stride may not tile, or the pixel is in the "
                     "padding's reach). Keep only 0 <= i < H_out and 0 <= j < W_out.", _upper_bound_missing),
-    FunctionMistake("kernel_flipped", "a flip where none belongs: in this sum the output (i, j) that reads the "
-                    "pixel through w[f, c, m, q] contributes δ[n, f, i, j] · w[f, c, m, q] itself; rot180 "
+    FunctionMistake("kernel_flipped", "your sum flips the kernel, where no flip belongs: the output (i, j) that "
+                    "reads the pixel through w[f, c, m, q] contributes δ[n, f, i, j] · w[f, c, m, q] itself; rot180 "
                     "belongs to the sliding-window route of section 3.", _kernel_flipped),
     FunctionMistake("plus_instead_of_minus", "the window was placed the wrong way: output i reads x_pad[S·i + m], "
                     "so the pixel u + P meets w[m] in the output with S·i = u + P - m (minus m, the window "
                     "starts m rows above the pixel), not u + P + m.", _plus_instead_of_minus),
-    FunctionMistake("c_f_swapped", "the filter and channel axes are swapped: w has shape (F, C, KH, KW), so the "
+    FunctionMistake("c_f_swapped", "your filter and channel axes are swapped: w has shape (F, C, KH, KW), so the "
                     "weight that carries δ[n, f, i, j] to channel c is w[f, c, m, q].", _c_f_swapped),
-    FunctionMistake("first_filter_only", "only filter f = 0 counts: every filter reads every channel, so "
-                    "g[n, c] collects from all F filters: sum over f, each through its own w[f, c, m, q] "
+    FunctionMistake("first_filter_only", "in your g[n, c] only filter f = 0 counts: every filter reads every "
+                    "channel, so g[n, c] collects from all F filters, each through its own w[f, c, m, q] "
                     "(section 5, the depth question).", _filter_zero_only),
-    FunctionMistake("filter_equals_channel", "only the filter f = c counts: channel c is read by every filter, "
-                    "not just by filter c, so g[n, c] collects from all F filters: sum over f of "
-                    "δ[n, f, i, j] · w[f, c, m, q] (section 5, the depth question).", _filter_is_channel),
-    FunctionMistake("i_j_swapped", "i and j are swapped: the row i comes from u and m, the column j from v and "
+    FunctionMistake("filter_equals_channel", "in your g[n, c] only the filter f = c counts: channel c is read by "
+                    "every filter, not just by filter c, so it collects from all F filters, each through "
+                    "w[f, c, m, q] (section 5, the depth question).", _filter_is_channel),
+    FunctionMistake("i_j_swapped", "your i and j are swapped: the row i comes from u and m, the column j from v and "
                     "q, and the delta is δ[n, f, i, j].", _i_j_swapped),
-    FunctionMistake("outer_product_missing", "dout[:, f, i, j] (N,) times w[f, :, m, q] (C,) is an entrywise "
+    FunctionMistake("outer_product_missing", "your dout[:, f, i, j] (N,) times w[f, :, m, q] (C,) is an entrywise "
                     "product, not the (N, C) table of every image times every channel: use np.outer, or "
                     "dout[:, f, i, j, None] * w[f, :, m, q].", _outer_product_missing),
-    FunctionMistake("overwrite_not_add", "only one term survives: = instead of += (or the answer reset inside a "
-                    "loop). ∂E/∂x[n, c, u, v] adds up every (f, i, j) that reads the pixel.", _overwrite_not_add),
+    FunctionMistake("overwrite_not_add", "your answer keeps only one term (= instead of +=, or reset inside a loop): "
+                    "∂E/∂x[n, c, u, v] adds up every (f, i, j) that reads the pixel.", _overwrite_not_add),
 ]
 
 

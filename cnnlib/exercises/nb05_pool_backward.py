@@ -20,7 +20,8 @@ cnnlib does not implement.
 import numpy as np
 
 from ..pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Variants
+from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Raises, Variants, index_error,
+                                shape_error)
 
 
 def _max_reference(dout, x, size, stride):
@@ -77,9 +78,9 @@ def _winners(x, size, stride):
 
 
 def _scatter(dout, x_shape, rows, cols):
-    """``dx[n, c, rows, cols] += dout``, or RAISES when a target lies outside ``x``."""
+    """``dx[n, c, rows, cols] += dout``, or numpy's index error when a target lies outside ``x``."""
     if (rows >= x_shape[2]).any() or (cols >= x_shape[3]).any():
-        return RAISES
+        return Variants([index_error(x_shape[2], 2), index_error(x_shape[3], 3)])
     dx = np.zeros(x_shape)
     n, c = np.indices(dout.shape)[:2]
     np.add.at(dx, (n, c, rows, cols), dout)
@@ -96,8 +97,23 @@ def _unravel_with_stride(dout, x, size, stride):
     m, q = divmod(flat, stride)  # the slip: a window row is `size` long, not `stride`
     i, j = np.indices(dout.shape)[2:]
     in_x = _scatter(dout, x.shape, stride * i + m, stride * j + q)  # dx[n, c, S·i + m, S·j + q] += δ
-    in_window = RAISES if (m >= size).any() or (q >= size).any() else in_x  # dx_window[m, q] += δ
+    out = (m >= size).any() or (q >= size).any()  # dx_window[m, q] += δ runs past a (size, size) window
+    in_window = Variants([index_error(size, 0), index_error(size, 1)]) if out else in_x
     return Variants([in_x, in_window])
+
+
+def _stride_left_out(dout, x, size, stride):
+    """Windows at (i, j) (``stride *`` left out of the loops), or cnnlib's pooling called without
+    its stride (windows ``size`` apart): its backward refuses ``dout`` when the sizes differ."""
+    loops = _route(dout, x, size, 1, _first)
+    if stride == size:  # the call without the stride is right here
+        return Variants([loops, _max_reference(dout, x, size, stride)])
+    sizes = tuple((n - size) // size + 1 for n in x.shape[2:])
+    if sizes != dout.shape[2:]:
+        called = Raises(ValueError, f"dout: expected shape {x.shape[:2] + sizes}")
+    else:
+        called = maxpool2d_backward(dout, maxpool2d_forward(x, size)[1])
+    return Variants([loops, called])
 
 
 def _too_few_windows(reference):
@@ -105,8 +121,8 @@ def _too_few_windows(reference):
     def model(dout, x, size, stride):
         shape = x.shape if hasattr(x, "shape") else tuple(x)
         h, w = shape[2] // size, shape[3] // size
-        if h > dout.shape[2] or w > dout.shape[3]:
-            return RAISES  # dout[n, c, i, j] out of range
+        if h > dout.shape[2] or w > dout.shape[3]:  # dout[n, c, i, j] out of range
+            return Variants([index_error(dout.shape[2], 2), index_error(dout.shape[3], 3)])
         visited = np.zeros(dout.shape)
         visited[:, :, :h, :w] = dout[:, :, :h, :w]
         return reference(visited, x, size, stride)
@@ -119,22 +135,21 @@ _TOO_FEW_WINDOWS = ("only H // k windows were visited along the rows (W // k alo
 
 MAXPOOL_MISTAKES = [
     FunctionMistake("every_tied_max_gets_delta",
-                    "every tied maximum got the whole δ: a window with k tied maxima then hands out k·δ, "
-                    "but its shares must add up to δ. The convention (cnnlib, PyTorch): all of δ to one "
-                    "winner, the first maximum in row-major order (np.argmax of the window).",
+                    "your δ went whole to every tied maximum: a window with k tied maxima then hands out k·δ, but "
+                    "its shares must add up to δ. The convention (cnnlib, PyTorch): all of δ to the first maximum in "
+                    "row-major order (np.argmax of the window).",
                     lambda dout, x, k, s: _route(dout, x, k, s, _every)),
     FunctionMistake("last_max_wins",
-                    "on a tie the last maximum won: the convention is the first maximum in row-major "
-                    "order (top row first, then left to right), what np.argmax returns; a comparison "
-                    "with >= instead of > while scanning the window picks the last one.",
+                    "your tie went to the last maximum (a scan with >= instead of > picks it): the convention is the "
+                    "first maximum in row-major order (top row first, then left to right), what np.argmax returns.",
                     lambda dout, x, k, s: _route(dout, x, k, s, _last)),
     FunctionMistake("delta_split_among_ties",
                     "δ was split evenly among the tied maxima: that is a valid choice at the kink too, but "
                     "not the convention used here: all of δ goes to the first maximum in row-major order.",
                     lambda dout, x, k, s: _route(dout, x, k, s, _split)),
     FunctionMistake("overwrite_where_windows_overlap",
-                    "where windows overlap (stride < size) a unit that wins several windows must receive "
-                    "the sum of their deltas: add (+=) into dx, do not assign (=).",
+                    "your dx was assigned (=) where windows overlap (stride < size): a unit that wins several "
+                    "windows must receive the sum of their deltas; add (+=) into dx.",
                     lambda dout, x, k, s: Variants([_route(dout, x, k, s, _first, assign="winner"),
                                                     _route(dout, x, k, s, _first, assign="window")])),
     FunctionMistake("spread_as_average",
@@ -142,12 +157,16 @@ MAXPOOL_MISTAKES = [
                     "it to the window's winning unit.",
                     lambda dout, x, k, s: avgpool2d_backward(dout, avgpool2d_forward(x, k, s)[1])),
     FunctionMistake("window_origin_forgotten",
-                    "δ went to (m*, q*), the winner's place inside its window: add the window's corner, "
-                    "dx[n, c, S·i + m*, S·j + q*].", _origin_forgotten),
+                    "your δ went to (m*, q*), the winner's place inside its window: add the window's corner, row S·i "
+                    "and column S·j.", _origin_forgotten),
     FunctionMistake("unravel_with_stride",
                     "the flat index of the window's maximum was split with divmod(index, stride): a "
                     "window row is size entries long, so m*, q* = divmod(index, size) "
                     "(or np.unravel_index(index, (size, size))).", _unravel_with_stride),
+    FunctionMistake("stride_left_out",
+                    "your windows are placed as if the stride were 1 (window (i, j) at row i, column j of x) "
+                    "or the size (maxpool2d_forward(x, size) without its stride). Expected: window (i, j) "
+                    "at row S·i, column S·j, and its winner's place in dx there too.", _stride_left_out),
     FunctionMistake("too_few_windows", _TOO_FEW_WINDOWS, _too_few_windows(_max_reference)),
 ]
 
@@ -163,7 +182,7 @@ def _repeat(dout, x_shape, size, stride):
     up = np.repeat(np.repeat(dout, size, axis=2), size, axis=3) / size ** 2  # (N, C, k·H_out, k·W_out)
     h, w = up.shape[2:]
     if h > x_shape[2] or w > x_shape[3]:
-        placed = RAISES  # dx[:, :, :k·H_out, :k·W_out] = up does not fit into x's shape
+        placed = shape_error(*up.shape)  # dx[:, :, :k·H_out, :k·W_out] = up does not fit into x's shape
     else:
         placed = np.zeros(x_shape)
         placed[:, :, :h, :w] = up
@@ -181,20 +200,19 @@ def _stride_as_size(dout, x_shape, size, stride):
 
 AVGPOOL_MISTAKES = [
     FunctionMistake("forgot_one_over_kk",
-                    "every entry of the window got the whole δ: the window's mean has slope 1/(k·k) in "
-                    "each entry, so each gets δ / (k·k).",
+                    "your window's entries each got the whole δ: the window's mean has slope 1/(k·k) in each entry, "
+                    "so each gets δ / (k·k).",
                     lambda dout, xs, k, s: _avg_reference(dout, xs, k, s) * k * k),
     FunctionMistake("divided_by_k",
                     "δ was divided by k: a k x k window has k·k entries, each gets δ / (k·k).",
                     lambda dout, xs, k, s: _avg_reference(dout, xs, k, s) * k),
     FunctionMistake("overwrite_where_windows_overlap",
-                    "where windows overlap (stride < size) an entry in several windows must receive the "
-                    "sum of their shares: add (+=) into dx, do not assign (=).", _avg_overwrite),
+                    "your dx was assigned (=) where windows overlap (stride < size): an entry in several windows "
+                    "must receive the sum of their shares; add (+=) into dx.", _avg_overwrite),
     FunctionMistake("repeat_upsample",
-                    "np.repeat (or np.kron) lays the windows side by side, k apart: right only when the "
-                    "stride equals the size and the windows tile the input. Where windows overlap their "
-                    "shares must add up, and rows or columns in no window get 0: loop over the windows "
-                    "(or over the k·k offsets) and add.", _repeat),
+                    "your np.repeat (or np.kron) lays the windows side by side, k apart: right only when the stride "
+                    "equals the size. Where windows overlap their shares must add up, and rows or columns in no "
+                    "window get 0: loop over the windows and add.", _repeat),
     FunctionMistake("stride_taken_as_size",
                     "the windows were placed size apart: window (i, j) starts at row S·i, column S·j, "
                     "with S the stride.", _stride_as_size),

@@ -21,24 +21,29 @@ def _reference(dout, z):
 
 
 RELU_MISTAKES = [
-    FunctionMistake("no_mask", "the deltas passed everywhere: no mask, or one that is always true, such as "
-                    "[a >= 0] on the output a = max(0, z). Keep δ only where the unit was on: "
-                    "dz = dout · [z > 0].", lambda dout, z: dout),
-    FunctionMistake("mask_ge_zero", "the mask is [z >= 0]: at z = 0 exactly the unit is off (its output is 0 "
-                    "and stays 0 for a small push down), so ReLU's slope there is taken as 0: use [z > 0].",
+    FunctionMistake("no_mask", "your deltas pass everywhere: no mask, or one that is always true, such as [a >= 0] "
+                    "on the output a = max(0, z). Expected: δ kept only where the unit was on, z > 0.",
+                    lambda dout, z: dout),
+    FunctionMistake("mask_ge_zero", "your mask passes z = 0 ([z >= 0]): at z = 0 exactly the unit is off "
+                    "(its output is 0 and stays 0 for a small push down), so ReLU's slope there is taken as 0. "
+                    "Expected: [z > 0].",
                     lambda dout, z: np.where(z >= 0, dout, 0.0)),
-    FunctionMistake("mask_inverted", "the mask is the wrong way round: the delta passes where the unit was on, "
-                    "z > 0, and stops where z <= 0.",
+    FunctionMistake("mask_inverted", "your mask is the wrong way round, passing δ where z <= 0: expected δ where the "
+                    "unit was on, z > 0, and 0 where z <= 0.",
                     lambda dout, z: Variants([np.where(z <= 0, dout, 0.0), np.where(z < 0, dout, 0.0)])),
-    FunctionMistake("mask_from_deltas", "the mask was taken from the deltas (dout > 0, or max(0, dout)): it "
-                    "must come from the forward input z, the unit's state: dz = dout · [z > 0].",
+    FunctionMistake("mask_from_deltas", "the mask was taken from the deltas (dout > 0, or max(0, dout)): it must "
+                    "come from the forward input z, the unit's state.",
                     lambda dout, z: np.maximum(dout, 0.0)),
     FunctionMistake("times_output", "the deltas were multiplied by the output a = max(0, z) itself (the habit "
                     "of sigmoid, whose slope is written with its output): ReLU's slope is 1 or 0, so "
                     "multiply by the mask [z > 0], not by the values.",
                     lambda dout, z: dout * np.maximum(z, 0.0)),
-    FunctionMistake("returned_mask", "it returned the mask [z > 0] itself: multiply the arriving deltas by it, "
-                    "dz = dout · [z > 0].", lambda dout, z: (z > 0).astype(float)),
+    FunctionMistake("returned_mask", "it returned the mask [z > 0] itself: multiply the arriving deltas by it.",
+                    lambda dout, z: (z > 0).astype(float)),
+    FunctionMistake("slope_half_at_zero", "your slope at z = 0 is 1/2 (np.heaviside(z, 0.5), or the "
+                    "finite-difference value of §1): half the delta passes there. Expected: slope 0 at z = 0, "
+                    "where the unit is off.",
+                    lambda dout, z: dout * np.heaviside(z, 0.5)),
 ]
 
 

@@ -46,12 +46,12 @@ def conv_relu_pool_exercise_data():
 RELU_MASK_FORGOTTEN = Mistake("relu_mask_forgotten",
                               "the ReLU mask was forgotten: after routing, keep the delta only where z > 0.")
 EVERY_TIED_MAX = Mistake("every_tied_max_gets_delta",
-                         "the delta went to every tied maximum: a window with k tied maxima then hands out "
-                         "k·δ, but its shares must add up to δ. Here, as in cnnlib, all of δ goes to one "
-                         "winner by convention: the first maximum in row-major order.")
+                         "your delta went to every tied maximum: a window with k tied maxima then hands out k·δ, but "
+                         "its shares must add up to δ. Here, as in cnnlib, all of δ goes to one winner by "
+                         "convention: the first maximum in row-major order.")
 LAST_MAX_WINS = Mistake("last_max_wins",
-                        "on the tie the last maximum won: the convention is the first maximum in row-major "
-                        "order (top row first, then left to right), what np.argmax returns.")
+                        "your tie went to the last maximum: the convention is the first maximum in row-major order "
+                        "(top row first, then left to right), what np.argmax returns.")
 SPLIT_AMONG_TIES = Mistake("delta_split_among_ties",
                            "δ was split evenly among the tied maxima: a valid choice at the kink, but not "
                            "the convention used here: all of δ goes to the first maximum in row-major order.")
@@ -59,14 +59,14 @@ SPREAD_AS_AVERAGE = Mistake("spread_as_average",
                             "the delta was spread over the window as in average pooling; max pooling sends "
                             "all of it to the winning unit.")
 MASK_GE_ZERO = Mistake("mask_ge_zero",
-                       "the ReLU mask was [z >= 0]: where z = 0 exactly the unit is off and its slope is "
-                       "taken as 0, so the mask is [z > 0].")
+                       "your ReLU mask passes z = 0 ([z >= 0]): at z = 0 exactly the unit is off and its slope is "
+                       "taken as 0. The mask is [z > 0].")
 MASK_FROM_DELTAS = Mistake("mask_from_deltas",
                            "the ReLU mask was taken from the deltas (δ > 0): it comes from the forward "
                            "input z, δz = δa · [z > 0].")
 FORWARD_WITHOUT_BIAS = Mistake("forward_without_bias",
-                               "the forward pass left out the bias: z = x ⋆ w + b decides both the winners "
-                               "and the ReLU mask, so with b left out they are the wrong ones.")
+                               "your forward pass left out the bias: z = x ⋆ w + b decides both the winners and the "
+                               "ReLU mask, so without b they are the wrong ones.")
 CONVOLUTION_NOT_CORRELATION = Mistake("convolution_not_correlation",
                                       "that is a convolution (flipped deltas); the kernel gradient is the "
                                       "cross-correlation x ⋆ δz, no flip.")

@@ -13,6 +13,7 @@ import numpy as np
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
 from ..im2row import im2row, row2im
 from .compare import Mistake, WrongAnswer, as_answer_array, compare_answer
+from .decode import dw_sources, dx_sources
 from .learner_call import call
 from .result import CheckResult, checker
 from .nb06_im2row_pair import CATALOGUE as _PAIR_CATALOGUE
@@ -37,25 +38,30 @@ DY_LAYOUT = Mistake("dy_reshape_without_moving_f",
                     "dout.transpose(0, 2, 3, 1).reshape(-1, F), so that row r holds the F deltas of output "
                     "position r.")
 DW_NOT_TRANSPOSED = Mistake("dw_not_transposed",
-                            "Rᵀ ΔY has shape (C*KH*KW, F): transpose it to (F, C*KH*KW) before reshaping to "
-                            "(F, C, KH, KW).")
+                            "your ∂E/∂w is Rᵀ ΔY reshaped without a transpose: Rᵀ ΔY has shape (C*KH*KW, F); "
+                            "transpose it to (F, C*KH*KW) before reshaping to (F, C, KH, KW).")
 W_COL_BY_RESHAPE = Mistake("w_col_by_reshape",
-                           "W_col was built as w.reshape(-1, F): that has the right shape but mixes the filters. "
-                           "W_col = w.reshape(F, -1).T: flatten each filter, then stand it up as a column.")
+                           "your W_col was built as w.reshape(-1, F): the right shape, but the filters mixed. W_col "
+                           "= w.reshape(F, -1).T: flatten each filter, then stand it up as a column (§2).")
 ROW2IM_OVERWRITES = Mistake("row2im_overwrite",
-                            "row2im overwrote where windows overlap: it must add (+=) every row's share, the "
+                            "your row2im overwrote where windows overlap: it must add (+=) every row's share, the "
                             "adjoint of im2row.")
 PAIR_COLUMNS_MQC = Mistake("pair_column_order_mqc",
-                           "your im2row / row2im order the columns (m, q, c), channel last: the two agree with "
-                           "each other (the dot-product test passes), but not with W_col = w.reshape(F, -1).T, "
-                           "whose rows run (c, m, q). Order the columns (c*KH + m)*KW + q.")
+                           "two of your matrices order the kernel entries differently: one (c, m, q), the other "
+                           "(m, q, c), channel last (your im2row / row2im against W_col = w.reshape(F, -1).T, or "
+                           "a reshape of dw in (KH, KW, C) order). The dot-product test cannot see it. Order every "
+                           "one (c*KH + m)*KW + q, channel first.")
 PAIR_ROWS_JI = Mistake("pair_rows_i_j_swapped",
-                       "your im2row / row2im order the rows with i fastest, (n, j, i): the two agree with each "
-                       "other, but not with ΔY = dout.transpose(0, 2, 3, 1).reshape(-1, F), whose rows run "
-                       "(n, i, j). Order the rows (n*H_out + i)*W_out + j.")
+                       "the rows of R (your im2row / row2im) and of ΔY are in different orders: one runs (n, i, j), "
+                       "the other (n, j, i), i fastest. Both must run (n*H_out + i)*W_out + j: ΔY = "
+                       "dout.transpose(0, 2, 3, 1).reshape(-1, F), and im2row's rows in that order.")
 
+W_COL_ROTATED = Mistake("w_col_rotated",
+                        "your ∂E/∂x used the rotated kernels rot180(w) in W_col, as in notebook 04's full "
+                        "correlation: here no flip is needed, row2im adds each product back where the forward pass "
+                        "read it. Expected: the forward pass's W_col in ΔY W_colᵀ (§2, §5).")
 MATRIX_MISTAKES = [DY_LAYOUT, DW_NOT_TRANSPOSED, W_COL_BY_RESHAPE, ROW2IM_OVERWRITES, PAIR_COLUMNS_MQC,
-                   PAIR_ROWS_JI]
+                   PAIR_ROWS_JI, W_COL_ROTATED]
 
 
 @checker
@@ -89,6 +95,8 @@ def check_conv_backward_matrices(dw, dx, x, w, dout, stride=1, pad=0):
     d_y = dout.transpose(0, 2, 3, 1).reshape(-1, n_filt)  # (N*H_out*W_out, F)
     d_y_bad = dout.reshape(-1, n_filt)  # (N*H_out*W_out, F), but the entries in the wrong places
     w_col_bad = w.reshape(-1, n_filt)  # (C*KH*KW, F), the filters mixed
+    w_col_rotated = w[:, :, ::-1, ::-1].reshape(n_filt, -1).T  # (C*KH*KW, F), each kernel turned by 180
+    w_col_all_flipped = w[::-1, ::-1, ::-1, ::-1].reshape(n_filt, -1).T  # np.flip(w): F and C reversed too
 
     def as_w(d_w_col):  # (C*KH*KW, F) -> (F, C*KH*KW) -> (F, C, KH, KW)
         return d_w_col.T.reshape(w.shape)
@@ -105,11 +113,15 @@ def check_conv_backward_matrices(dw, dx, x, w, dout, stride=1, pad=0):
                    (row2im_overwrite(d_y @ w_col.T, x.shape, kh, kw, stride, pad), ROW2IM_OVERWRITES),
                    (row2im_overwrite_by_offset(d_y @ w_col.T, x.shape, kh, kw, stride, pad), ROW2IM_OVERWRITES),
                    (back(columns_from_mqc(d_y @ w_col.T, n_ch, kh, kw)), PAIR_COLUMNS_MQC),
-                   (back(rows_from_ji(d_y @ w_col.T, n_img, h_out, w_out)), PAIR_ROWS_JI)]
+                   (back(rows_from_ji(d_y @ w_col.T, n_img, h_out, w_out)), PAIR_ROWS_JI),
+                   (back(d_y @ w_col_rotated.T), W_COL_ROTATED), (back(d_y @ w_col_all_flipped.T), W_COL_ROTATED)]
     lines, named, verdicts = [], [], {}
+    wheres = {"∂E/∂w": lambda index: dw_sources(index, kh, kw),
+              "∂E/∂x": lambda index: dx_sources(index, x.shape, kh, kw, stride, pad, matrix="ΔY·W_colᵀ")}
     for name, answer, expected, mistakes, letters in [("∂E/∂w", dw, dw_ref, dw_mistakes, "f c m q"),
                                                       ("∂E/∂x", dx, dx_ref, dx_mistakes, "n c u v")]:
-        result = compare_answer(name, answer, expected, known_mistakes=mistakes, letters=letters)
+        result = compare_answer(name, answer, expected, known_mistakes=mistakes, letters=letters,
+                                where=wheres[name])
         verdicts[name] = result.status
         if result.correct:
             lines.append(f"{name}: right (shape {expected.shape}).")

@@ -15,7 +15,9 @@ import numpy as np
 
 from ..conv import conv_output_shape
 from ..im2row import im2row, row2im
-from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
+from .function_exercise import (Case, FunctionExercise, FunctionMistake, Output, Raises, Variants, first_cut_window,
+                                shape_error)
+from .decode import dx_sources, rows_entry
 from .nb06_overwrite import row2im_overwrite, row2im_overwrite_by_offset
 
 
@@ -81,16 +83,13 @@ def _too_wide(x, KH, KW, pad):
     return f"from shape ({(x.shape[1] + 2 * pad) * KH * KW},)"
 
 
-class _RaisesExcept(Raises):
-    """Any exception of ``kind`` except one whose message holds ``text``."""
-    __slots__ = ("text",)
-
-    def __init__(self, kind, text):
-        super().__init__(kind)
-        self.text = text
-
-    def matches(self, error):
-        return super().matches(error) and (error is None or self.text not in str(error))
+def _cut_row(shape, KH, KW, stride, pad, rows, cols):
+    """The error of ``rows[r] = window.ravel()`` (or ``rows[r, :] = ...``) at the first window that runs past an
+    array of ``rows`` x ``cols``: numpy's "could not broadcast input array from shape (k,)" with that
+    window's size k; None when every window fits."""
+    h_out, w_out = _sizes(shape, KH, KW, stride, pad)
+    cut = first_cut_window(rows, cols, h_out, w_out, KH, KW, stride)
+    return None if cut is None else shape_error(shape[1] * cut[0] * cut[1])
 
 
 def _im2row_np_pad(x, KH, KW, stride, pad):
@@ -105,8 +104,9 @@ def _im2row_np_pad(x, KH, KW, stride, pad):
 def _im2row_padding_forgotten(x, KH, KW, stride, pad):
     if pad == 0:
         return im2row(x, KH, KW, stride)
-    # x not padded at all (H_out without P too), or H_out with P: windows cut short at the edge
-    return Variants([im2row(x, KH, KW, stride), _RaisesExcept(Exception, _too_wide(x, KH, KW, pad))])
+    # x not padded at all (H_out without P too), or H_out with P: windows cut short at the edge of x
+    cut = _cut_row(x.shape, KH, KW, stride, pad, *x.shape[2:])
+    return Variants([im2row(x, KH, KW, stride)] + ([cut] if cut is not None else []))
 
 
 def _im2row_stride_ignored(x, KH, KW, stride, pad):
@@ -119,34 +119,42 @@ def _im2row_stride_ignored(x, KH, KW, stride, pad):
 
 IM2ROW_MISTAKES = [
     FunctionMistake("column_order_mqc",
-                    "the columns are in (m, q, c) order, channel last (an NHWC habit): the column of x_pad[n, c, "
-                    "S·i + m, S·j + q] is (c*KH + m)*KW + q, channel first, the order of w.reshape(F, -1).",
+                    "your columns run (m, q, c), channel last (an NHWC habit): expected the column of "
+                    "x_pad[n, c, S·i + m, S·j + q] at (c*KH + m)*KW + q, channel first, the order of "
+                    "w.reshape(F, -1).",
                     lambda x, KH, KW, s, p: columns_mqc(im2row(x, KH, KW, s, p), x.shape[1], KH, KW)),
     FunctionMistake("kernel_m_q_swapped",
-                    "inside each channel the kernel columns run along q first (column (c*KW + q)*KH + m): "
-                    "a window flattens row by row, m outer and q inner, as window.ravel() does.",
+                    "your kernel columns run along q first inside each channel (column (c*KW + q)*KH + m): expected "
+                    "a window flattened row by row, m outer and q inner, as window.ravel() does.",
                     lambda x, KH, KW, s, p: columns_cqm(im2row(x, KH, KW, s, p), x.shape[1], KH, KW)),
     FunctionMistake("rows_i_j_swapped",
-                    "the rows run along i fastest (r = (n*W_out + j)*H_out + i): the loops over i and j are "
-                    "swapped. Row r = (n*H_out + i)*W_out + j, j the inner loop, the order of "
+                    "your rows run along i fastest, r = (n*W_out + j)*H_out + i (the loops over i and j swapped): "
+                    "expected r = (n*H_out + i)*W_out + j, j the inner loop, the order of "
                     "dout.transpose(0, 2, 3, 1).reshape(-1, F).",
                     lambda x, KH, KW, s, p: rows_ji(im2row(x, KH, KW, s, p), x.shape[0],
                                                     *_sizes(x.shape, KH, KW, s, p))),
     FunctionMistake("rows_image_last",
-                    "the rows are ordered (i, j, n), the image index fastest: row r = (n*H_out + i)*W_out + j "
-                    "holds all of image 0's windows first, then image 1's.",
+                    "your rows are ordered (i, j, n), the image index fastest: expected r = (n*H_out + i)*W_out + j, "
+                    "all of image 0's windows first, then image 1's.",
                     lambda x, KH, KW, s, p: rows_image_last(im2row(x, KH, KW, s, p), x.shape[0])),
     FunctionMistake("padding_forgotten",
-                    "the padding is missing: pad x with P zeros on every side of H and W first (pad2d(x, P)), and "
-                    "use H + 2P in H_out.",
+                    "your padding is missing, or counted where it is not: cut the windows from x_pad, x with P "
+                    "zeros on every side of H and W (pad2d(x, P)); H_out = (H + 2P - KH) // S + 1 counts those 2P "
+                    "rows once, H being the height of x.",
                     _im2row_padding_forgotten),
     FunctionMistake("np_pad_all_axes",
-                    "np.pad(x, P) padded the N and C axes too, so x_pad[n, c] is the wrong image and channel: pad "
-                    "only the last two axes (pad2d(x, P), or np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))).",
+                    "your np.pad(x, P) padded the N and C axes too, so x_pad[n, c] is the wrong image and channel: "
+                    "pad only the last two axes (pad2d(x, P), or np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))).",
                     _im2row_np_pad),
     FunctionMistake("stride_ignored",
-                    "the window of output (i, j) starts at row S·i and column S·j of x_pad, not at (i, j).",
+                    "your window of output (i, j) starts at (i, j), as if the stride were 1: expected row S·i, "
+                    "column S·j of x_pad.",
                     _im2row_stride_ignored),
+    FunctionMistake("im2col_layout",
+                    "your matrix is transposed, (C*KH*KW, N*H_out*W_out): one column per window, the "
+                    "im2col layout of many texts. Expected: one row per window, (N*H_out*W_out, C*KH*KW), "
+                    "so that R @ W_col is the forward pass (§1, §3).",
+                    lambda x, KH, KW, s, p: im2row(x, KH, KW, s, p).T),
 ]
 
 
@@ -163,7 +171,7 @@ def _row2im_padding_forgotten(rows, x_shape, KH, KW, stride, pad):
         return row2im(rows, x_shape, KH, KW, stride)
     h_out, w_out = _sizes(x_shape, KH, KW, stride, pad)
     if stride * (h_out - 1) + KH > x_shape[2] or stride * (w_out - 1) + KW > x_shape[3]:
-        return RAISES  # a window sticks out of the unpadded dx: the += does not broadcast
+        return shape_error(x_shape[1], KH, KW)  # a window sticks out of the unpadded dx: the += does not broadcast
     return _row2im_padded(rows, x_shape, KH, KW, stride, pad)[:, :, :x_shape[2], :x_shape[3]]
 
 
@@ -177,41 +185,41 @@ def _row2im_stride_ignored(rows, x_shape, KH, KW, stride, pad):
 
 ROW2IM_MISTAKES = [
     FunctionMistake("overwrite_where_windows_overlap",
-                    "where windows overlap, a pixel copied into several rows must get the sum of all their "
-                    "entries: add (+=), do not assign (=). That sum is what makes row2im the adjoint of im2row.",
+                    "your row2im assigns (=) where windows overlap: a pixel copied into several rows must get the "
+                    "sum of all their entries; add (+=). That sum is what makes row2im the adjoint of im2row.",
                     lambda *a: Variants([row2im_overwrite(*a), row2im_overwrite_by_offset(*a)])),
     FunctionMistake("column_order_mqc",
                     "the columns were read in (m, q, c) order, channel last: column (c*KH + m)*KW + q of row r "
                     "goes back to x_pad[n, c, S·i + m, S·j + q], channel first, as im2row wrote it.",
                     lambda r, xs, KH, KW, s, p: row2im(columns_from_mqc(r, xs[1], KH, KW), xs, KH, KW, s, p)),
     FunctionMistake("rows_i_j_swapped",
-                    "the rows were read with i fastest (r = (n*W_out + j)*H_out + i): row r = (n*H_out + i)*W_out "
-                    "+ j belongs to output (i, j), j the inner loop.",
+                    "your rows were read with i fastest, r = (n*W_out + j)*H_out + i: expected row r = "
+                    "(n*H_out + i)*W_out + j for output (i, j), j the inner loop, as im2row wrote them.",
                     lambda r, xs, KH, KW, s, p: row2im(rows_from_ji(r, xs[0], *_sizes(xs, KH, KW, s, p)),
                                                        xs, KH, KW, s, p)),
     FunctionMistake("rows_image_last",
-                    "the rows were read as (i, j, n), the image index fastest: row r = (n*H_out + i)*W_out + j, "
-                    "all of image 0's windows first.",
+                    "your rows were read as (i, j, n), the image index fastest: expected r = (n*H_out + i)*W_out + "
+                    "j, all of image 0's windows first, as im2row wrote them.",
                     lambda r, xs, KH, KW, s, p: row2im(rows_from_image_last(r, xs[0]), xs, KH, KW, s, p)),
     FunctionMistake("padding_not_cropped",
                     "the padding was not cropped: the scatter goes into x_pad, (N, C, H + 2P, W + 2P); return "
                     "x_pad[:, :, P:P + H, P:P + W], the gradient of the real pixels.",
                     lambda r, xs, KH, KW, s, p: _row2im_padded(r, xs, KH, KW, s, p)),
     FunctionMistake("cropped_wrong_side",
-                    "the crop kept rows and columns 0..H-1 of x_pad: the padding sits on both sides, so the real "
+                    "your crop kept rows and columns 0..H-1 of x_pad: the padding sits on both sides, so the real "
                     "pixels are x_pad[:, :, P:P + H, P:P + W].",
                     lambda r, xs, KH, KW, s, p: _row2im_padded(r, xs, KH, KW, s, p)[:, :, :xs[2], :xs[3]]),
     FunctionMistake("crop_minus_zero",
-                    "with P = 0, x_pad[:, :, P:-P, P:-P] is empty (-0 is 0: the slice 0:0): crop with "
-                    "P:P + H, P:P + W, which works for every P.",
+                    "your crop x_pad[:, :, P:-P, P:-P] is empty when P = 0 (-0 is 0: the slice 0:0): crop with P:P + "
+                    "H, P:P + W, which works for every P.",
                     lambda r, xs, KH, KW, s, p: np.zeros(tuple(xs[:2]) + (0, 0)) if p == 0 else
                     row2im(r, xs, KH, KW, s, p)),
     FunctionMistake("padding_forgotten",
-                    "the scatter went into an unpadded array: the windows live in x_pad, (N, C, H + 2P, W + 2P); "
+                    "your scatter went into an unpadded array: the windows live in x_pad, (N, C, H + 2P, W + 2P); "
                     "add into it, then crop the padding.", _row2im_padding_forgotten),
     FunctionMistake("stride_ignored",
-                    "row (i, j) goes back to the window that starts at row S·i and column S·j of x_pad, "
-                    "not at (i, j).", _row2im_stride_ignored),
+                    "your row (i, j) went back to the window at (i, j), as if the stride were 1: expected the window "
+                    "at row S·i, column S·j of x_pad.", _row2im_stride_ignored),
 ]
 
 
@@ -245,14 +253,13 @@ def _row2im_cases():
 def _where_in_rows(index, args):
     """What entry ``rows[r, k]`` of geometry ``args`` holds: output (n, i, j), column (c, m, q)."""
     x, KH, KW, stride, pad = args
-    h_out, w_out = _sizes(x.shape, KH, KW, stride, pad)
-    r, k = index
-    n, rest = divmod(r, h_out * w_out)
-    i, j = divmod(rest, w_out)
-    c, rest = divmod(k, KH * KW)
-    m, q = divmod(rest, KW)
-    return (f"row {r} is output n={n}, i={i}, j={j}; column {k} is c={c}, m={m}, q={q}: it holds "
-            f"x_pad[{n}, {c}, {stride * i + m}, {stride * j + q}] (x_pad[n, c, S·i + m, S·j + q], P = {pad})")
+    return rows_entry(*index, x.shape, KH, KW, stride, pad)
+
+
+def _where_in_dx(index, args):
+    """Which entries of ``rows`` add into ``dx[n, c, u, v]`` on geometry ``args``."""
+    _, x_shape, KH, KW, stride, pad = args
+    return dx_sources(index, x_shape, KH, KW, stride, pad)
 
 
 check_im2row = FunctionExercise(
@@ -262,7 +269,7 @@ check_im2row = FunctionExercise(
     equation="rows[(n*H_out + i)*W_out + j, (c*KH + m)*KW + q] = x_pad[n, c, S·i + m, S·j + q]")
 
 check_row2im = FunctionExercise(
-    "my_row2im", ("rows", "x_shape", "KH", "KW", "stride", "pad"), [Output("dx", "n c u v", "N C H W")],
+    "my_row2im", ("rows", "x_shape", "KH", "KW", "stride", "pad"), [Output("dx", "n c u v", "N C H W", where=_where_in_dx)],
     reference=_ref_row2im, cases=_row2im_cases, mistakes=ROW2IM_MISTAKES, checker_name="check_row2im",
     equation="dx_pad[n, c, S·i + m, S·j + q] += rows[(n*H_out + i)*W_out + j, (c*KH + m)*KW + q]")
 

@@ -190,14 +190,13 @@ def _variants(*slip_sets):
 
 TRAINING_MISTAKES = [
     FunctionMistake("relu_mask_forgotten",
-                    "a ReLU mask is missing: after each maxpool2d_backward, relu_backward(d, relu cache) lets "
-                    "the delta through only where the ReLU's input was > 0 (notebook 05). The gradients "
-                    "below that ReLU are wrong, the ones above it right.",
+                    "your backward skips a ReLU mask: after each maxpool2d_backward, relu_backward(d, relu cache) "
+                    "lets the delta through only where the ReLU's input was > 0 (notebook 05). The gradients below "
+                    "that ReLU are wrong, the ones above it right.",
                     _variants(dict(mask=(False, False)), dict(mask=(True, False)), dict(mask=(False, True)))),
     FunctionMistake("backward_order",
-                    f"the backward functions run in the wrong order: backward visits the layers in the "
-                    f"reverse order of the forward ({ORDER}); a ReLU's backward comes after the pooling's, "
-                    "because in the forward the ReLU came before the pooling.",
+                    f"your backward functions run in the wrong order: backward visits the layers in the "
+                    f"reverse order of the forward ({ORDER}), so a ReLU's backward comes after its pooling's.",
                     _variants(dict(relu_before_pool=(True, True)), dict(relu_before_pool=(True, False)))),
     FunctionMistake("wrong_layer_cache",
                     "a backward was handed the cache of another layer: each *_backward takes the cache its "
@@ -225,23 +224,23 @@ TRAINING_MISTAKES = [
                     lambda *args: Variants([_model(unflatten=unflatten_channels_last)(*copy.deepcopy(args)),
                                             _model(unflatten=unflatten_rows_columns_swapped)(*args)])),
     FunctionMistake("forgot_1_over_n",
-                    "the gradients are N times too large: the loss is the mean over the N images, so "
-                    "∂E/∂scores = (p - onehot(y)) / N, as softmax_cross_entropy_backward(1.0, cache) gives.",
+                    "your gradients are N times too large: the loss is the mean over the N images, so ∂E/∂scores = "
+                    "(p - onehot(y)) / N, as softmax_cross_entropy_backward(1.0, cache) gives.",
                     lambda params, x, y, lr: flat(step_or_raises(dloss=float(len(x)))(params, x, y, lr))),
     FunctionMistake("dloss_is_the_loss",
-                    "the gradients are scaled by the loss: softmax_cross_entropy_backward(dloss, cache) takes "
-                    "dloss = ∂E/∂E = 1.0, not the loss itself.",
+                    "your gradients are scaled by the loss: softmax_cross_entropy_backward(dloss, cache) takes dloss "
+                    "= ∂E/∂E = 1.0, not the loss itself.",
                     _model(dloss="loss")),
     FunctionMistake("pool_backward_skipped",
                     "the deltas were upsampled, not routed: maxpool2d_backward(d, pool cache) sends each delta "
                     "only to its window's winning unit, the other three get 0 (every entry getting δ is wrong).",
                     _variants(dict(route=(False, False)), dict(route=(True, False)), dict(route=(False, True)))),
     FunctionMistake("update_sign",
-                    "the update climbs the loss: gradient descent steps against the gradient, "
-                    "θ_new = θ - lr·∂E/∂θ (a minus sign).",
+                    "your update climbs the loss (a plus sign): gradient descent steps against the gradient, θ_new = "
+                    "θ - lr·∂E/∂θ.",
                     _model(sign=1.0)),
     FunctionMistake("update_without_lr",
-                    "the update left out the learning rate: θ_new = θ - lr·∂E/∂θ, a small step along "
-                    "the gradient, not θ - ∂E/∂θ.",
+                    "your update left out the learning rate: θ_new = θ - lr·∂E/∂θ, a small step along the gradient, "
+                    "not θ - ∂E/∂θ.",
                     _model(use_lr=False)),
 ]

@@ -18,8 +18,10 @@ import numpy as np
 
 from ..gradcheck import numerical_gradient, rel_error
 from ..network import two_conv_net
-from .compare import WrongAnswer, as_answer_array, entries_match, hint_lines, index_text, number_text
+from .compare import WrongAnswer, as_answer_array, entries_match, given_expected, hint_lines, index_text, number_text
+from .compare import low_precision
 from .result import CheckResult
+from .training_diagnosis import training_lines
 from .function_exercise import Case, FunctionExercise, Output, _Run
 from .nb07_models import ORDER, PARAM_NAMES, PARAM_SHAPES, TRAINING_MISTAKES, RaisedIn, flat
 
@@ -92,6 +94,7 @@ class TrainingStepExercise(FunctionExercise):
                          mistakes=TRAINING_MISTAKES, atol=1e-9, rtol=1e-6,
                          equation="E = -(1/N) Σ_n ln softmax(s)[n, y_n];  θ_new = θ - lr·∂E/∂θ")
         self._numeric = None
+        self.check_fractions = False   # the hidden batches already hold numbers that are not whole
 
     # -------------------------------------------------------------- the two routes
     @property
@@ -135,7 +138,7 @@ class TrainingStepExercise(FunctionExercise):
                 raise WrongAnswer(f"training_step: {what} must be a dict with the six names "
                                   f"{list(PARAM_NAMES)}, given {given}")
         outputs = tuple(as_answer_array(r, o.name) for r, o in zip(flat(result), self.outputs))
-        return _Run(outputs, None)
+        return _Run(outputs, None, low_precision=low_precision(flat(result), self.outputs))
 
     # ---------------------------------------------------------------- diagnosis
     def explains_all(self, mistake, runs):
@@ -172,7 +175,7 @@ class TrainingStepExercise(FunctionExercise):
         bad = np.abs(given - ref) > self.atol + self.rtol * np.abs(ref)
         first = tuple(int(v) for v in np.argwhere(bad)[0])
         return (f"batch {k}: {int(bad.sum())} of {ref.size} differ, the first {index_text(first, out.letters)}: "
-                f"given {number_text(given[first])}, expected {number_text(ref[first])}")
+                f"{given_expected(given[first], ref[first])}")
 
     def _fd_error(self, runs, p):
         """The largest relative error, over the batches, of the learner's gradient of ``p`` at the
@@ -197,8 +200,8 @@ class TrainingStepExercise(FunctionExercise):
                      f"  loss: wrong on {len(wrong)} of {n} batches (batch {wrong[0]}: given "
                      f"{number_text(runs[wrong[0]].outputs[0])}): the forward pass is not the network's; "
                      "check each layer, its parameters and their order.")
-        lines.append("  ∂E/∂θ (FD: rel. error against finite differences, sampled entries, worst batch | "
-                     "against Sequential.backward, every entry):")
+        lines.append("  ∂E/∂θ, checked two ways: FD = relative error against finite differences of the loss "
+                     "(sampled entries, worst batch) | against cnnlib's Sequential.backward (every entry):")
         for p in PARAM_NAMES:
             o = 1 + PARAM_NAMES.index(p)
             fd, wrong = self._fd_error(runs, p), self._wrong_cases(runs, o)
@@ -222,7 +225,7 @@ class TrainingStepExercise(FunctionExercise):
                             if own else self._first_wrong(runs, o, self._wrong_cases(runs, o)[0]) + "."))
         return lines, right
 
-    def judge(self, runs):
+    def judge(self, runs, fn=None):
         """The ``CheckResult`` of the learner's ``training_step`` on the hidden batches."""
         found = [m for m in self.mistakes if self.explains_all(m, runs)]
         debug = (f"  To debug: `{self.checker_name}.case(k)` gives batch k's inputs (params, x, y, lr) as a "
@@ -242,8 +245,11 @@ class TrainingStepExercise(FunctionExercise):
         if right:
             return CheckResult.passed([f"Correct: training_step matches cnnlib on all {len(self.cases)} hidden "
                                        "batches:"] + [f"  {k}. {c.label}" for k, c in enumerate(self.cases)] + lines)
+        evidence = [] if found else training_lines(self, runs)
         if found:
             lines += hint_lines([m.mistake for m in found])
+        elif evidence:
+            lines += evidence
         elif any(line.startswith("  new_params") for line in lines) and all(
                 " agree " in line for line in lines if line.startswith("    ")):
             lines.append("  No typical mistake of the catalogue explains it: the gradients are right, so look "

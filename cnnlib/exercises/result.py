@@ -39,6 +39,14 @@ class WrongAnswer(AssertionError):
         self.mistakes = tuple(mistakes)
 
 
+def _indented(part, line):
+    """A line of a multi-line entry keeps at least the entry's indentation (an exception's own
+    message may hold newlines); trailing spaces go."""
+    base = len(line) - len(line.lstrip(" "))
+    part = part.rstrip()
+    return part if len(part) - len(part.lstrip(" ")) >= base else " " * base + part.lstrip(" ")
+
+
 class CheckResult:
     """A checker's verdict and message. Build one with ``CheckResult.passed(...)``,
     ``.wrong(...)`` or ``.not_answered(...)``; each takes the message's lines (or one string)."""
@@ -47,8 +55,8 @@ class CheckResult:
     def __init__(self, status, lines, mistakes=()):
         if status not in HEADS:
             raise ValueError(f"status: expected one of {sorted(HEADS)}, got {status!r}")
-        lines = lines.splitlines() if isinstance(lines, str) else [str(line) for line in lines]
-        lines = [line.rstrip() for line in lines] or [HEADS[status]]
+        lines = [lines] if isinstance(lines, str) else [str(line) for line in lines]
+        lines = [_indented(part, line) for line in lines for part in line.splitlines()] or [HEADS[status]]
         if not lines[0].startswith(_VERDICTS):
             lines[0] = f"{HEADS[status]}: {lines[0]}"
         self.status, self.lines, self.mistakes = status, tuple(lines), tuple(mistakes)
@@ -141,13 +149,19 @@ class running:
         return False
 
 
-def called_inside_message(name, fn_name, where):
-    """The message when ``fn_name`` calls its own checker ``name``."""
-    lines = [f"Not yet: {fn_name} calls {name} itself, so the check would never end.",
-             f"  The call is at {where}." if where else "  The call is inside your function.",
-             f"  Try: take the line `{name}({fn_name})` out of the function's body: un-indent it, so "
-             "that it runs after the `def` block, not inside it."]
-    return lines
+def called_inside_message(name, err):
+    """The message when the learner's function calls its own checker ``name`` (``err``: the
+    ``CheckerCalledInside`` raised at that call)."""
+    import traceback
+
+    from .learner_call import learner_line
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if "/cnnlib/" not in f.filename.replace("\\", "/")]
+    fn_name = frames[-1].name if frames else "your function"
+    where = learner_line(err)
+    return [f"Not yet: {fn_name} calls {name} itself, so the check would never end.",
+            f"  The call is at {where}." if where else "  The call is inside your function.",
+            f"  Try: take the line `{name}(...)` out of the body of {fn_name}: un-indent it, so that it runs "
+            "after the `def` block, not inside it."]
 
 
 # ------------------------------------------------------------------ the decorator
@@ -165,11 +179,15 @@ def checker(fn):
 
     @functools.wraps(fn)
     def run(*args, strict=False, **kwargs):
-        try:
-            with running(name):
+        with running(name):              # a call from inside raises here, out to the outer call
+            try:
                 result = fn(*args, **kwargs)
-        except WrongAnswer as err:
-            result = err
+            except WrongAnswer as err:
+                result = err
+            except CheckerCalledInside as err:
+                if err.name != name:
+                    raise
+                result = CheckResult.wrong(called_inside_message(name, err))
         return finish(as_result(result), strict)
 
     run.hint = Hints(name, fn.__module__)

@@ -25,6 +25,7 @@ MUTANTS = {
     "rotated_90_degrees": cross_correlate2d(A, np.rot90(B), mode="full"),
     "image_rotated": cross_correlate2d(rot180(A), B, mode="full"),
     "wrong_mode": cross_correlate2d(A, rot180(B), mode="valid"),
+    "result_rotated": rot180(cross_correlate2d(A, B, mode="full")),
 }
 
 OTHER_WAYS = {  # the same mistakes, written another way
@@ -32,6 +33,7 @@ OTHER_WAYS = {  # the same mistakes, written another way
     "rotated_90_degrees": cross_correlate2d(A, np.rot90(B, 3), mode="full"),
     "image_rotated": cross_correlate2d(rot180(B), A, mode="full"),  # the arguments swapped
     "wrong_mode": convolve2d(A, B, mode="valid"),
+    "result_rotated": np.flip(cross_correlate2d(A, B, mode="full")),   # np.flip turns a 2-D array by 180
 }
 
 TWIN_GROUPS = tuple(frozenset(t) for t in TWINS)

@@ -41,6 +41,10 @@ def _cell_answer(slip=None):
     """out[n, f, i, j] by hand: pad, cut the window, multiply, sum, add the bias; ``slip`` changes one step."""
     x, w, b, S, P, (n, f, i, j) = CELL
     x_pad = np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))
+    if slip == "cell_np_pad_all_axes":
+        x_pad = np.pad(x, P)                     # (1+2P, C+2P, 7+2P, 7+2P): N and C padded too
+    if slip == "cell_np_pad_image":
+        x_pad = np.pad(x[n], P)[None]           # the image's (C, H, W) padded on all three axes
     row, col = S * i, S * j
     source, kernel, bias = x_pad, w[f], b[f]
     if slip == "cell_stride_left_out":
@@ -60,6 +64,8 @@ def _cell_answer(slip=None):
     if slip == "cell_wrong_bias_only":
         bias = b[1 - f]
     window = source[n, :, row:row + 3, col:col + 3]
+    if slip in ("cell_np_pad_all_axes", "cell_np_pad_image"):
+        window = window[:x.shape[1]]             # the first C channels, to match w[f]
     if slip == "cell_one_channel_only":
         window, kernel = window[:1], kernel[:1]
     total = np.sum(window * kernel)
@@ -72,7 +78,7 @@ def _cell_answer(slip=None):
 
 CELL_KEYS = ["cell_bias_left_out", "cell_stride_left_out", "cell_padding_left_out", "cell_kernel_flipped",
              "cell_bias_added_per_channel", "cell_one_channel_only", "cell_i_j_swapped", "cell_wrong_filter",
-             "cell_c_f_swapped"]
+             "cell_c_f_swapped", "cell_np_pad_all_axes"]
 
 ENTRIES = [
     Entry("check_conv_output_shape", lambda answer: check_conv_output_shape(answer, *SHAPE_DATA),
@@ -86,4 +92,7 @@ ENTRIES = [
     Entry("check_conv_output_cell",                     # and with the right kernels (review 1, item 3)
           lambda answer: check_conv_output_cell(answer, *CELL[:5], *CELL.cell),
           _cell_answer(), {"cell_wrong_filter": _cell_answer("cell_wrong_bias_only")}),
+    Entry("check_conv_output_cell",                     # np.pad of the image alone: its channels shifted
+          lambda answer: check_conv_output_cell(answer, *CELL[:5], *CELL.cell),
+          _cell_answer(), {"cell_np_pad_all_axes": _cell_answer("cell_np_pad_image")}),
 ]

@@ -65,6 +65,13 @@ def _(dout, z):
     return np.where(z > 0, 1.0, 0.0)
 
 
+@bad("slope_half_at_zero")
+def _(dout, z):
+    slope = np.where(z > 0, 1.0, 0.0)
+    slope[z == 0] = 0.5           # "the two one-sided slopes, averaged", as finite differences give
+    return dout * slope
+
+
 # ------------------------------------------------------------------------- max pool
 
 
@@ -165,6 +172,20 @@ def _(dout, x, size, stride):
         m, q = divmod(np.argmax(window), stride)
         dx[n, c, stride * i + m, stride * j + q] += delta
     return _windows(dout, x, size, stride, body)
+
+
+@bad("stride_left_out")
+def _(dout, x, size, stride):
+    N, C, H, W = x.shape
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(dout.shape[2]):
+                for j in range(dout.shape[3]):
+                    window = x[n, c, i:i + size, j:j + size]            # the stride left out
+                    m, q = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, i + m, j + q] += dout[n, c, i, j]
+    return dx
 
 
 @bad("too_few_windows")

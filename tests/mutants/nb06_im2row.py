@@ -108,6 +108,20 @@ def _(x, KH, KW, stride, pad):
     return my_im2row(x, KH, KW, stride, pad, start=lambda i, j: (i, j))
 
 
+@bad("im2col_layout")
+def _(x, KH, KW, stride, pad):
+    N, C, H, W = x.shape
+    H_out, W_out = _sizes(H, W, KH, KW, stride, pad)
+    x_pad = _pad(x, pad)
+    cols = np.zeros((C * KH * KW, N * H_out * W_out))            # a column per window (im2col)
+    for n in range(N):
+        for i in range(H_out):
+            for j in range(W_out):
+                cols[:, (n * H_out + i) * W_out + j] = \
+                    x_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW].ravel()
+    return cols
+
+
 # --------------------------------------------------------------------------- row2im
 
 def my_row2im(rows, x_shape, KH, KW, stride, pad, row_of=None, unflatten=None, assign=False,
@@ -211,6 +225,7 @@ MATRICES = {
     "row2im_overwrite": backward_matrices(row2im=row2im_assign),
     "pair_column_order_mqc": backward_matrices(im2row=im2row_mqc, row2im=row2im_mqc),
     "pair_rows_i_j_swapped": backward_matrices(im2row=im2row_ji, row2im=row2im_ji),
+    "w_col_rotated": backward_matrices(w_col=np.rot90(W, 2, axes=(2, 3)).reshape(W.shape[0], -1).T),
 }
 
 
@@ -219,9 +234,14 @@ def _check_matrices(answer):
     return check_conv_backward_matrices(dw, dx, X, W, DOUT, S, P)
 
 
+MATRICES_OTHER_WAYS = {  # the same mistakes, written another way
+    "w_col_rotated": backward_matrices(w_col=np.flip(W).reshape(W.shape[0], -1).T),   # every axis flipped
+}
+
 ENTRIES = [
     Entry("check_im2row", check_im2row, my_im2row, IM2ROW),
     Entry("check_im2row (preallocated rows)", check_im2row, my_im2row_preallocated, {}),
     Entry("check_row2im", check_row2im, my_row2im, ROW2IM),
     Entry("check_conv_backward_matrices", _check_matrices, backward_matrices(), MATRICES),
+    Entry("check_conv_backward_matrices", _check_matrices, backward_matrices(), MATRICES_OTHER_WAYS),
 ]
