@@ -29,7 +29,8 @@ class ConvArithmeticState:
     error: object              # cnnlib's ValueError message, or None
     remainder: int             # (H + 2P - K) mod S: padded rows/cols after the last window
     tiles: bool                # remainder == 0
-    coverage_pad: np.ndarray   # (Hp, Hp) windows reading each padded pixel (conv2d_coverage)
+    coverage_pad: np.ndarray   # (Hp, Hp) windows reading each padded pixel (conv2d_coverage);
+    #                            padded row r is row r - P of x (the grid's labels)
     unread: np.ndarray         # (Hp, Hp) bool, real pixels no window reads
     out_pos: tuple
     window: object             # (row, col, K, K) in padded coordinates, or None
@@ -40,9 +41,20 @@ class ConvArithmeticState:
 
 
 def _rows(rows, pad, size):
-    """'rows 2, 3 and 6' of the padded rows ``rows``, each named as a real row or padding."""
+    """'2, 3, 6': the real rows among the padded rows ``rows``, in x's indices."""
     real = [r - pad for r in rows if pad <= r < pad + size]
     return ", ".join(str(r) for r in real)
+
+
+def _in_x(rows, pad, size):
+    """'rows 2, 3 and 6' for the padded rows ``rows``, named by x's indices (as the grid's
+    labels): padding rows are below 0 or from H on, and said to be padding."""
+    xs = [r - pad for r in rows]
+    listed = ", ".join(map(str, xs[:-1])) + (" and " if len(xs) > 1 else "") + str(xs[-1])
+    pads = [x for x in xs if x < 0 or x >= size]
+    note = ("" if not pads else ": padding" if len(pads) == len(xs)
+            else f"; {', '.join(map(str, pads))}: padding")
+    return f"{'row' if len(xs) == 1 else 'rows'} {listed}{note}"
 
 
 def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)):
@@ -88,15 +100,16 @@ def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)
         if gaps:
             parts.append(f"K = {kernel_size} < S = {stride}: each step skips S − K = "
                          f"{stride - kernel_size} row(s) and column(s) between two windows "
-                         f"(padded rows {', '.join(map(str, gaps))}).")
+                         f"({_in_x(gaps, pad, size)}).")
         if remainder:
             parts.append(f"The stride does not tile: {span} = {span // stride}·{stride} + "
-                         f"{remainder}, so after the last window (it ends at padded row {end}) "
-                         f"{remainder} row(s) and column(s) are left over: the division is "
-                         f"floored.")
+                         f"{remainder}, so after the last window (it ends at row {end - pad}) "
+                         f"{remainder} row(s) and column(s) are left over "
+                         f"({_in_x(leftover, pad, size)}): the division is floored.")
         else:
             parts.append(f"The stride tiles: {span} is a multiple of {stride}, the last window "
-                         f"ends exactly at the last padded row.")
+                         f"ends exactly at the last row{' of the padding' if pad else ''}, "
+                         f"row {padded - 1 - pad}.")
         real = _rows(unread_rows, pad, size)
         if not unread_rows:
             parts.append("Every pixel is read.")

@@ -10,7 +10,7 @@ import itertools
 from ..conv import conv_output_shape
 from . import _check
 from ._base import Explorer
-from ._panels import DARK, GREEN, ORANGE, grid, num, pick_table, plain
+from ._panels import DARK, GREEN, ORANGE, grid, num, outside, pick_table, plain
 from .gradient_flow_state import gradient_flow_state
 
 VIEWS = [["one output", "output"], ["one input pixel", "pixel"],
@@ -170,7 +170,7 @@ class GradientFlowExplorer(Explorer):
                 grid("delta", s.dout, "deltas δ", signed=True, boxes=[(i, j, 1, 1, ORANGE)],
                      pick=out_pick),
                 grid("dx_share", s.contrib_dx_pad[c], f"δ[{i},{j}]·w → dX{ch}", signed=True,
-                     pad=pad, blank_zeros=True, boxes=[win], pick=px_pick),
+                     pad=pad, blank=outside(xp_shape, win), boxes=[win], pick=px_pick),
                 grid("dw_share", s.contrib_dw[c], f"δ[{i},{j}]·window → dW{ch}", signed=True)])
         if view == "pixel":
             used = sorted({t.kernel_pos for t in s.terms})
@@ -218,9 +218,11 @@ class GradientFlowExplorer(Explorer):
         same = bool((s.dx_full == s.dx).all())
         note = (f" Its last {extra[0]} row(s) and column(s) are zero: no window reads them."
                 if max(extra) else "")
+        a, b = s.pixel[0] + pad - km1, s.pixel[1] + pad - km1   # the window, in δ dilated's indices
         text = [f"dX = full cross-correlation of the dilated deltas with rot180(w), i.e. a 'full "
                 f"convolution' with w{', then cropped by P' if pad else ''}. The same as the "
-                f"scatter-add: <b>{'yes' if same else 'NO'}</b>.{note} The window times "
+                f"scatter-add: <b>{'yes' if same else 'NO'}</b>.{note} The window (rows "
+                f"{a}..{a + km1}, cols {b}..{b + km1} of the dilated deltas) times "
                 f"rot180(w) gives the sum below (rot180(w)[m,q] = w[{km1}-m,{km1}-q]).<br>",
                 terms_text(s)]
         return dict(readout=text, tip="Click a pixel of dX to see the sum that makes it.", panels=[

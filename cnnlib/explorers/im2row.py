@@ -15,7 +15,7 @@ from ..correlate import pad2d
 from ..im2row import im2row, row2im
 from . import _check
 from ._base import Explorer
-from ._panels import ORANGE, grid, num, pick_table, plain
+from ._panels import ORANGE, grid, num, outside, pick_table, plain
 from .gradient_flow_state import gradient_flow_layer
 
 
@@ -127,7 +127,13 @@ class Im2rowExplorer(Explorer):
         i, j = s.out_pos
         w_out = s.out.shape[1]
         lo, hi = self.band(s)
-        band = "" if (lo, hi) == (0, s.rows.shape[0]) else f", rows {lo}..{hi - 1}"
+        n_rows = s.rows.shape[0]
+        band = "" if (lo, hi) == (0, n_rows) else f", rows {lo}..{hi - 1} shown"
+        # why only some rows: said once, in the readout
+        why = ("" if not band else f" The matrix has {n_rows} rows, one per output; the "
+               f"{hi - lo} around row r are drawn (rows {lo}..{hi - 1}), each labelled with "
+               f"its row number.")
+        r0, c0 = s.window[0] - pad, s.window[1] - pad   # x's indices, as the grid's labels
         row_box = [(r - lo, 0, 1, k * k, ORANGE)]
         win = s.window + (ORANGE,)
         to_output = pick_table(s.out.shape, lambda a, b: {"out_i": a, "out_j": b})
@@ -135,8 +141,9 @@ class Im2rowExplorer(Explorer):
                             lambda a, b: dict(zip(("out_i", "out_j"), divmod(lo + a, w_out))))
         if values["mode"] == "forward":
             text = (f"Output ({i}, {j}) is row r = i·W_out + j = {i}·{w_out} + {j} = <b>{r}</b>"
-                    f" of im2row(x): its window read row by row (column m·{k} + q holds entry "
-                    f"(m, q)). out[{i},{j}] = row {r} · w.ravel() = {plain(s.out[i, j])}.")
+                    f" of im2row(x): its window (rows {r0}..{r0 + k - 1}, cols "
+                    f"{c0}..{c0 + k - 1} of x) read row by row (column m·{k} + q holds entry "
+                    f"(m, q)). out[{i},{j}] = row {r} · w.ravel() = {plain(s.out[i, j])}.{why}")
             return dict(readout=text, tip=("Click an output or a row of the matrix to pick "
                                            "that output position."), panels=[
                 grid("x", s.x_pad, "input x", signed=False, pad=pad, boxes=[win]),
@@ -148,8 +155,9 @@ class Im2rowExplorer(Explorer):
                 grid("out", s.out, "rows @ w.ravel()", boxes=[(i, j, 1, 1, ORANGE)],
                      pick=to_output)])
         text = (f"Backward: row {r} of dY·w is δ[{i},{j}]·w = {num(s.dout[i, j])}·w. row2im sends "
-                f"each entry back to the pixel it was copied from and adds where windows overlap"
-                f"{'; then the padding frame is cropped' if pad else ''}.")
+                f"each entry back to the pixel it was copied from (rows {r0}..{r0 + k - 1}, cols "
+                f"{c0}..{c0 + k - 1} of x) and adds where windows overlap"
+                f"{'; then the padding frame is cropped' if pad else ''}.{why}")
         return dict(readout=html.escape(text), tip=("Click a delta or a row of the matrix to "
                                                    "pick that output position."), panels=[
             grid("delta", s.dout, "deltas δ", signed=True, boxes=[(i, j, 1, 1, ORANGE)],
@@ -157,7 +165,7 @@ class Im2rowExplorer(Explorer):
             grid("d_rows", s.d_rows[lo:hi], f"dY·w: row r is δ_r·w{band}", signed=True,
                  origin=(lo, 0), boxes=row_box, pick=to_row),
             grid("scatter", s.scatter_row_pad, f"row2im(row {r} alone)", signed=True, pad=pad,
-                 blank_zeros=True, boxes=[win]),
+                 blank=outside(s.x_pad.shape, win), boxes=[win]),
             grid("dx", s.dx_pad, "row2im(all rows) = dX", signed=True, pad=pad, boxes=[win])])
 
 

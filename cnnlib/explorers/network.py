@@ -35,7 +35,7 @@ from .network_data import encode, pack
 from .network_state import (PARAMS, STAGES, _train_stats, drawn_digit, held_out_digits, network_state,
                             trained_two_conv_net)
 from .network_steps import REVEAL
-from .network_units import network_unit, sig3
+from .network_units import network_unit, prob3, sig3
 
 STEPS = len(REVEAL) - 1   # 9
 # the front end: one ES module, these files joined in this order (grid.js: the colour maps)
@@ -254,13 +254,13 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
                         f'alt="{html.escape(title)}" width="140" height="140" style="image-rendering:'
                         f'pixelated"><figcaption>{html.escape(title)}</figcaption></figure>')
         bars = "".join(f"<div>{k} <span style=\"display:inline-block;background:#1f6fb4;height:9px;"
-                       f"width:{max(1, round(100 * p))}px\"></span> {sig3(p)}</div>"
+                       f"width:{max(1, round(100 * p))}px\"></span> {prob3(p)}</div>"
                        for k, p in enumerate(s.probs))
         return (f'<div class="cnnlib-explorer-still"><p><i>{self.NAME}: a still picture. Run this '
                 f'cell (or trust the notebook) to make it interactive.</i></p>{"".join(imgs)}'
                 f'<div style="display:inline-block;vertical-align:top;font-size:11px">{bars}</div>'
                 f'<p>test digit {self.values["digit"]}: the network reads {s.predicted} (p = '
-                f'{sig3(s.probs[s.predicted])}), loss {sig3(s.loss)}</p></div>')
+                f'{prob3(s.probs[s.predicted])}), loss {sig3(s.loss)}</p></div>')
 
 
 def _png(rgb):
