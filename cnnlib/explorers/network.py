@@ -37,6 +37,7 @@ from .network_units import network_unit, sig3
 STEPS = len(REVEAL) - 1   # 9
 # the front end: one ES module, these files joined in this order (grid.js: the colour maps)
 JS_FILES = ("grid.js", "network_numbers.js", "network_text.js", "network_maps.js", "network.js")
+CSS_FILES = ("explorer.css", "network.css")
 
 
 def _select_digits(model, x, labels, count):
@@ -61,10 +62,11 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
 
     NAME = "network explorer"
     _esm = "\n".join((HERE / "js" / n).read_text() for n in JS_FILES)
-    _css = (HERE / "js" / "explorer.css").read_text() + (HERE / "js" / "network.css").read_text()
+    _css = "".join((HERE / "js" / n).read_text() for n in CSS_FILES)
     spec = traitlets.Dict().tag(sync=True)
     values = traitlets.Dict().tag(sync=True)
     table = traitlets.Unicode("").tag(sync=True)
+    practice = traitlets.Unicode("").tag(sync=True)   # the practice questions (``practice``)
 
     def __init__(self, digits=8, all_labels=1, featured=None, **values):
         for name, v, lo, hi in (("digits", digits, 2, 12), ("all_labels", all_labels, 0, digits)):
@@ -208,6 +210,9 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
     def fill_table(self):
         if not self.table:
             self.table = encode(*self.table_data())
+        if not self.practice:
+            from .practice import practice_data
+            self.practice = practice_data(self)
         return self
 
     # ------------------------------------------------------------------ display
