@@ -1,11 +1,12 @@
 """Every typical mistake in the catalogue is caught and named by its checker.
 
-For each exercise (``tests/mutants/``): the right answer passes; every mutant (a learner-style
-answer with one typical mistake) is rejected with ``WrongAnswer``, and the message names
-exactly that mistake (or its declared twins) and shows its hint; every mistake of the
+For each exercise (``tests/mutants/``): the right answer passes ("Correct"); every mutant (a
+learner-style answer with one typical mistake) gets "Not yet" (and ``WrongAnswer`` under
+``strict=True``), and the message names exactly that mistake (or its declared twins) and shows
+its hint; every mistake of the
 catalogue (``cnnlib.exercises.catalogue``) has a mutant; the hidden data of every function
 exercise can tell each mistake from the right answer and from the others; and an unwritten
-template (``raise NotImplementedError``) gets "not written yet".
+template (``raise NotImplementedError``) gets "Not written yet".
 """
 import importlib
 import pkgutil
@@ -27,17 +28,21 @@ def _twins(entry, key):
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
-def test_the_right_answer_passes(entry, capsys):
-    assert entry.check(entry.solution) is True
-    assert "Correct" in capsys.readouterr().out
+def test_the_right_answer_passes(entry):
+    result = entry.check(entry.solution)
+    assert result.correct is True and result.status == "correct", result.text
+    assert result.text.startswith("Correct") and result.mistakes == ()
 
 
 @pytest.mark.parametrize("entry, key", MUTANT_CASES, ids=[f"{e.name}:{k}" for e, k in MUTANT_CASES])
 def test_each_mutant_is_rejected_and_named(entry, key):
-    with pytest.raises(WrongAnswer) as info:
-        entry.check(entry.mutants[key])
-    named, message = set(info.value.mistakes), str(info.value)
+    result = entry.check(entry.mutants[key])
+    assert result.status == "wrong" and not result and result.text.startswith("Not yet"), result.text
+    named, message = set(result.mistakes), result.message
     assert named == _twins(entry, key), f"named {sorted(named)} for {key}:\n{message}"
+    with pytest.raises(WrongAnswer) as info:           # strict: the same message, raised
+        result.raise_if_wrong()
+    assert str(info.value) == message and set(info.value.mistakes) == named
     hints = {m.key: m.hint for m in CATALOGUE[entry.name]}
     for k in named:
         assert hints[k] in message, f"the hint of {k} is not in the message:\n{message}"
@@ -66,11 +71,13 @@ def test_the_hidden_data_tells_every_mistake_apart(name, checker):
 
 
 @pytest.mark.parametrize("name, checker", FUNCTION_CHECKERS, ids=[n for n, _ in FUNCTION_CHECKERS])
-def test_an_unwritten_template_is_not_written_yet(name, checker, capsys):
+def test_an_unwritten_template_is_not_written_yet(name, checker):
     def template(*args):
         raise NotImplementedError("your turn")
-    assert checker(template) is False
-    assert "not written yet" in capsys.readouterr().out
+    result = checker(template)
+    assert result.status == "not_answered" and result.text.startswith("Not written yet")
+    with pytest.raises(WrongAnswer, match="Not written yet"):
+        checker(template, strict=True)
 
 
 def test_the_readme_states_the_catalogues_size():

@@ -1,7 +1,11 @@
 """The "check yourself" and "Your turn" checkers of the notebooks, one module per notebook.
 
-- ``compare``: ``WrongAnswer``, ``Mistake`` and ``compare_answer``, which every checker uses,
-  so the messages read the same everywhere;
+- ``result``: ``CheckResult``, what every checker returns (it displays itself: rich HTML in a
+  notebook, wrapped text in a terminal), ``strict=True`` (raise ``WrongAnswer`` unless correct)
+  and the ``checker`` decorator; ``display``: how a message looks; ``hints``: ``check_x.hint(k)``;
+- ``compare``: ``Mistake`` and ``compare_answer``, which every value checker uses, so the
+  messages read the same everywhere; ``learner_call``: running a learner's function (its
+  exception and line, a time limit);
 - ``function_exercise``: ``FunctionExercise``, the checker of an exercise where the learner
   writes a whole function: it runs it on hidden geometries and names the typical mistake;
 - ``nb00_network_shapes`` ... ``nb07_training``: the checkers of each notebook;
@@ -9,7 +13,8 @@
 
 A checker never changes its inputs and uses no randomness it does not seed itself.
 """
-from .compare import Mistake, WrongAnswer, compare_answer, not_answered
+from .compare import Mistake, compare_answer, not_answered, unanswered
+from .result import CheckResult, WrongAnswer, checker
 from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
 from .nb00_network_shapes import check_seed_network_shapes, seed_network_shapes
 from .nb01_flip import check_convolution_via_correlation
@@ -27,7 +32,7 @@ from .nb06_im2row import (adjoint_test, check_conv_backward_matrices, check_im2r
                           conv_backward_matrices_exercise_data, row2im_overwrite)
 from .nb07_training import check_training_step
 
-__all__ = ["Mistake", "WrongAnswer", "compare_answer", "not_answered", "RAISES", "Raises", "Case", "FunctionExercise",
+__all__ = ["Mistake", "WrongAnswer", "CheckResult", "checker", "compare_answer", "not_answered", "unanswered", "RAISES", "Raises", "Case", "FunctionExercise",
            "FunctionMistake", "Output", "Variants", "check_seed_network_shapes", "seed_network_shapes",
            "check_convolution_via_correlation", "check_conv_output_cell", "check_conv_output_shape",
            "check_conv_forward_loops", "conv_cell_exercise_data", "conv_shape_exercise_data",

@@ -1,15 +1,12 @@
 """Comparing a learner's answer with the reference, and saying what is wrong.
 
 Every checker of the course ends here, so the messages read the same everywhere:
-
-- right answer: one line saying so, and ``True``;
-- wrong answer: ``WrongAnswer`` (an ``AssertionError``, so a wrong answer stops
-  *Run All* at that cell) whose message says the shape (expected vs given), or
-  how many entries differ and the first wrong one by its index in the
-  equation's letters (``dw[f=0, c=1, m=2, q=0]``), and, when the answer is what
-  a typical mistake gives, names that mistake: every one that gives it, when
-  several do. ``WrongAnswer.mistakes`` holds the keys of the mistakes named, so
-  the tests can prove which mistake a message names.
+``compare_answer`` returns a ``CheckResult`` (``result``): "Correct" with one line, or "Not yet"
+saying the shape (expected vs given), or how many entries differ and the first wrong one by its
+index in the equation's letters (``dw[f=0, c=1, m=2, q=0]``), and, when the answer is what a
+typical mistake gives, naming that mistake: every one that gives it, when several do.
+``result.mistakes`` holds the keys of the mistakes named, so the tests can prove which mistake
+a message names.
 
 A mistake is a ``Mistake(key, hint)``: ``key`` is its name in the catalogue
 (``cnnlib.exercises.catalogue``), ``hint`` is what the learner reads.
@@ -18,16 +15,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .result import CheckResult, WrongAnswer, finish
 
-class WrongAnswer(AssertionError):
-    """Raised by a checker when the answer is not right; the message says why.
-
-    ``mistakes``: the keys of the typical mistakes the message names (may be empty).
-    """
-
-    def __init__(self, message, mistakes=()):
-        super().__init__(message)
-        self.mistakes = tuple(mistakes)
+__all__ = ["WrongAnswer", "Mistake", "CheckResult", "compare_answer", "not_answered", "unanswered",
+           "as_answer_array", "number_text", "index_text", "entries_match", "hint_lines"]
 
 
 class Mistake(NamedTuple):
@@ -36,26 +27,59 @@ class Mistake(NamedTuple):
     hint: str
 
 
-def not_answered(answer, name):
-    """``True`` (after printing "not answered yet") when ``answer`` is still the template's
-    ``None`` or ``...``: a notebook with an unanswered exercise still runs top to bottom."""
-    if answer is None or answer is Ellipsis:
-        print(f"{name}: not answered yet. Put your answer where the template has None, "
-              "then run this cell again.")
-        return True
-    return False
+def not_answered(answer, name=None):
+    """Is ``answer`` still the template's ``None`` or ``...``? (Nothing is printed.)"""
+    return answer is None or answer is Ellipsis
+
+
+def unanswered(name):
+    """The "not answered yet" result of the answer called ``name``."""
+    return CheckResult.not_answered([f"Not answered yet: {name}.",
+                                     "  Put your answer where the template has None, then run the cell again."])
+
+
+def _torch_to_numpy(answer):
+    """A torch tensor as a numpy array (detached from the graph, on the CPU); anything else as it is."""
+    if type(answer).__module__.split(".")[0] == "torch" and hasattr(answer, "detach"):
+        return answer.detach().cpu().numpy()
+    return answer
 
 
 def as_answer_array(answer, name):
-    """``answer`` as a float64 array, or ``WrongAnswer`` saying it is not numbers."""
+    """``answer`` as a float64 array, or ``WrongAnswer`` saying why it is not numbers.
+
+    Refused with a message: ``None``, text, complex numbers (even with a zero imaginary part: take
+    ``.real`` on purpose), ragged lists and other objects. Booleans are judged as 0 and 1 (the
+    message then says that they are booleans). A torch tensor is detached and converted.
+    """
     if answer is None:
-        raise WrongAnswer(f"{name}: the answer is None: nothing was computed or returned yet")
+        raise WrongAnswer(f"{name}: the answer is None: nothing was computed or returned yet "
+                          "(is the `return` line missing?)")
+    answer = _torch_to_numpy(answer)
+    if isinstance(answer, (str, bytes)):
+        raise WrongAnswer(f"{name}: expected numbers (an array, a tuple or a number), given text: {answer!r:.60}")
     try:
-        arr = np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise WrongAnswer(f"{name}: expected numbers (an array, a tuple or a number), "
-                          f"got {type(answer).__name__}: {answer!r:.80} ({err})") from None
-    return arr
+        raw = np.asarray(answer)
+    except Exception as err:  # noqa: BLE001 -- whatever the object's own conversion raises
+        raise WrongAnswer(f"{name}: expected numbers (an array, a tuple or a number), given "
+                          f"{type(answer).__name__} ({type(err).__name__}: {err})") from None
+    if np.iscomplexobj(raw):
+        imag = float(np.max(np.abs(np.imag(raw)))) if raw.size else 0.0
+        raise WrongAnswer(f"{name}: the answer holds complex numbers (largest imaginary part "
+                          f"{imag:.3g}): a gradient here is real; if the complex part comes from an FFT "
+                          "and is only rounding, return `np.real(...)` of it on purpose.")
+    if raw.dtype.kind in "OUSVMm":
+        kind = {"O": "Python objects (a ragged list, or arrays of different shapes?)", "U": "text",
+                "S": "bytes", "V": "records", "M": "dates", "m": "time spans"}[raw.dtype.kind]
+        raise WrongAnswer(f"{name}: expected numbers (an array, a tuple or a number), given an array of "
+                          f"{kind}: {type(answer).__name__} {str(answer)[:80]!r}")
+    return raw.astype(np.float64)
+
+
+def is_boolean(answer):
+    """Is ``answer`` booleans (``True``/``False`` or an array of dtype bool)?"""
+    answer = _torch_to_numpy(answer)
+    return isinstance(answer, (bool, np.bool_)) or getattr(answer, "dtype", None) == np.bool_
 
 
 def number_text(value):
@@ -129,8 +153,8 @@ def _as_candidates(known_mistakes):
 
 
 def compare_answer(name, answer, expected, atol=1e-6, rtol=1e-6, known_mistakes=(),
-                   quiet=False, letters=None, reveal=None, shape_hints=()):
-    """Compare a learner's ``answer`` with the ``expected`` array; ``True`` if they match.
+                   quiet=False, letters=None, reveal=None, shape_hints=(), strict=False):
+    """Compare a learner's ``answer`` with the ``expected`` array: a ``CheckResult``.
 
     name           : what the answer is, used in every message (e.g. ``"∂E/∂w"``).
     answer         : anything ``np.asarray`` turns into numbers (array, tuple, list, scalar).
@@ -139,18 +163,29 @@ def compare_answer(name, answer, expected, atol=1e-6, rtol=1e-6, known_mistakes=
     known_mistakes : pairs ``(wrong_answer, Mistake)``: every mistake whose wrong answer
                      equals the given one (shape and values) is named.
     letters        : the index letters of ``expected``'s axes, e.g. ``"f c m q"``.
-    reveal         : print the expected value of the first wrong entry (default: only for
+    reveal         : say the expected value of the first wrong entry (default: only for
                      arrays of more than 4 entries, so a one-number answer is never given away).
     shape_hints    : pairs ``(shape, hint)``: said when the answer has that wrong shape and no
                      known mistake explains it.
+    quiet          : kept for older callers; nothing is ever printed.
+    strict         : raise ``WrongAnswer`` unless the answer is right.
 
-    Returns ``False`` (and prints "not answered yet") when ``answer`` is still ``None``.
-    Raises ``WrongAnswer`` saying what is wrong, with ``.mistakes`` the keys named.
+    ``None`` is "not answered yet"; a wrong answer is "Not yet" with ``.mistakes`` the keys named.
     """
-    if not_answered(answer, name):
-        return False
+    return finish(_compare(name, answer, expected, atol, rtol, known_mistakes, letters, reveal, shape_hints),
+                  strict)
+
+
+def _compare(name, answer, expected, atol, rtol, known_mistakes, letters, reveal, shape_hints):
+    if not_answered(answer):
+        return unanswered(name)
     expected = np.asarray(expected, dtype=np.float64)
-    given = as_answer_array(answer, name)
+    try:
+        given = as_answer_array(answer, name)
+    except WrongAnswer as err:
+        return CheckResult.wrong(str(err))
+    notes = ([f"  Note: the answer is booleans (True/False), read here as 1 and 0: {name} is numbers."]
+             if is_boolean(answer) else [])
     if reveal is None:
         reveal = expected.size > 4
     candidates = _as_candidates(known_mistakes)
@@ -161,14 +196,12 @@ def compare_answer(name, answer, expected, atol=1e-6, rtol=1e-6, known_mistakes=
             lines[0] += " (same number of entries: reshape or transpose?)"
         if not found:
             lines += [f"  Hint: {hint}" for shape, hint in shape_hints if tuple(shape) == given.shape][:1]
-        raise WrongAnswer("\n".join(lines + hint_lines(found)), [m.key for m in found])
+        return CheckResult.wrong(lines + notes + hint_lines(found), [m.key for m in found])
     if not np.isfinite(given).all():
         bad = int(given.size - np.count_nonzero(np.isfinite(given)))
-        raise WrongAnswer(f"{name}: {bad} entr{'y is' if bad == 1 else 'ies are'} NaN or infinite")
+        return CheckResult.wrong(f"{name}: {bad} entr{'y is' if bad == 1 else 'ies are'} NaN or infinite")
     if entries_match(given, expected, atol, rtol):
-        if not quiet:
-            print(f"Correct: {name} matches the reference"
-                  + (f" (shape {expected.shape})." if expected.ndim >= 2 else "."))
-        return True
+        return CheckResult.passed(f"Correct: {name} matches the reference"
+                                  + (f" (shape {expected.shape})." if expected.ndim >= 2 else "."))
     lines = describe_difference(name, given, expected, letters, atol, rtol, reveal)
-    raise WrongAnswer("\n".join(lines + hint_lines(found)), [m.key for m in found])
+    return CheckResult.wrong(lines + notes + hint_lines(found), [m.key for m in found])

@@ -5,8 +5,9 @@ it on several hidden geometries (``Case``s: a stride that does not tile, padding
 that changes the result, C != F, non-square shapes, a nonzero bias, ...), and
 compares every output with cnnlib's reference. It says:
 
-- "not written yet" (printed, returns ``False``) while the body still raises
-  ``NotImplementedError``, so a notebook with an unwritten template still runs;
+- "Not written yet" while the body still raises ``NotImplementedError``, so a notebook with an
+  unwritten template still runs (every message is a ``CheckResult``; ``strict=True`` raises
+  ``WrongAnswer`` unless it is "Correct");
 - the exception, the geometry and the learner's line, when the function fails;
 - per output (``dw`` and ``db`` are judged apart): the first wrong geometry, the
   shape (expected vs given) or the first wrong entry by its index in the
@@ -34,9 +35,12 @@ import copy
 
 import numpy as np
 
-from .compare import WrongAnswer, as_answer_array, entries_match, hint_lines, index_text, number_text
+from .compare import as_answer_array, entries_match, hint_lines, index_text, is_boolean, number_text
 from .function_parts import (RAISES, Case, FunctionMistake, Output, Raises, Variants,  # noqa: F401
-                             _learner_line, _Run, _same_inputs)
+                             _Run, _same_inputs)
+from .hints import Hints
+from .learner_call import TIME_LIMIT, call, learner_line
+from .result import CheckerCalledInside, CheckResult, WrongAnswer, called_inside_message, finish, running
 
 
 class FunctionExercise:
@@ -60,7 +64,13 @@ class FunctionExercise:
         self.reference, self._make_cases = reference, cases
         self.mistakes, self.twins = tuple(mistakes), tuple(frozenset(t) for t in twins)
         self.atol, self.rtol, self.equation = atol, rtol, equation
+        self.time_limit = TIME_LIMIT
         self._cases = self._ref = self._models = None
+
+    @property
+    def hint(self):
+        """``check.hint(level)``: the hints of this exercise, in levels (``HINTS`` of its module)."""
+        return Hints(self.checker_name)
 
     # ----------------------------------------------------------- the data, built once
     @property
@@ -70,8 +80,13 @@ class FunctionExercise:
         return self._cases
 
     def case(self, k):
-        """A fresh copy of geometry ``k``'s inputs, as a dict by parameter name (to debug with)."""
-        return dict(zip(self.params, copy.deepcopy(self.cases[k].args)))
+        """A fresh copy of geometry ``k``'s inputs, as a dict by parameter name (to debug with):
+        ``my_fn(**check.case(2))``."""
+        n = len(self.cases)
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < n:
+            raise ValueError(f"{self.checker_name}.case(k): k is the number of a hidden geometry, a whole "
+                             f"number from 0 to {n - 1}; given {k!r}")
+        return dict(zip(self.params, copy.deepcopy(self.cases[int(k)].args)))
 
     def _normalise(self, result):
         if isinstance(result, Raises):
@@ -158,15 +173,10 @@ class FunctionExercise:
         return f"{type(err).__name__}: {err}"
 
     def _call(self, fn, args):
-        """``(result, None)``, or ``(None, a failed _Run)`` saying where the learner's code failed.
-        ``NotImplementedError`` (an unwritten template) goes through."""
-        try:
-            return fn(*args), None
-        except NotImplementedError:
-            raise
-        except Exception as err:  # the learner's code failed: say where
-            where = _learner_line(err)
-            return None, _Run(None, self.describe_error(err) + (f"\n  at {where}" if where else ""), err)
+        """``(result, None)``, or ``(None, a failed _Run)`` saying where the learner's code failed or
+        that it took too long. ``NotImplementedError`` (an unwritten template) goes through."""
+        result, failure = call(fn, args, self.time_limit, self.describe_error)
+        return (result, None) if failure is None else (None, _Run(None, failure.text, failure.exception))
 
     def _run(self, fn, case):
         args = copy.deepcopy(case.args)
@@ -186,9 +196,10 @@ class FunctionExercise:
                 got = len(result) if isinstance(result, (tuple, list)) else 1
                 raise WrongAnswer(f"{self.name}: expected {len(self.outputs)} results ({names}), "
                                   f"given {got}")
-        outputs = tuple(as_answer_array(r, f"{self.name} → {o.name}") for r, o in
-                        zip(result if len(self.outputs) > 1 else (result,), self.outputs))
-        return _Run(outputs, None)
+        results = result if len(self.outputs) > 1 else (result,)
+        outputs = tuple(as_answer_array(r, f"{self.name} → {o.name}") for r, o in zip(results, self.outputs))
+        booleans = tuple(o.name for r, o in zip(results, self.outputs) if is_boolean(r))
+        return _Run(outputs, None, booleans=booleans)
 
     @staticmethod
     def _same_shape(model, o, given, ref):
@@ -197,40 +208,60 @@ class FunctionExercise:
         return given.shape != ref.shape and any(
             v is not None and not isinstance(v, Raises) and v[o].shape == given.shape for v in variants)
 
-    def __call__(self, fn):
-        """Check the learner's function ``fn``; ``True`` when right, ``WrongAnswer`` when not."""
+    def __call__(self, fn, strict=False):
+        """Check the learner's function ``fn``: a ``CheckResult`` ("Correct", "Not yet" or "Not
+        written yet"); with ``strict=True``, ``WrongAnswer`` unless it is correct."""
+        return finish(self.check(fn), strict)
+
+    def check(self, fn):
+        """The ``CheckResult`` of the learner's function ``fn`` (never raises for the learner's code)."""
         if not callable(fn):
-            raise WrongAnswer(f"{self.name}: expected your function (the name, without calling it), "
-                              f"given {type(fn).__name__}")
-        runs = []
-        try:
-            for case in self.cases:
-                runs.append(self._run(fn, case))
-        except NotImplementedError:
-            print(f"{self.name}: not written yet (its body still raises NotImplementedError). "
-                  "Write it, then run this cell again.")
-            return False
+            return CheckResult.wrong(f"{self.name}: expected your function (its name, without calling it "
+                                     f"and without brackets), given {type(fn).__name__}")
+        with running(self.checker_name):
+            try:
+                runs = [self._run(fn, case) for case in self.cases]
+                return self.judge(runs)
+            except NotImplementedError:
+                return CheckResult.not_answered(
+                    [f"Not written yet: {self.name}: its body still raises NotImplementedError.",
+                     "  Write it, then run this cell again."])
+            except CheckerCalledInside as err:
+                if err.name != self.checker_name:
+                    raise
+                return CheckResult.wrong(called_inside_message(self.checker_name, getattr(fn, "__name__", "it"),
+                                                               learner_line(err)))
+            except WrongAnswer as err:   # the function's result is not an answer at all (None, in place, ...)
+                return CheckResult.wrong(str(err), err.mistakes)
+
+    def _debug_line(self, k):
+        return (f"  To debug: `{self.checker_name}.case({k})` gives geometry {k}'s inputs "
+                f"({', '.join(self.params)}) as a dict: `{self.name}(**{self.checker_name}.case({k}))`.")
+
+    def judge(self, runs):
+        """The ``CheckResult`` of the learner's ``runs`` (one per case)."""
+        n = len(self.cases)
         failed = [k for k, run in enumerate(runs) if run.error is not None]
         if failed:
             k = failed[0]
             found = [m for m in self.mistakes if all(self._explains(m, o, runs) for o in range(len(self.outputs)))]
-            lines = [f"{self.name} failed on {len(failed)} of {len(self.cases)} geometries; the first is "
+            lines = [f"{self.name} failed on {len(failed)} of {n} geometries; the first is "
                      f"geometry {k}: {self.cases[k].label}.", f"  {runs[k].error}"]
             lines += hint_lines([m.mistake for m in found])
-            lines.append(f"  To debug: {self.checker_name}.case({k}) gives its inputs "
-                         f"({', '.join(self.params)}) as a dict.")
-            raise WrongAnswer("\n".join(lines), [m.key for m in found])
-        lines, named = [], []
+            lines.append(self._debug_line(k))
+            return CheckResult.wrong(lines, [m.key for m in found])
+        lines, named, summary = [], [], []
         for o, out in enumerate(self.outputs):
             wrong = [k for k, (run, ref) in enumerate(zip(runs, self.expected))
                      if not entries_match(run.outputs[o], ref[o], self.atol, self.rtol)]
             if not wrong:
                 if len(self.outputs) > 1:
-                    lines.append(f"{out.name}: right on all {len(self.cases)} geometries.")
+                    lines.append(f"{out.name}: right on all {n} geometries.")
                 continue
+            summary.append(f"{out.name} is wrong on {len(wrong)} of {n}")
             k = wrong[0]
             given, ref = runs[k].outputs[o], self.expected[k][o]
-            lines.append(f"{out.name}: wrong on {len(wrong)} of {len(self.cases)} geometries; "
+            lines.append(f"{out.name}: wrong on {len(wrong)} of {n} geometries; "
                          f"the first is geometry {k}: {self.cases[k].label}.")
             if given.shape != ref.shape:
                 dims = ", ".join((out.dims or out.letters.upper()).split())
@@ -245,6 +276,8 @@ class FunctionExercise:
                              f"expected {number_text(ref[first])}.")
                 if out.where is not None:
                     lines.append(f"  ({out.where(first, copy.deepcopy(self.cases[k].args))})")
+            if out.name in runs[k].booleans:
+                lines.append(f"  Note: it returned {out.name} as booleans (True/False), read here as 1 and 0.")
             found = self.explaining(o, runs)
             named += [m.key for m in found if m.key not in named]
             if found:
@@ -257,14 +290,14 @@ class FunctionExercise:
                 else:
                     lines.append("  No typical mistake of the catalogue explains it: follow the "
                                  "equation at the first wrong entry.")
-            lines.append(f"  To debug: {self.checker_name}.case({k}) gives its inputs "
-                         f"({', '.join(self.params)}) as a dict.")
-        if any(line.startswith(f"{o.name}: wrong") for line in lines for o in self.outputs):
-            header = f"{self.name} is not right yet (checked on {len(self.cases)} hidden geometries)."
-            raise WrongAnswer("\n".join([header] + lines), named)
-        print(f"Correct: {self.name} matches cnnlib on all {len(self.cases)} geometries:\n"
-              + "\n".join(f"  {k}. {c.label}" for k, c in enumerate(self.cases)))
-        return True
+            lines.append(self._debug_line(k))
+        if summary:
+            right = [o.name for o in self.outputs if not any(s.startswith(o.name + " ") for s in summary)]
+            head = (f"Not yet: {self.name}: " + ", ".join(summary) + f" hidden geometries"
+                    + (f"; {', '.join(right)} {'is' if len(right) == 1 else 'are'} right." if right else "."))
+            return CheckResult.wrong([head] + lines, named)
+        return CheckResult.passed([f"Correct: {self.name} matches cnnlib on all {n} geometries:"]
+                                  + [f"  {k}. {c.label}" for k, c in enumerate(self.cases)])
 
     def __repr__(self):
         return f"<checker of {self.name}({', '.join(self.params)}): {len(self.mistakes)} typical mistakes>"

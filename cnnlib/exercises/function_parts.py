@@ -1,14 +1,13 @@
 """The pieces a ``FunctionExercise`` is built from: hidden geometries (``Case``), outputs
 (``Output``), typical mistakes (``FunctionMistake``) and what a mistake's model may return
-besides numbers (``RAISES``, ``Raises``, ``Variants``); and how a learner's failing line is found.
+besides numbers (``RAISES``, ``Raises``, ``Variants``).
 """
-import linecache
-import traceback
 from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 
 from .compare import Mistake
+from .learner_call import learner_line
 
 
 class Raises:
@@ -85,17 +84,10 @@ class _Run(NamedTuple):
     outputs: Optional[tuple]  # one float64 array per Output, or None when the call failed
     error: Optional[str]
     exception: Optional[BaseException] = None  # what the call raised, if it failed
+    booleans: tuple = ()  # the names of the outputs the learner returned as booleans
 
 
-def _learner_line(err):
-    """``"line 7: out[n, f, i, j] = ..."`` for the deepest frame outside cnnlib and numpy."""
-    for frame in reversed(traceback.extract_tb(err.__traceback__)):
-        path = frame.filename.replace("\\", "/")
-        if "/cnnlib/" in path or "/numpy/" in path:
-            continue
-        line = frame.line or linecache.getline(frame.filename, frame.lineno).strip()
-        return f"line {frame.lineno} of {frame.name}: {line}" if line else f"line {frame.lineno} of {frame.name}"
-    return None
+_learner_line = learner_line  # the older name
 
 
 def _same_inputs(before, after):

@@ -12,7 +12,8 @@ from ..activations import relu_forward
 from ..conv import conv2d_forward
 from ..dense import affine_forward, flatten_forward
 from ..pool import maxpool2d_forward
-from .compare import Mistake, WrongAnswer, hint_lines, not_answered
+from .compare import Mistake, WrongAnswer, hint_lines, not_answered, unanswered
+from .result import CheckResult, checker
 
 
 def seed_network_shapes():
@@ -98,16 +99,17 @@ def _as_shape(stage, given):
     return tuple(int(v) for v in values)
 
 
+@checker
 def check_seed_network_shapes(answer):
     """Check the list of 8 shapes ``(N, C, H, W)`` (``(N, 10)`` for the scores) of seed 004's network.
 
     ``answer`` : a list of 8 tuples in the order input, conv1, relu1, pool1,
-    conv2, relu2, pool2, scores, for a batch of one image. ``None`` prints
+    conv2, relu2, pool2, scores, for a batch of one image. ``None`` is
     "not answered yet". A wrong answer gets the first wrong stage and the hint
     of every mistake of ``SEED_SHAPE_MISTAKES`` that explains it there.
     """
-    if not_answered(answer, "seed network shapes"):
-        return False
+    if not_answered(answer):
+        return unanswered("seed network shapes")
     expected = seed_network_shapes()
     names = [layer[0] for layer in _SEED_LAYERS]
     if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__") or len(answer) != len(expected):
@@ -116,8 +118,7 @@ def check_seed_network_shapes(answer):
     given = [_as_shape(name, g) for name, g in zip(names, answer)]
     wrong = [k for k, (g, e) in enumerate(zip(given, expected)) if g != tuple(e)]
     if not wrong:
-        print("Correct: all 8 shapes match the network run by cnnlib.")
-        return True
+        return CheckResult.passed("Correct: all 8 shapes match the network run by cnnlib.")
     k = wrong[0]
     name, kind, filters, size = _SEED_LAYERS[k]
     before = tuple(expected[k - 1]) if k else None

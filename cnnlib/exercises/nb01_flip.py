@@ -5,6 +5,7 @@ import numpy as np
 
 from ..correlate import convolve2d, cross_correlate2d, rot180
 from .compare import Mistake, compare_answer
+from .result import checker
 
 FORGOT_FLIP = Mistake("forgot_flip", "this is the cross-correlation: the kernel was not rotated by 180 "
                       "degrees (rot180).")
@@ -60,6 +61,7 @@ def flip_mistakes(image, kernel, mode):
     return found
 
 
+@checker
 def check_convolution_via_correlation(answer, image, kernel, mode="full"):
     """Check a convolution of ``image (H, W)`` with ``kernel (KH, KW)`` (eq. 2), ``mode`` 'valid' or 'full'.
 

@@ -14,7 +14,8 @@ from .._validate import as_pair
 from ..conv import conv2d_forward_naive, conv_output_shape
 from ..correlate import pad2d, rot180
 from ..data import teaching_example
-from .compare import Mistake, WrongAnswer, compare_answer, hint_lines, not_answered
+from .compare import Mistake, WrongAnswer, compare_answer, hint_lines, not_answered, unanswered
+from .result import CheckResult, checker
 
 # ------------------------------------------------------------------ the output shape
 
@@ -74,16 +75,17 @@ def _and(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+@checker
 def check_conv_output_shape(answer, x_shape, w_shape, stride=1, pad=0):
     """Check a predicted output shape ``(N, F, H_out, W_out)`` of a conv layer.
 
     ``x_shape (N, C, H, W)``, ``w_shape (F, C, KH, KW)``; reference:
     ``cnnlib.conv.conv_output_shape``, i.e. ``H_out = floor((H + 2P - KH)/S) + 1``.
     Says which of the four sizes are wrong and the typical mistake that explains them
-    (every one that does), never the expected sizes. ``None`` prints "not answered yet".
+    (every one that does), never the expected sizes. ``None`` is "not answered yet".
     """
-    if not_answered(answer, "conv output shape"):
-        return False
+    if not_answered(answer):
+        return unanswered("conv output shape")
     expected = conv_output_shape(x_shape, w_shape, stride, pad)
     try:
         given = np.asarray(answer, dtype=np.float64)
@@ -99,8 +101,7 @@ def check_conv_output_shape(answer, x_shape, w_shape, stride=1, pad=0):
         raise WrongAnswer(f"conv output shape: sizes are whole numbers (round down), given {text}")
     wrong = [name for name, g, e in zip(_SHAPE_NAMES, given, expected) if g != e]
     if not wrong:
-        print("Correct: conv output shape matches the reference.")
-        return True
+        return CheckResult.passed("Correct: conv output shape matches the reference.")
     right = [name for name in _SHAPE_NAMES if name not in wrong]
     line = f"conv output shape: given {text}: {_and(wrong)} {'is' if len(wrong) == 1 else 'are'} not right"
     line += f" ({_and(right)} {'is' if len(right) == 1 else 'are'} right)." if right else "."
@@ -178,6 +179,7 @@ def _cell_mistakes(x, w, b, stride, pad, n, f, i, j):
     return [(v, m) for v, m in found if np.isfinite(v)]
 
 
+@checker
 def check_conv_output_cell(answer, x, w, b, stride, pad, n, f, i, j):
     """Check one output entry ``out[n, f, i, j]`` of a conv layer computed by hand.
 

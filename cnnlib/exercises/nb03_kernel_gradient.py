@@ -14,7 +14,8 @@ import numpy as np
 
 from .._validate import as_pair
 from ..correlate import cross_correlate2d, rot180
-from .compare import Mistake, as_answer_array, compare_answer, not_answered
+from .compare import Mistake, as_answer_array, compare_answer, not_answered, unanswered
+from .result import CheckResult, checker
 from .nb03_kernel_and_bias_gradient import KERNEL_AND_BIAS_MISTAKES, check_kernel_and_bias_gradient
 from .references import one_channel_gradients as _one_channel_gradients
 
@@ -52,6 +53,7 @@ STRIDE_IGNORED = Mistake(
 KERNEL_GRADIENT_MISTAKES = [DELTAS_ROTATED, DELTAS_MISSING, STRIDE_IGNORED]
 
 
+@checker
 def check_kernel_gradient(answer, x, dout, kernel_shape, stride=1):
     """Check ``∂E/∂w (KH, KW)`` of a one-channel layer (no padding) given its input and deltas.
 
@@ -64,8 +66,8 @@ def check_kernel_gradient(answer, x, dout, kernel_shape, stride=1):
     (windows just summed), the stride ignored (deltas not dilated: the (H - H_out + 1)-wide
     result, or its first KH x KW block).
     """
-    if not_answered(answer, "kernel gradient"):
-        return False
+    if not_answered(answer):
+        return unanswered("kernel gradient")
     x = np.asarray(x, dtype=np.float64)
     dout = np.asarray(dout, dtype=np.float64)
     kh, kw = kernel_shape
@@ -106,6 +108,7 @@ DB_SUMMED_OVER_FILTERS = Mistake(
 BIAS_GRADIENT_MISTAKES = [DB_MEAN, DB_NOT_SUMMED_OVER_BATCH, DB_NOT_SUMMED_OVER_IJ, DB_SUMMED_OVER_FILTERS]
 
 
+@checker
 def check_bias_gradient(answer, dout):
     """Check ``∂E/∂b[f] = Σ_n Σ_i Σ_j δ[n, f, i, j]`` for deltas ``dout (N, F, H_out, W_out)``: shape ``(F,)``.
 
@@ -114,8 +117,8 @@ def check_bias_gradient(answer, dout):
     of the sum, the batch not summed (image 0 only, or one row per image), the positions
     not summed, the filters summed together.
     """
-    if not_answered(answer, "bias gradient"):
-        return False
+    if not_answered(answer):
+        return unanswered("bias gradient")
     dout = np.asarray(dout, dtype=np.float64)
     if dout.ndim != 4:
         raise ValueError(f"dout: expected 4 dimensions (N, F, H_out, W_out), got shape {dout.shape}")
@@ -134,12 +137,12 @@ def check_bias_gradient(answer, dout):
                      (dout.sum(axis=(1, 2, 3)), DB_SUMMED_OVER_FILTERS)]
     shape_hints = [((), f"a single number: the layer has F = {expected.shape[0]} filters, each with "
                         f"its own bias, so ∂E/∂b has shape ({expected.shape[0]},).")]
-    right = compare_answer("bias gradient", given, expected, known_mistakes=mistakes, letters="f",
-                           shape_hints=shape_hints, quiet=one_number)
-    if one_number:
-        print("Correct: bias gradient matches the reference (one filter, so one number; "
-              "cnnlib's conv2d_backward returns it as an array of shape (F,) = (1,)).")
-    return right
+    result = compare_answer("bias gradient", given, expected, known_mistakes=mistakes, letters="f",
+                            shape_hints=shape_hints)
+    if one_number and result.correct:
+        return CheckResult.passed("Correct: bias gradient matches the reference (one filter, so one number; "
+                                  "cnnlib's conv2d_backward returns it as an array of shape (F,) = (1,)).")
+    return result
 
 
 CATALOGUE = {"check_kernel_gradient": KERNEL_GRADIENT_MISTAKES,

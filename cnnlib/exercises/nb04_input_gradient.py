@@ -14,7 +14,8 @@ undilated deltas give and what the full result cropped without its unread zero r
 import numpy as np
 
 from .._validate import as_pair
-from .compare import Mistake, as_answer_array, compare_answer, not_answered
+from .compare import Mistake, as_answer_array, compare_answer, not_answered, unanswered
+from .result import checker
 from .nb04_input_gradient_functions import (CORRELATION_MISTAKES, LOOPS_MISTAKES, check_input_gradient_by_correlation,
                                             check_input_gradient_loops)
 from .references import one_channel_gradients as _one_channel_gradients
@@ -38,6 +39,7 @@ INPUT_GRADIENT_MISTAKES = [Mistake(k, _BY_KEY[k].hint.replace("[:, :, ", "[").re
  UNREAD_MISSING, CROP_AT_END) = INPUT_GRADIENT_MISTAKES
 
 
+@checker
 def check_input_gradient(answer, dout, kernel, x_shape, stride=1, pad=0):
     """Check ``∂E/∂x (H, W)`` of a one-channel layer given its deltas and kernel.
 
@@ -53,8 +55,8 @@ def check_input_gradient(answer, dout, kernel, x_shape, stride=1, pad=0):
     dilated with S zeros; the zeros put on the wrong side; the padding not cropped; the unread
     rows/columns missing; the crop taken at the end.
     """
-    if not_answered(answer, "input gradient"):
-        return False
+    if not_answered(answer):
+        return unanswered("input gradient")
     dout = np.asarray(dout, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     h, w_in = x_shape

@@ -14,6 +14,7 @@ from ..conv import conv2d_backward, conv2d_forward
 from ..correlate import convolve2d, cross_correlate2d
 from ..pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 from .compare import Mistake, compare_answer
+from .result import checker
 from .nb05_pool_backward import CATALOGUE as _POOL_CATALOGUE
 from .nb05_pool_backward import _every, _last, _route, _split, check_avgpool_backward, check_maxpool_backward
 from .nb05_relu_backward import CATALOGUE as _RELU_CATALOGUE
@@ -79,6 +80,7 @@ def _as_2d(name, v):
     return v
 
 
+@checker
 def check_conv_relu_pool_dw(answer, x, w, b, delta_p, size=2):
     """Check ``∂E/∂w`` of one chain conv -> ReLU -> max pool, computed by hand (one channel).
 

@@ -12,7 +12,9 @@ import numpy as np
 
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
 from ..im2row import im2row, row2im
-from .compare import Mistake, WrongAnswer, compare_answer
+from .compare import Mistake, WrongAnswer, as_answer_array, compare_answer
+from .learner_call import call
+from .result import CheckResult, checker
 from .nb06_im2row_pair import CATALOGUE as _PAIR_CATALOGUE
 from .nb06_im2row_pair import (GEOMETRIES, check_im2row, check_row2im, columns_from_mqc, columns_mqc,
                                rows_from_ji, rows_ji)
@@ -55,6 +57,7 @@ MATRIX_MISTAKES = [DY_LAYOUT, DW_NOT_TRANSPOSED, W_COL_BY_RESHAPE, ROW2IM_OVERWR
                    PAIR_ROWS_JI]
 
 
+@checker
 def check_conv_backward_matrices(dw, dx, x, w, dout, stride=1, pad=0):
     """Check ``∂E/∂w`` and ``∂E/∂x`` of a conv layer computed with im2row matrices.
 
@@ -68,13 +71,12 @@ def check_conv_backward_matrices(dw, dx, x, w, dout, stride=1, pad=0):
 
     Reference: ``cnnlib.conv.conv2d_backward_naive`` (the loops). Both answers are judged and
     both verdicts reported (a wrong ``dw`` does not hide a wrong ``dx``); the typical mistakes
-    named are ``MATRIX_MISTAKES``. Returns True when both are right, False (after "not
-    answered yet") while both are still None.
+    named are ``MATRIX_MISTAKES``. "Not answered yet" while either is still None and the other
+    (if given) is right.
     """
     if dw is None and dx is None:
-        print("∂E/∂w and ∂E/∂x: not answered yet. Put your arrays where the template has None, "
-              "then run this cell again.")
-        return False
+        return CheckResult.not_answered(["Not answered yet: ∂E/∂w and ∂E/∂x.",
+                                         "  Put your arrays where the template has None, then run the cell again."])
     x, w, dout = (np.asarray(v, dtype=np.float64) for v in (x, w, dout))
     n_filt, n_ch, kh, kw = w.shape
     _, cache = conv2d_forward_naive(x, w, np.zeros(n_filt), stride, pad)
@@ -103,26 +105,25 @@ def check_conv_backward_matrices(dw, dx, x, w, dout, stride=1, pad=0):
                    (row2im_overwrite_by_offset(d_y @ w_col.T, x.shape, kh, kw, stride, pad), ROW2IM_OVERWRITES),
                    (back(columns_from_mqc(d_y @ w_col.T, n_ch, kh, kw)), PAIR_COLUMNS_MQC),
                    (back(rows_from_ji(d_y @ w_col.T, n_img, h_out, w_out)), PAIR_ROWS_JI)]
-    lines, named, right = [], [], 0
+    lines, named, verdicts = [], [], {}
     for name, answer, expected, mistakes, letters in [("∂E/∂w", dw, dw_ref, dw_mistakes, "f c m q"),
                                                       ("∂E/∂x", dx, dx_ref, dx_mistakes, "n c u v")]:
-        if answer is None:
-            lines.append(f"{name}: not answered yet.")
-            continue
-        try:
-            compare_answer(name, answer, expected, known_mistakes=mistakes, letters=letters, quiet=True)
+        result = compare_answer(name, answer, expected, known_mistakes=mistakes, letters=letters)
+        verdicts[name] = result.status
+        if result.correct:
             lines.append(f"{name}: right (shape {expected.shape}).")
-            right += 1
-        except WrongAnswer as err:
-            lines.append(str(err))
-            named += [k for k in err.mistakes if k not in named]
-    if right == 2:
-        print(f"Correct: ∂E/∂w {dw_ref.shape} and ∂E/∂x {dx_ref.shape} both match the loops.")
-        return True
-    if right + sum(line.endswith("not answered yet.") for line in lines) == 2:
-        print("\n".join(lines))
-        return False
-    raise WrongAnswer("\n".join(lines), named)
+        elif result.status == "not_answered":
+            lines.append(f"{name}: not answered yet.")
+        else:
+            lines += [result.lines[0].replace("Not yet: ", "", 1)] + list(result.lines[1:])
+            named += [k for k in result.mistakes if k not in named]
+    wrong = [name for name, status in verdicts.items() if status == "wrong"]
+    if wrong:
+        return CheckResult.wrong([f"Not yet: {' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not "
+                                  "right."] + ["  " + line for line in lines], named)
+    if all(status == "correct" for status in verdicts.values()):
+        return CheckResult.passed(f"Correct: ∂E/∂w {dw_ref.shape} and ∂E/∂x {dx_ref.shape} both match the loops.")
+    return CheckResult.not_answered(["Not answered yet: " + " ".join(lines)])
 
 
 # ------------------------------------------------------------------ the dot-product test
@@ -130,49 +131,54 @@ def check_conv_backward_matrices(dw, dx, x, w, dout, stride=1, pad=0):
 ADJOINT_GEOMETRIES = [GEOMETRIES[0], GEOMETRIES[1], GEOMETRIES[3]]  # all with overlapping windows
 
 
+@checker
 def adjoint_test(im2row_fn, row2im_fn, seed=0):
     """The dot-product test on a pair of functions: ``<im2row(x), G> == <x, row2im(G)>``.
 
     Runs on three geometries where windows overlap (one with padding), with random ``x`` and
-    ``G`` of the shapes ``im2row_fn`` gives. Prints both sides per geometry; returns True when
-    they agree on all (the pair is adjoint), False (after "not written yet") while either still
-    raises NotImplementedError, and raises ``WrongAnswer`` when they differ. The test checks
-    that the two functions agree with each other, not that either agrees with cnnlib.
+    ``G`` of the shapes ``im2row_fn`` gives. The message holds both sides per geometry; it is
+    "Correct" when they agree on all (the pair is adjoint), "Not written yet" while either still
+    raises NotImplementedError. The test checks that the two functions agree with each other,
+    not that either agrees with cnnlib.
     """
     for name, fn in (("im2row", im2row_fn), ("row2im", row2im_fn)):
         if not callable(fn):
             raise WrongAnswer(f"adjoint test: expected your {name} function (its name, without calling it), "
                               f"given {type(fn).__name__}")
     rng = np.random.default_rng(seed)
-    lines, failed = [f"{'geometry':42s} {'<im2row(x), G>':>15s} {'<x, row2im(G)>':>15s}"], []
+    lines, failed = [f"  {'geometry':42s} {'<im2row(x), G>':>15s} {'<x, row2im(G)>':>15s}"], []
     for k, (shape, kh, kw, s, p, label) in enumerate(ADJOINT_GEOMETRIES):
         x = rng.normal(size=shape)
         try:
-            rows = np.asarray(im2row_fn(x.copy(), kh, kw, s, p), dtype=float)
-            g = rng.normal(size=rows.shape)
-            back = np.asarray(row2im_fn(g.copy(), shape, kh, kw, s, p), dtype=float)
+            rows, failure = call(im2row_fn, (x.copy(), kh, kw, s, p))
+            if failure is None:
+                rows = as_answer_array(rows, "im2row's result")
+                g = rng.normal(size=rows.shape)
+                back, failure = call(row2im_fn, (g.copy(), shape, kh, kw, s, p))
         except NotImplementedError:
-            print("adjoint test: not written yet (my_im2row or my_row2im still raises NotImplementedError). "
-                  "Write both, then run this cell again.")
-            return False
+            return CheckResult.not_answered(["Not written yet: adjoint test: my_im2row or my_row2im still raises "
+                                             "NotImplementedError.", "  Write both, then run this cell again."])
+        if failure is not None:
+            raise WrongAnswer(f"adjoint test, geometry {k} ({label}): your function failed:\n  {failure.text}")
+        back = as_answer_array(back, "row2im's result")
         if back.shape != x.shape:
             raise WrongAnswer(f"adjoint test, geometry {k} ({label}): row2im returned shape {back.shape}, "
                               f"expected the shape of x, {shape}")
         lhs, rhs = float(np.sum(rows * g)), float(np.sum(x * back))
         ok = abs(lhs - rhs) <= 1e-9 * max(1.0, abs(lhs))
         name = f"x {shape}, {kh}x{kw} windows, stride {s}, pad {p}"
-        lines.append(f"{name:42s} {lhs:15.6f} {rhs:15.6f}  {'equal' if ok else 'DIFFERENT'}")
+        lines.append(f"  {name:42s} {lhs:15.6f} {rhs:15.6f}  {'equal' if ok else 'DIFFERENT'}")
         if not ok:
             failed.append(k)
-    print("\n".join(lines))
     if failed:
-        raise WrongAnswer(f"the dot-product test fails on {len(failed)} of {len(ADJOINT_GEOMETRIES)} geometries: "
-                          "your row2im is not the adjoint of your im2row. Each entry of G must go back, added, "
-                          "to the very pixel im2row copied into that place: check that both use the same row and "
-                          "column order, that row2im adds (+=) where windows overlap, and that it crops the "
-                          "padding it added.")
-    print("The pair passes the dot-product test: your row2im is the adjoint of your im2row.")
-    return True
+        return CheckResult.wrong(
+            [f"Not yet: the dot-product test fails on {len(failed)} of {len(ADJOINT_GEOMETRIES)} geometries: "
+             "your row2im is not the adjoint of your im2row."] + lines +
+            ["  Hint: each entry of G must go back, added, to the very pixel im2row copied into that place: check "
+             "that both use the same row and column order, that row2im adds (+=) where windows overlap, and that "
+             "it crops the padding it added."])
+    return CheckResult.passed(["Correct: the pair passes the dot-product test: your row2im is the adjoint of "
+                               "your im2row."] + lines)
 
 
 CATALOGUE = {"check_conv_backward_matrices": MATRIX_MISTAKES, **_PAIR_CATALOGUE}

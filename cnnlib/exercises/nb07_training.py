@@ -19,6 +19,7 @@ import numpy as np
 from ..gradcheck import numerical_gradient, rel_error
 from ..network import two_conv_net
 from .compare import WrongAnswer, as_answer_array, entries_match, hint_lines, index_text, number_text
+from .result import CheckResult
 from .function_exercise import Case, FunctionExercise, Output, _Run
 from .nb07_models import ORDER, PARAM_NAMES, PARAM_SHAPES, TRAINING_MISTAKES, RaisedIn, flat
 
@@ -96,12 +97,13 @@ class TrainingStepExercise(FunctionExercise):
     @property
     def numeric(self):
         """Per case: ``(entries, finite differences)`` of every parameter, built once."""
-        if self._numeric is None:
+        if self._numeric is None:  # filled completely or not at all (an interrupt leaves it None)
             rng = np.random.default_rng(11)
-            self._numeric = []
+            numeric = []
             for case in self.cases:
                 entries = {p: _sampled_entries(int(np.prod(PARAM_SHAPES[p])), rng) for p in PARAM_NAMES}
-                self._numeric.append((entries, finite_differences(*case.args[:3], entries)))
+                numeric.append((entries, finite_differences(*case.args[:3], entries)))
+            self._numeric = numeric
         return self._numeric
 
     # ---------------------------------------------------- running the learner's function
@@ -220,20 +222,11 @@ class TrainingStepExercise(FunctionExercise):
                             if own else self._first_wrong(runs, o, self._wrong_cases(runs, o)[0]) + "."))
         return lines, right
 
-    def __call__(self, fn):
-        """Check the learner's ``training_step``; ``True`` when right, ``WrongAnswer`` when not."""
-        if not callable(fn):
-            raise WrongAnswer(f"training_step: expected your function (the name, without calling it), "
-                              f"given {type(fn).__name__}")
-        try:
-            runs = [self._run(fn, case) for case in self.cases]
-        except NotImplementedError:
-            print("training_step: not written yet (its body still raises NotImplementedError). "
-                  "Write it, then run this cell again.")
-            return False
+    def judge(self, runs):
+        """The ``CheckResult`` of the learner's ``training_step`` on the hidden batches."""
         found = [m for m in self.mistakes if self.explains_all(m, runs)]
-        debug = (f"  To debug: {self.checker_name}.case(k) gives batch k's inputs (params, x, y, lr) as a "
-                 f"dict: training_step(**{self.checker_name}.case(0)).")
+        debug = (f"  To debug: `{self.checker_name}.case(k)` gives batch k's inputs (params, x, y, lr) as a "
+                 f"dict: `training_step(**{self.checker_name}.case(0))`.")
         failed = [k for k, run in enumerate(runs) if run.error is not None]
         if failed:
             k = failed[0]
@@ -244,12 +237,11 @@ class TrainingStepExercise(FunctionExercise):
             elif (RaisedIn(runs[k].exception).function or "").endswith("_backward"):
                 lines.append(f"  A *_backward got a delta or a cache that does not fit its layer: backward "
                              f"visits the layers in the reverse order ({ORDER}), each with its own cache.")
-            raise WrongAnswer("\n".join(lines + [debug]), [m.key for m in found])
+            return CheckResult.wrong(lines + [debug], [m.key for m in found])
         lines, right = self.report(runs)
         if right:
-            print(f"Correct: training_step matches cnnlib on all {len(self.cases)} hidden batches:\n"
-                  + "\n".join(f"  {k}. {c.label}" for k, c in enumerate(self.cases)) + "\n" + "\n".join(lines))
-            return True
+            return CheckResult.passed([f"Correct: training_step matches cnnlib on all {len(self.cases)} hidden "
+                                       "batches:"] + [f"  {k}. {c.label}" for k, c in enumerate(self.cases)] + lines)
         if found:
             lines += hint_lines([m.mistake for m in found])
         elif any(line.startswith("  new_params") for line in lines) and all(
@@ -259,8 +251,8 @@ class TrainingStepExercise(FunctionExercise):
         else:
             lines.append("  No typical mistake of the catalogue explains it: the wrong gradient nearest the loss "
                          f"(backward order: {ORDER}) points at the first wrong backward step.")
-        header = f"training_step is not right yet (checked on {len(self.cases)} hidden batches, float64)."
-        raise WrongAnswer("\n".join([header] + lines + [debug]), [m.key for m in found])
+        header = f"Not yet: training_step (checked on {len(self.cases)} hidden batches, float64)."
+        return CheckResult.wrong([header] + lines + [debug], [m.key for m in found])
 
 
 check_training_step = TrainingStepExercise()
