@@ -29,8 +29,8 @@ from ._panels import resolved
 from ._svg import panels_svg
 
 HERE = Path(__file__).resolve().parent
-JS_FILES = ("grid.js", "explorer.js")  # concatenated into one module, in this order
-CSS_FILES = ("explorer.css",)
+JS_FILES = ("grid.js", "practice.js", "explorer.js")  # concatenated into one module, in this order
+CSS_FILES = ("explorer.css", "practice.css")
 
 
 def front_end():

@@ -36,8 +36,9 @@ from .network_units import network_unit, sig3
 
 STEPS = len(REVEAL) - 1   # 9
 # the front end: one ES module, these files joined in this order (grid.js: the colour maps)
-JS_FILES = ("grid.js", "network_numbers.js", "network_text.js", "network_maps.js", "network.js")
-CSS_FILES = ("explorer.css", "network.css")
+JS_FILES = ("grid.js", "practice.js", "network_numbers.js", "network_text.js", "network_maps.js",
+            "network.js")
+CSS_FILES = ("explorer.css", "network.css", "practice.css")
 
 
 def _select_digits(model, x, labels, count):
