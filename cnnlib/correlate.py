@@ -5,17 +5,19 @@ Everything here works on one 2-D image ``(H, W)`` and one 2-D kernel ``(KH, KW)`
 they also serve the batched layers). These are the operations the article's
 equations are written in; ``conv.py`` builds the layer from the same ideas.
 
-Cross-correlation slides the kernel as it is (a *gather*):
+Cross-correlation slides the kernel as it is:
 
     (I ⋆ K)[i, j] = Σ_m Σ_q I[i + m, j + q] · K[m, q]
 
-Convolution flips it, which is the same as spreading each input pixel over the
-output (a *scatter*):
+A true convolution runs the image index backwards:
 
     (I ∗ K)[i, j] = Σ_m Σ_q I[i - m, j - q] · K[m, q]
 
-The two functions below are computed by these two different routes on purpose,
-so that ``convolve2d(I, K) == cross_correlate2d(I, rot180(K))`` is a real check.
+A true convolution equals a correlation with rot180(K):
+``convolve2d(I, K, mode) == cross_correlate2d(I, rot180(K), mode)``. The two
+functions below compute their equations by two different routes on purpose (a
+gather of shifted image slices; a scatter of shifted image copies), so that this
+identity is a real check.
 """
 import numpy as np
 
@@ -77,14 +79,19 @@ def _check_pair(image, kernel, mode):
 
 
 def cross_correlate2d(image, kernel, mode="valid"):
-    """Cross-correlation of one image with one kernel (article eq. 1).
+    """Cross-correlation of one image ``(H, W)`` with one kernel ``(KH, KW)`` (article eq. 1).
 
         out[i, j] = Σ_m Σ_q image[i + m, j + q] · kernel[m, q]
 
     ``mode="valid"``: only positions where the kernel fits, shape
     ``(H - KH + 1, W - KW + 1)``. ``mode="full"``: every position where kernel
-    and image overlap at all (the image is zero-padded by ``KH-1``, ``KW-1``),
-    shape ``(H + KH - 1, W + KW - 1)``.
+    and image overlap at all: the same sum over ``image_pad``, the image
+    zero-padded by ``KH-1`` rows and ``KW-1`` columns on every side,
+
+        out[i, j] = Σ_m Σ_q image_pad[i + m, j + q] · kernel[m, q]
+                  = Σ_m Σ_q image[i + m - (KH-1), j + q - (KW-1)] · kernel[m, q]
+
+    (zero outside the image), shape ``(H + KH - 1, W + KW - 1)``.
 
     Computed as a gather: for each kernel offset ``(m, q)`` add the shifted image
     slice times ``kernel[m, q]``.
@@ -102,18 +109,19 @@ def cross_correlate2d(image, kernel, mode="valid"):
 
 
 def convolve2d(image, kernel, mode="valid"):
-    """Convolution of one image with one kernel (article eq. 2).
+    """True convolution of one image ``(H, W)`` with one kernel ``(KH, KW)`` (article eq. 2).
 
         out[i, j] = Σ_m Σ_q image[i - m, j - q] · kernel[m, q]
 
-    with the index ``i`` of the ``"full"`` output running over every position
-    where the two overlap, shape ``(H + KH - 1, W + KW - 1)``; ``"valid"`` keeps
-    the ``(H - KH + 1, W - KW + 1)`` positions where the flipped kernel lies
-    entirely inside the image (the full result cropped by ``KH-1``, ``KW-1``).
+    (zero outside the image). ``mode="full"``: every ``(i, j)`` where a term
+    reads a pixel, shape ``(H + KH - 1, W + KW - 1)``; ``mode="valid"``: those
+    where every term does, ``KH-1 <= i <= H-1``, shape ``(H - KH + 1, W - KW + 1)``
+    (the full result cropped by ``KH-1``, ``KW-1``).
 
-    Computed as a scatter, straight from the definition: each kernel entry
-    ``kernel[m, q]`` adds a copy of the image shifted down by ``m`` and right by
-    ``q``. No kernel is flipped here.
+    A true convolution equals a correlation with rot180(kernel):
+    ``convolve2d(image, kernel, mode) == cross_correlate2d(image, rot180(kernel), mode)``.
+    Here it is computed from eq. 2 as it stands, a scatter: each kernel entry
+    ``kernel[m, q]`` adds a copy of the image shifted down by ``m`` and right by ``q``.
     """
     image, kernel = _check_pair(image, kernel, mode)
     kh, kw = kernel.shape

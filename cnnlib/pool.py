@@ -15,6 +15,10 @@ window it came from:
 
 Where windows overlap (``stride < size``), a pixel in several windows adds up
 the deltas of all of them.
+
+For pictures and checks (notebook 05): ``pool_windows`` (every window, a view),
+``spread_over_windows`` (each value copied over its window) and ``tie_shares``
+(the share of a window's delta each entry gets under a tie rule).
 """
 from typing import NamedTuple
 
@@ -200,3 +204,61 @@ def avgpool2d_backward(dout, cache):
         for q in range(kw):
             dx[:, :, m:m + sh * h_out:sh, q:q + sw * w_out:sw] += share
     return dx
+
+
+# ------------------------------------------- windows and tie rules, for pictures and checks (05)
+
+def pool_windows(x, size, stride=None):
+    """Every pooling window of ``x (N, C, H, W)`` as a read-only view ``(N, C, H_out, W_out, KH, KW)``:
+
+        pool_windows(x, size, stride)[n, c, i, j, m, q] = x[n, c, S·i + m, S·j + q]
+
+    No copy is made (a strided view of ``x``, or of its float64 copy when ``x`` holds ints).
+    """
+    x, size, stride, h_out, w_out = _setup(x, size, stride)
+    return _windows(x, size, stride, h_out, w_out)
+
+
+def spread_over_windows(t, size):
+    """Copy every entry of ``t (N, C, H_out, W_out)`` over its own ``KH x KW`` block.
+
+    Returns ``(N, C, H_out·KH, W_out·KW)``: ``out[n, c, KH·i + m, KW·j + q] = t[n, c, i, j]``
+    for ``0 <= m < KH``, ``0 <= q < KW``, the blocks side by side (windows that tile the
+    input, stride = size).
+    """
+    t = as_float_array(t, "t", ndim=4)
+    kh, kw = as_pair(size, "size", 1)
+    return np.repeat(np.repeat(t, kh, axis=2), kw, axis=3)  # (N, C, H_out*KH, W_out*KW)
+
+
+TIE_RULES = ("first", "split", "every")
+
+
+def tie_shares(x, size, rule="first"):
+    """The fraction of its window's delta that each entry of ``x`` receives, under a tie rule.
+
+    ``x (N, C, H, W)``, windows ``size x size`` side by side (stride = size) ->
+    ``(N, C, H, W)``; an entry that is in no window gets 0. In a window whose
+    maximum ``t`` entries share:
+
+    - ``"first"``: 1 for the first maximum in row-major order, 0 for the others
+      (``cnnlib``'s rule, as PyTorch on the CPU);
+    - ``"split"``: ``1/t`` for each of the ``t`` maxima (the shares add up to 1 too);
+    - ``"every"``: 1 for each maximum: the window hands out ``t`` times its delta (wrong).
+    """
+    if rule not in TIE_RULES:
+        raise ValueError(f"rule: expected one of {TIE_RULES}, got {rule!r}")
+    x, (kh, kw), _, h_out, w_out = _setup(x, size, None)
+    n_img, n_ch = x.shape[:2]
+    win = _windows(x, (kh, kw), (kh, kw), h_out, w_out).reshape(n_img, n_ch, h_out, w_out, kh * kw)
+    is_max = win == win.max(axis=-1, keepdims=True)  # (N, C, H_out, W_out, KH*KW)
+    if rule == "first":
+        share = np.arange(kh * kw) == win.argmax(axis=-1)[..., None]  # one-hot: the first maximum
+    elif rule == "split":
+        share = is_max / is_max.sum(axis=-1, keepdims=True)
+    else:
+        share = is_max
+    share = share.reshape(n_img, n_ch, h_out, w_out, kh, kw).transpose(0, 1, 2, 4, 3, 5)  # (N, C, H_out, KH, W_out, KW)
+    out = np.zeros(x.shape)
+    out[:, :, :h_out * kh, :w_out * kw] = share.reshape(n_img, n_ch, h_out * kh, w_out * kw)
+    return out

@@ -88,9 +88,9 @@ def input_gradient_by_full_convolution(dout, w, x_shape, stride=1, pad=0):
     which has ``S_h·(H_out-1) + KH`` rows (likewise columns); rows of the padded
     input beyond that were never read, so they are filled with zeros; then the
     padding ``P`` is cropped. Index form (the same sum as the scatter-add of
-    conv2d_backward_naive):
+    conv2d_backward_naive), at row ``u`` and column ``v`` of the padded input:
 
-        dx_pad[n, c, a, b] = Σ_f Σ_m Σ_q  dilate(dout[n, f])[a - m, b - q] · w[f, c, m, q]
+        dx_pad[n, c, u, v] = Σ_f Σ_m Σ_q  dilate(dout[n, f])[u - m, v - q] · w[f, c, m, q]
     """
     dout = as_float_array(dout, "dout", ndim=4)
     w = as_float_array(w, "w", ndim=4)

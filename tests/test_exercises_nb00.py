@@ -78,3 +78,22 @@ def test_malformed_answers_get_a_clear_message(answer, match):
 def test_an_unanswered_template_runs():
     result = check_seed_network_shapes(None)
     assert result.status == "not_answered" and "Not answered yet" in result.text
+
+
+def test_notebook_00_runs_no_conv_layer_function_before_its_exercise():
+    import json
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "00_start_here.ipynb").read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    before = code[:next(k for k, src in enumerate(code) if "my_shapes = None" in src)]
+    assert not any(re.search(r"(?<![\w.])(conv2d_forward\w*|conv_output_shape|seed_network_shapes)\b", src)
+                   for src in before)
+
+
+def test_nb00_hints_point_to_the_network_and_never_give_a_shape():
+    from cnnlib.exercises.nb00_network_shapes import HINTS
+    levels = HINTS["check_seed_network_shapes"]
+    assert 2 <= len(levels) <= 3 and "notebook 00" in levels[0]
+    text = " ".join(levels)
+    assert not any(str(shape) in text for shape in seed_network_shapes()[1:])
+    assert not re.search(r"\b(26|13|5)\b|10, 10", text)

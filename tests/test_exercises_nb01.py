@@ -81,3 +81,10 @@ def test_check_convolution_does_not_change_inputs():
     image, kernel = IMAGE.copy(), KERNEL.copy()
     check_convolution_via_correlation(convolve2d(image, kernel, "full"), image, kernel, "full")
     assert np.array_equal(image, IMAGE) and np.array_equal(kernel, KERNEL)
+
+
+def test_nb01_hints_point_to_section_4_and_never_write_the_call():
+    from cnnlib.exercises.nb01_flip import HINTS
+    levels = HINTS["check_convolution_via_correlation"]
+    assert 2 <= len(levels) <= 3 and "Section 4" in levels[0]
+    assert not any("cross_correlate2d(" in level or "rot180(" in level for level in levels)

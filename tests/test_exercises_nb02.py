@@ -3,6 +3,8 @@ checkers. Every catalogued mistake is proven named by its mutant in test_mistake
 here: the exercise data, answers that give nothing away, bad input, and the checker's own
 contract (it never changes its inputs, an unanswered template runs).
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -124,3 +126,54 @@ def test_cell_checker_rejects_a_cell_outside_the_output(cell):
     data = conv_cell_exercise_data()
     with pytest.raises(ValueError, match=r"cell \(n, f, i, j\): expected whole numbers with 0 <= n < 1, 0 <= f < 2"):
         check_conv_output_cell(1.0, *data[:5], *cell)
+
+
+# ------------------------------------------------------------------ challenge first
+
+def _code_before(notebook, marker):
+    """The code cells of a course notebook before the first cell that contains ``marker``."""
+    import json
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / notebook).read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    first = next(k for k, src in enumerate(code) if marker in src)
+    return code[:first], code[first]
+
+
+def test_notebook_02_has_no_reference_layer_before_its_exercises():
+    before, _ = _code_before("02_conv_layer_forward.ipynb", "my_shape = None")
+    for name in ("conv2d_forward", "conv2d_forward_naive", "conv_output_shape", "conv2d_backward"):
+        assert not any(re.search(rf"(?<![\w.]){name}\b", src) for src in before), \
+            f"{name} is in notebook 02's namespace before its exercises"
+
+
+def test_notebook_02_template_gives_the_task_not_the_formula():
+    _, template = _code_before("02_conv_layer_forward.ipynb", "def conv_forward_loops")
+    assert "raise NotImplementedError" in template
+    assert "S·i" not in template and "x_pad[" not in template and "//" not in template and "Σ" not in template
+
+
+def test_nb02_hints_go_from_a_section_to_the_loop_structure_without_the_answers():
+    from cnnlib.exercises.nb02_conv_arithmetic import HINTS as ARITHMETIC_HINTS
+    from cnnlib.exercises.nb02_conv_forward import HINTS
+    hints = {**ARITHMETIC_HINTS, **HINTS}
+    assert set(hints) == {"check_conv_output_shape", "check_conv_output_cell", "check_conv_forward_loops"}
+    assert all(2 <= len(levels) <= 3 and "section" in levels[0].lower() for levels in hints.values())
+    assert "loops" in hints["check_conv_forward_loops"][-1]
+    data = conv_shape_exercise_data()
+    x, w, b, s, p, cell = conv_cell_exercise_data()
+    expected_shape = conv_output_shape(*data)
+    expected_cell = conv2d_forward_naive(x, w, b, s, p)[0][cell]
+    text = " ".join(" ".join(levels) for levels in hints.values())
+    assert str(expected_shape[2:])[1:-1] not in text and f"{expected_cell:g}" not in text.split()
+
+
+def test_every_checker_of_notebooks_00_to_02_answers_hint_requests():
+    from cnnlib.exercises import check_convolution_via_correlation, check_seed_network_shapes
+    checkers = [check_seed_network_shapes, check_convolution_via_correlation, check_conv_output_shape,
+                check_conv_output_cell, check_conv_forward_loops]
+    for checker in checkers:
+        n = len(checker.hint)
+        assert 2 <= n <= 3, checker
+        assert repr(checker.hint(1)).startswith(f"Hint 1 of {n} for ")
+        assert f"there are {n} levels" in repr(checker.hint(n + 1))

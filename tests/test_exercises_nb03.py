@@ -124,3 +124,48 @@ def test_your_turn_reference_agrees_with_finite_differences():
         fd_b = numerical_vjp(lambda v: conv2d_forward(x, w0, v, stride, pad)[0], b0, dout)
         np.testing.assert_allclose(dw, fd_w, atol=1e-5)
         np.testing.assert_allclose(db, fd_b, atol=1e-5)
+
+
+def test_every_checker_of_notebook_03_has_hints_in_levels():
+    from cnnlib.exercises.nb03_kernel_gradient import CATALOGUE, HINTS
+    assert set(HINTS) == set(CATALOGUE)
+    for name, levels in HINTS.items():
+        assert len(levels) == 3 and all(len(text) > 40 for text in levels), name
+        assert "Section" in levels[0], name                # level 1 points to where it was derived
+    # the template's index formula is not handed out before the last level
+    assert "S·i + m" not in " ".join(HINTS["check_kernel_and_bias_gradient"][:2])
+
+
+# ------------------------------------------------------------------ the notebook: challenge first
+
+def _code_before(notebook, marker):
+    """The code cells of a course notebook before the first cell that contains ``marker``, and that cell."""
+    import json
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / notebook).read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    first = next(k for k, src in enumerate(code) if marker in src)
+    return code[:first], code[first]
+
+
+def test_notebook_03_has_no_reference_backward_before_its_exercise():
+    """Nothing that returns dw (or J, whose product with δ is dw) is in the namespace before the Your turn."""
+    import re
+    before, _ = _code_before("03_kernel_gradient.ipynb", "def kernel_and_bias_gradient")
+    for name in ("conv2d_backward", "conv2d_backward_naive", "kernel_gradient_by_correlation",
+                 "conv2d_kernel_jacobian", "im2row"):
+        assert not any(re.search(rf"(?<![\w.]){name}\b", src) for src in before), \
+            f"{name} is in notebook 03's namespace before its exercise"
+
+
+def test_notebook_03_check_yourself_2_answer_is_not_above_it():
+    import re
+    before, _ = _code_before("03_kernel_gradient.ipynb", "my_db = None")
+    assert not any(re.search(r"\.sum\(\s*axis", src) for src in before)
+
+
+def test_notebook_03_template_gives_the_task_not_the_formula():
+    _, template = _code_before("03_kernel_gradient.ipynb", "def kernel_and_bias_gradient")
+    assert "raise NotImplementedError" in template
+    for formula in ("S·i", "x_pad[", "Σ", "+="):
+        assert formula not in template, formula

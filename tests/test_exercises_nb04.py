@@ -13,9 +13,11 @@ import pytest
 from cnnlib.conv import conv2d_forward
 from cnnlib.correlate import convolve2d, cross_correlate2d, dilate, rot180
 from cnnlib.exercises import WrongAnswer
-from cnnlib.exercises.nb04_input_gradient import (check_input_gradient, check_input_gradient_by_correlation,
-                                                  check_input_gradient_loops, input_gradient_exercise_data)
+from cnnlib.exercises.nb04_input_gradient import (HINTS, CATALOGUE, check_input_gradient,
+                                                  check_input_gradient_by_correlation, check_pixel_gradient,
+                                                  input_gradient_exercise_data)
 from cnnlib.exercises.nb04_input_gradient_functions import input_gradient_example
+from cnnlib.exercises.nb04_pixel_gradient import pixel_gradient_example
 from cnnlib.gradcheck import numerical_vjp
 
 
@@ -103,18 +105,107 @@ def test_check_input_gradient_other_messages(old_exercise):
     assert check_input_gradient(None, d, w, (6, 6), 2, 1).status == "not_answered"
 
 
-def test_your_turn_example_is_geometry_0_with_the_spec_geometry():
+def test_your_turn_b_example_is_geometry_0_with_the_spec_geometry():
     dout, w, x_shape, stride, pad = input_gradient_example()
     assert (x_shape[2], w.shape[2], stride, pad) == (9, 3, 3, 1)
-    for checker in (check_input_gradient_loops, check_input_gradient_by_correlation):
-        assert np.array_equal(checker.case(0)["dout"], dout) and checker.case(0)["x_shape"] == x_shape
-        labels = " ".join(c.label for c in checker.cases)
-        assert "C=3, F=2" in labels and "no padding" in labels and "overlap" in labels
+    checker = check_input_gradient_by_correlation
+    assert np.array_equal(checker.case(0)["dout"], dout) and checker.case(0)["x_shape"] == x_shape
+    labels = " ".join(c.label for c in checker.cases)
+    assert "C=3, F=2" in labels and "no padding" in labels and "overlap" in labels
 
 
-def test_your_turn_reference_agrees_with_finite_differences():
-    for k, case in enumerate(check_input_gradient_loops.cases):
+def test_your_turn_b_reference_agrees_with_finite_differences():
+    for k, case in enumerate(check_input_gradient_by_correlation.cases):
         dout, w, x_shape, stride, pad = case.args
         fd = numerical_vjp(lambda v: conv2d_forward(v, w, np.zeros(w.shape[0]), stride, pad)[0],
                            np.zeros(x_shape), dout)
-        np.testing.assert_allclose(check_input_gradient_loops.expected[k][0], fd, atol=1e-5)
+        np.testing.assert_allclose(check_input_gradient_by_correlation.expected[k][0], fd, atol=1e-5)
+
+
+# ------------------------------------------------------------ your turn (a): one pixel, gathered
+
+def _pixel_by_fd(dout, w, stride, pad, u, v, shape):
+    """∂E/∂x[:, :, u, v] by finite differences of E = Σ δ·out on an input of ``shape`` (independent route)."""
+    fd = numerical_vjp(lambda x: conv2d_forward(x, w, np.zeros(w.shape[0]), stride, pad)[0], np.zeros(shape), dout)
+    return fd[:, :, u, v]
+
+
+def _smallest_input(dout, w, stride, pad, u, v):
+    """The input shape (N, C, H, W) whose output is dout's and which holds pixel (u, v)."""
+    (n, f, h_out, w_out), (_, c, kh, kw) = dout.shape, w.shape
+    h = stride * (h_out - 1) + kh - 2 * pad
+    wd = stride * (w_out - 1) + kw - 2 * pad
+    h, wd = max(h, u + 1), max(wd, v + 1)
+    assert (h + 2 * pad - kh) // stride + 1 == h_out and (wd + 2 * pad - kw) // stride + 1 == w_out
+    return n, c, h, wd
+
+
+def test_pixel_gradient_reference_agrees_with_finite_differences_on_every_hidden_case():
+    for k, case in enumerate(check_pixel_gradient.cases):
+        dout, w, stride, pad, u, v = case.args
+        fd = _pixel_by_fd(*case.args, _smallest_input(*case.args))
+        np.testing.assert_allclose(check_pixel_gradient.expected[k][0], fd, atol=1e-5, err_msg=case.label)
+
+
+def test_pixel_gradient_cases_cover_what_the_exercise_promises():
+    cases, expected = check_pixel_gradient.cases, check_pixel_gradient.expected
+    assert cases[0].label.startswith("the notebook's example")
+    assert all(np.array_equal(a, b) for a, b in zip(check_pixel_gradient.case(0).values(), pixel_gradient_example()))
+    text = " ".join(c.label for c in cases)
+    for promised in ("padding 1", "padding 2", "unread", "gaps", "C=3, F=2", "C=F=2", "3x2 kernel", "non-square",
+                     "read by no window", "read by 4 windows"):
+        assert promised in text, promised
+
+    def tiles(dout, w, stride, pad, u, v):        # does every padded row lie in some window?
+        x_shape = _smallest_input(dout, w, stride, pad, u, v)
+        return (x_shape[2] + 2 * pad - w.shape[2]) % stride == 0
+    assert any(not tiles(*c.args) and c.args[3] > 0 for c in cases)   # a stride that does not tile, with padding
+    assert sum(not e[0].any() for e in expected) >= 3                  # pixels past the last window, in the gaps
+    assert any(c.args[0].shape[0] not in (1, c.args[1].shape[1]) for c in cases)   # N != C, both > 1
+
+
+def test_pixel_gradient_by_scatter_agrees_and_a_scatter_answer_passes():
+    """The gathered sum equals cnnlib's scatter at that pixel; a learner may also scatter and read the pixel."""
+    def by_scatter(dout, w, stride, pad, u, v):
+        x_shape = _smallest_input(dout, w, stride, pad, u, v)
+        _, cache = conv2d_forward(np.zeros(x_shape), w, np.zeros(w.shape[0]), stride, pad)
+        from cnnlib.conv import conv2d_backward_naive
+        return conv2d_backward_naive(dout, cache)[0][:, :, u, v]
+    assert check_pixel_gradient(by_scatter).correct
+
+
+def test_every_checker_of_notebook_04_has_hints_in_levels():
+    assert set(HINTS) == set(CATALOGUE)
+    for name, levels in HINTS.items():
+        assert len(levels) == 3 and all(len(text) > 40 for text in levels), name
+        assert "Section" in levels[0], name                # level 1 points to where it was derived
+
+
+# ------------------------------------------------------------------ the notebook: challenge first
+
+def _code_before(notebook, marker):
+    """The code cells of a course notebook before the first cell that contains ``marker``, and that cell."""
+    import json
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / notebook).read_text())["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    first = next(k for k, src in enumerate(code) if marker in src)
+    return code[:first], code[first]
+
+
+def test_notebook_04_has_no_reference_input_gradient_before_its_exercises():
+    import re
+    before, _ = _code_before("04_input_gradient.ipynb", "def pixel_gradient")
+    for name in ("conv2d_backward", "conv2d_backward_naive", "input_gradient_by_full_convolution",
+                 "conv2d_input_jacobian", "row2im"):
+        assert not any(re.search(rf"(?<![\w.]){name}\b", src) for src in before), \
+            f"{name} is in notebook 04's namespace before its exercises"
+
+
+def test_notebook_04_templates_give_the_task_not_the_recipe():
+    _, pixel = _code_before("04_input_gradient.ipynb", "def pixel_gradient")
+    _, by_correlation = _code_before("04_input_gradient.ipynb", "def input_gradient_by_correlation")
+    for template in (pixel, by_correlation):
+        assert "raise NotImplementedError" in template
+        for recipe in ("Σ", "+=", "S·i", "dilate(", "rot180(", "% S", "//", "full["):
+            assert recipe not in template, recipe

@@ -160,3 +160,11 @@ def test_the_catalogue_of_notebook_05():
     assert {"forgot_one_over_kk", "divided_by_k"} <= keys["check_avgpool_backward"]
     assert {"mask_ge_zero", "mask_from_deltas", "times_output"} <= keys["check_relu_backward"]
     assert sum(len(v) for v in CATALOGUE.values()) == 29
+
+
+def test_every_checker_of_notebook_05_has_hints_in_levels_that_start_at_a_section():
+    from cnnlib.exercises.nb05_relu_pooling import HINTS
+    assert sorted(HINTS) == sorted(CATALOGUE)
+    for name, levels in HINTS.items():
+        assert 2 <= len(levels) <= 4 and all(isinstance(h, str) and h for h in levels), name
+        assert levels[0].startswith("Notebook 05 §"), name

@@ -176,3 +176,11 @@ def test_the_catalogue_of_notebook_06():
     assert {"dw_not_transposed", "dy_reshape_without_moving_f", "row2im_overwrite"} <= \
         keys["check_conv_backward_matrices"]
     assert sum(len(v) for v in CATALOGUE.values()) == 22
+
+
+def test_every_checker_of_notebook_06_has_hints_in_levels_that_start_at_a_section():
+    from cnnlib.exercises.nb06_im2row import HINTS
+    assert sorted(HINTS) == sorted(CATALOGUE)
+    for name, levels in HINTS.items():
+        assert 2 <= len(levels) <= 4 and all(isinstance(h, str) and h for h in levels), name
+        assert levels[0].startswith("Notebook 06 §"), name

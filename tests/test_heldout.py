@@ -79,7 +79,6 @@ REFERENCE = {
     "check_conv_forward_loops": _conv_forward,
     "check_kernel_and_bias_gradient": _kernel_and_bias_gradient,
     "check_input_gradient_by_correlation": _input_gradient,
-    "check_input_gradient_loops": _input_gradient,
     "check_relu_backward": lambda dout, z: relu_backward(dout, z),
     "check_maxpool_backward": _maxpool_backward,
     "check_avgpool_backward": _avgpool_backward,

@@ -368,3 +368,59 @@ def test_agrees_with_pytorch_autograd(torch, torch_case, config, pool, kind, inp
     check_close(f"{pool} out vs torch", out, out_t.detach().numpy(), 1e-10)
     check_close(f"{pool} dx vs torch", backward(dout, cache), xt.grad.numpy(), 1e-10)
     torch_case()
+
+
+# ------------------------------------------- windows and tie rules (notebook 05's pictures)
+
+def test_pool_windows_is_a_read_only_view_of_every_window():
+    from cnnlib.pool import pool_windows
+    rng = np.random.default_rng(3)
+    for shape, size, stride in [((2, 3, 7, 8), 3, 2), ((1, 2, 6, 6), 2, None), ((1, 1, 5, 7), (2, 3), (1, 2))]:
+        x = rng.normal(size=shape)
+        win = pool_windows(x, size, stride)
+        (kh, kw), (sh, sw) = _pair(size), _pair(size if stride is None else stride)
+        h_out, w_out = (shape[2] - kh) // sh + 1, (shape[3] - kw) // sw + 1
+        assert win.shape == shape[:2] + (h_out, w_out, kh, kw)
+        for n, c, i, j in itertools.product(*map(range, win.shape[:4])):
+            assert np.array_equal(win[n, c, i, j], x[n, c, sh * i:sh * i + kh, sw * j:sw * j + kw])
+        assert np.shares_memory(win, x) and not win.flags.writeable
+    with pytest.raises(ValueError, match="size"):
+        pool_windows(np.zeros((1, 1, 4, 4)), 0)
+    with pytest.raises(ValueError, match="x"):
+        pool_windows(np.zeros((4, 4)), 2)
+
+
+def test_spread_over_windows_copies_each_value_over_its_block():
+    from cnnlib.pool import spread_over_windows
+    t = np.arange(12.0).reshape(1, 2, 2, 3)
+    out = spread_over_windows(t, (2, 3))
+    assert out.shape == (1, 2, 4, 9)
+    for c, u, v in itertools.product(range(2), range(4), range(9)):
+        assert out[0, c, u, v] == t[0, c, u // 2, v // 3]
+    with pytest.raises(ValueError, match="t"):
+        spread_over_windows(t[0], 2)
+
+
+def test_tie_shares_first_is_cnnlibs_rule_split_adds_up_every_counts_the_ties():
+    from cnnlib.pool import spread_over_windows, tie_shares
+    rng = np.random.default_rng(4)
+    for shape, size in [((2, 3, 6, 8), 2), ((1, 2, 7, 7), 3), ((2, 1, 5, 6), (2, 3))]:
+        x = np.maximum(rng.integers(-2, 3, size=shape), 0).astype(float)  # ReLU zeros: ties everywhere
+        p, cache = maxpool2d_forward(x, size)
+        dout = rng.normal(size=p.shape)
+        routed = tie_shares(x, size, "first") * np.pad(
+            spread_over_windows(dout, size),
+            ((0, 0), (0, 0), (0, shape[2] - p.shape[2] * _pair(size)[0]), (0, shape[3] - p.shape[3] * _pair(size)[1])))
+        assert np.array_equal(routed, maxpool2d_backward(dout, cache))
+        kh, kw = _pair(size)
+        for n, c, i, j in itertools.product(*map(range, p.shape)):
+            window = (n, c, slice(kh * i, kh * i + kh), slice(kw * j, kw * j + kw))
+            ties = np.sum(x[window] == p[n, c, i, j])
+            assert np.isclose(tie_shares(x, size, "split")[window].sum(), 1.0)
+            assert tie_shares(x, size, "every")[window].sum() == ties
+        # entries in no window (the last row/column when the windows do not tile) get 0
+        for rule in ("first", "split", "every"):
+            shares = tie_shares(x, size, rule)
+            assert not shares[:, :, p.shape[2] * kh:].any() and not shares[:, :, :, p.shape[3] * kw:].any()
+    with pytest.raises(ValueError, match="rule: expected one of"):
+        tie_shares(np.zeros((1, 1, 4, 4)), 2, "last")

@@ -23,9 +23,10 @@ from .nb02_conv_forward import (check_conv_forward_loops, check_conv_output_cell
 from .nb03_kernel_and_bias_gradient import kernel_and_bias_gradient_example
 from .nb03_kernel_gradient import (bias_gradient_exercise_data, check_bias_gradient, check_kernel_and_bias_gradient,
                                    check_kernel_gradient, kernel_gradient_exercise_data)
-from .nb04_input_gradient import (check_input_gradient, check_input_gradient_by_correlation, check_input_gradient_loops,
+from .nb04_input_gradient import (check_input_gradient, check_input_gradient_by_correlation, check_pixel_gradient,
                                   input_gradient_exercise_data)
 from .nb04_input_gradient_functions import input_gradient_example
+from .nb04_pixel_gradient import pixel_gradient_example
 from .nb05_relu_pooling import (check_avgpool_backward, check_conv_relu_pool_dw, check_maxpool_backward,
                                 check_relu_backward, conv_relu_pool_exercise_data)
 from .nb06_im2row import (adjoint_test, check_conv_backward_matrices, check_im2row, check_row2im,
@@ -38,8 +39,8 @@ __all__ = ["Mistake", "WrongAnswer", "CheckResult", "checker", "compare_answer",
            "check_conv_forward_loops", "conv_cell_exercise_data", "conv_shape_exercise_data",
            "check_bias_gradient", "check_kernel_gradient", "check_input_gradient",
            "kernel_gradient_exercise_data", "bias_gradient_exercise_data", "check_kernel_and_bias_gradient",
-           "kernel_and_bias_gradient_example", "input_gradient_exercise_data", "check_input_gradient_loops",
-           "check_input_gradient_by_correlation", "input_gradient_example",
+           "kernel_and_bias_gradient_example", "input_gradient_exercise_data", "check_pixel_gradient",
+           "pixel_gradient_example", "check_input_gradient_by_correlation", "input_gradient_example",
            "check_conv_relu_pool_dw", "conv_relu_pool_exercise_data", "check_relu_backward",
            "check_maxpool_backward", "check_avgpool_backward", "check_conv_backward_matrices",
            "conv_backward_matrices_exercise_data", "check_im2row", "check_row2im", "adjoint_test",

@@ -133,3 +133,11 @@ def check_seed_network_shapes(answer):
 
 
 CATALOGUE = {"check_seed_network_shapes": SEED_SHAPE_MISTAKES}
+
+HINTS = {"check_seed_network_shapes": (
+    "Follow notebook 00's network cell by cell: each stage's shape follows from the stage before it, "
+    "and the cell under the printed shapes says why.",
+    r"Three rules, stage by stage, for $N = 1$: a conv layer with $F$ filters of $K \times K$ (stride 1, no "
+    r"padding) gives $(N, F, H - K + 1, W - K + 1)$, whatever its input depth; ReLU keeps the shape; a "
+    r"$2 \times 2$ max pool moving by 2 halves $H$ and $W$, rounding down. The scores are $(N, 10)$.",
+)}

@@ -9,8 +9,9 @@ from .result import checker
 
 FORGOT_FLIP = Mistake("forgot_flip", "this is the cross-correlation: the kernel was not rotated by 180 "
                       "degrees (rot180).")
-FLIPPED_TWICE = Mistake("flipped_twice", "the kernel was rotated twice (rot180 of rot180(B), or "
-                        "convolve2d with rot180(B)): two rotations cancel. Rotate once, then cross-correlate.")
+FLIPPED_TWICE = Mistake("flipped_twice", "the kernel was rotated twice: rot180(rot180(B)), or convolve2d "
+                        "with rot180(B) (a true convolution already equals a correlation with the rotated "
+                        "kernel). Two rotations cancel: rotate once, then cross-correlate.")
 UP_DOWN_ONLY = Mistake("flipped_up_down_only", "the kernel was flipped up-down only (B[::-1, :]): rot180 "
                        "reverses the rows *and* the columns.")
 LEFT_RIGHT_ONLY = Mistake("flipped_left_right_only", "the kernel was flipped left-right only (B[:, ::-1]): "
@@ -86,3 +87,9 @@ def check_convolution_via_correlation(answer, image, kernel, mode="full"):
 
 
 CATALOGUE = {"check_convolution_via_correlation": FLIP_MISTAKES}
+
+HINTS = {"check_convolution_via_correlation": (
+    "Section 4 of notebook 01 writes a convolution as a cross-correlation: with which kernel?",
+    r"Section 4's identity holds mode by mode: the full convolution $A * B$ is the full cross-correlation of "
+    r"$A$ with $B$ turned by 180 degrees, once.",
+)}

@@ -200,3 +200,18 @@ def check_conv_output_cell(answer, x, w, b, stride, pad, n, f, i, j):
 
 
 CATALOGUE = {"check_conv_output_shape": SHAPE_MISTAKES, "check_conv_output_cell": CELL_MISTAKES}
+
+HINTS = {
+    "check_conv_output_shape": (
+        "Section 6 of notebook 02 derives the output size; section 3 says how many channels the output has.",
+        r"Rows: $H_{out} = \lfloor (H + 2P - K_H)/S \rfloor + 1$; columns: the same with $W$ and $K_W$. "
+        r"$N$ stays; the depth is the number of filters $F$.",
+    ),
+    "check_conv_output_cell": (
+        "Section 5 of notebook 02 writes one output cell term by term; this layer adds the channels "
+        "(section 2) and padding (section 7).",
+        r"Pad `x2` by $P$ on both sides of $H$ and $W$. The window of $\text{out}_{n,f,i,j}$ starts at row "
+        r"$S i$, column $S j$ of the padded input and holds all $C$ channels; multiply it by filter $f$'s "
+        r"kernels, add everything up, then add $b_f$ once.",
+    ),
+}

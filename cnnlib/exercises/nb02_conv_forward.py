@@ -216,3 +216,15 @@ check_conv_forward_loops = FunctionExercise(
     equation="out[n, f, i, j] = b[f] + Σ_c Σ_m Σ_q w[f, c, m, q] · x_pad[n, c, S·i + m, S·j + q]")
 
 CATALOGUE = {**_ARITHMETIC_CATALOGUE, "check_conv_forward_loops": FORWARD_MISTAKES}
+
+HINTS = {
+    "check_conv_forward_loops": (
+        "The layer equation of notebook 02, built up in sections 1 to 9: one output entry is one window "
+        "of the padded input times one filter, summed, plus that filter's bias. Section 6 gives the output size.",
+        r"Pad only the last two axes (`pad2d(x, pad)`). The output has shape $(N, F, H_{out}, W_{out})$. "
+        r"The window of $\text{out}_{n,f,i,j}$ starts at row $S i$, column $S j$ of the padded input, is "
+        r"$K_H \times K_W$, and spans all $C$ channels.",
+        "The structure: allocate `out` with zeros; four loops, over n, f, i and j; in the innermost, cut "
+        "the window `x_pad[n, :, rows, cols]` (shape (C, KH, KW)), multiply it by `w[f]`, sum, add `b[f]`.",
+    ),
+}

@@ -149,5 +149,34 @@ CATALOGUE = {"check_kernel_gradient": KERNEL_GRADIENT_MISTAKES,
              "check_bias_gradient": BIAS_GRADIENT_MISTAKES,
              "check_kernel_and_bias_gradient": KERNEL_AND_BIAS_MISTAKES}
 
+HINTS = {
+    "check_kernel_gradient": (
+        "Section 8: a stride-$S$ layer is a stride-1 layer followed by subsampling, so its kernel "
+        "gradient is section 6's rule applied to other deltas.",
+        "Which deltas does the stride-1 layer receive? Put $S - 1$ zeros between neighbouring deltas: the "
+        "3×3 deltas become 5×5, and a valid correlation of the 6×6 input with a 5×5 array is 2×2, one "
+        "entry per weight.",
+        "The deltas play the kernel and slide over the input, as they are (section 6: no rotation): "
+        "correlate $x$ with the dilated deltas.",
+    ),
+    "check_bias_gradient": (
+        "Sections 7 and 9: $b[f]$ is added to every output of filter $f$, in every image.",
+        "So every delta of filter $f$ counts once, with weight 1: add them over the images $n$ and the "
+        "positions $i, j$, but keep the filters apart.",
+        "The deltas' axes are $(n, f, i, j)$, numbered 0 to 3: sum over every axis but $f$; the answer "
+        "has shape $(F,)$.",
+    ),
+    "check_kernel_and_bias_gradient": (
+        "Section 9 derived both sums; sections 3-5 and 8 say what each index does. Each output "
+        "$(n, f, i, j)$ read one window of $x_{\\text{pad}}$ with the filter $w[f]$.",
+        "Pad $x$ on its last two axes only. Output $(n, f, i, j)$'s window starts at row $S i$, column "
+        "$S j$ of $x_{\\text{pad}}$ and spans all $C$ channels, $K_H$ rows and $K_W$ columns. Its delta "
+        "times that window belongs to `dw[f]`; the delta itself to `db[f]`.",
+        "Loops: `dw = np.zeros(w_shape)` and `db = np.zeros(F)`; for `n, f, i, j` over `dout`'s shape, "
+        "add `dout[n, f, i, j]` times the window `x_pad[n, :, S·i : S·i + KH, S·j : S·j + KW]` to `dw[f]` "
+        "and `dout[n, f, i, j]` to `db[f]`, always with `+=`.",
+    ),
+}
+
 __all__ = ["kernel_gradient_exercise_data", "bias_gradient_exercise_data", "check_kernel_gradient",
-           "check_bias_gradient", "check_kernel_and_bias_gradient", "CATALOGUE"]
+           "check_bias_gradient", "check_kernel_and_bias_gradient", "CATALOGUE", "HINTS"]

@@ -3,9 +3,12 @@
 - ``check_input_gradient``: "Check yourself", ∂E/∂x of a one-channel layer computed with the
   primitives, on ``input_gradient_exercise_data()`` in the notebook (9x9, K = 3, S = 3, P = 1:
   the real last row and column are read by no window);
-- ``check_input_gradient_loops`` and ``check_input_gradient_by_correlation``: "Your turn", the
-  learner's whole input gradient as a scatter-add and from the primitives
-  (``nb04_input_gradient_functions``).
+- ``check_pixel_gradient``: "Your turn" (a), the gradient of one input pixel gathered from exactly
+  the outputs that read it (``nb04_pixel_gradient``);
+- ``check_input_gradient_by_correlation``: "Your turn" (b), the learner's whole input gradient
+  from the primitives (``nb04_input_gradient_functions``).
+
+``HINTS``: each checker's hints, in levels (``check_x.hint(1)`` ...).
 
 A wrong answer is named by its values, never by its shape alone: different mistakes can give
 arrays of the same shape (a 5x5 answer to a 6x6, stride-2, padding-1 exercise is both what
@@ -16,8 +19,8 @@ import numpy as np
 from .._validate import as_pair
 from .compare import Mistake, as_answer_array, compare_answer, not_answered, unanswered
 from .result import checker
-from .nb04_input_gradient_functions import (CORRELATION_MISTAKES, LOOPS_MISTAKES, check_input_gradient_by_correlation,
-                                            check_input_gradient_loops)
+from .nb04_input_gradient_functions import CORRELATION_MISTAKES, check_input_gradient_by_correlation
+from .nb04_pixel_gradient import PIXEL_MISTAKES, check_pixel_gradient
 from .references import one_channel_gradients as _one_channel_gradients
 
 
@@ -116,8 +119,47 @@ def rot180_(k):
 
 
 CATALOGUE = {"check_input_gradient": INPUT_GRADIENT_MISTAKES,
-             "check_input_gradient_loops": LOOPS_MISTAKES,
+             "check_pixel_gradient": PIXEL_MISTAKES,
              "check_input_gradient_by_correlation": CORRELATION_MISTAKES}
 
-__all__ = ["input_gradient_exercise_data", "check_input_gradient", "check_input_gradient_loops",
-           "check_input_gradient_by_correlation", "CATALOGUE"]
+HINTS = {
+    "check_input_gradient": (
+        "Sections 6-8: a stride-$S$ layer is a stride-1 layer whose deltas are dilated; the input "
+        "gradient of the padded input is a full correlation; rows no window reads get zero; the padding "
+        "is cropped.",
+        "The full result of the dilated $3\\times3$ deltas with a $3\\times3$ kernel has "
+        "$3\\cdot(3-1)+1+3-1 = 9$ rows, but $x_{\\text{pad}}$ has $9 + 2 = 11$. Which of its rows "
+        "does the full result cover, and what are the others?",
+        "Dilate the deltas and fully correlate them with the rotated kernel: a $9\\times9$ result that "
+        "covers padded rows and columns 0 to 8. Place it in the top-left corner of a zero "
+        "$\\partial E/\\partial x_{\\text{pad}}$ of $11\\times11$ (rows 9 and 10 stay 0), then crop $P$ "
+        "on every side.",
+    ),
+    "check_pixel_gradient": (
+        "Sections 1, 6 and 7: $x[u, v]$ changes $E$ only through the outputs whose windows contain it, "
+        "each through one weight. The windows are laid on $x_{\\text{pad}}$, where the pixel sits at "
+        "row $u + P$, column $v + P$.",
+        "Output $(i, j)$ reads $x_{\\text{pad}}[S i + m,\\ S j + q]$ through $w[f, c, m, q]$. For a kernel "
+        "row $m$, which output row $i$ puts it on row $u + P$? It must be a whole number, and "
+        "$0 \\le i < H_{out}$; otherwise no output reads the pixel through that row. (Or go the other "
+        "way: for each output row $i$, which kernel row $m$ lands on the pixel, and is it inside the kernel?)",
+        "Loops: `g = np.zeros((N, C))`; for each `m`: skip it unless `(u + P - m) % S == 0`; "
+        "`i = (u + P - m) // S`; skip it unless `0 <= i < H_out`; the same for `q` and `j` inside; then "
+        "for each filter `f` add the table of every image times every channel, "
+        "`np.outer(dout[:, f, i, j], w[f, :, m, q])`.",
+    ),
+    "check_input_gradient_by_correlation": (
+        "Sections 3-8: one channel of $\\partial E/\\partial x$ is a sum over the filters of full "
+        "correlations; stride, padding and unread rows each add one step.",
+        "For image $n$ and input channel $c$, filter $f$ contributes the full cross-correlation of its "
+        "dilated deltas with the rotated kernel $w[f, c]$. That covers the first $S(H_{out}-1)+K_H$ rows "
+        "of $x_{\\text{pad}}$, not all $H + 2P$ of them.",
+        "Loops over `n` and `c`, each with its own zero $\\partial E/\\partial x_{\\text{pad}}$ "
+        "($H + 2P$ by $W + 2P$). Inside, a loop over `f` adds filter $f$'s full result (section 6's "
+        "formula for the pair $f, c$) into its top-left corner. After the loop over `f`, crop $P$ on "
+        "every side into `dx[n, c]`.",
+    ),
+}
+
+__all__ = ["input_gradient_exercise_data", "check_input_gradient", "check_pixel_gradient",
+           "check_input_gradient_by_correlation", "CATALOGUE", "HINTS"]

@@ -1,16 +1,17 @@
-"""Notebook 04's "Your turn": the learner writes the input gradient two ways.
+"""Notebook 04's "Your turn" (b): the learner writes the input gradient from the one-channel primitives.
 
-    input_gradient_loops(dout, w, x_shape, stride, pad) -> dx             (scatter-add)
-    input_gradient_by_correlation(dout, w, x_shape, stride, pad) -> dx    (the primitives)
+    input_gradient_by_correlation(dout, w, x_shape, stride, pad) -> dx
 
-    dx_pad[n, c, S·i + m, S·j + q] += Σ_f δ[n, f, i, j] · w[f, c, m, q];   dx = dx_pad cropped by P
-    dx_pad[n, c] = Σ_f full(dilate(δ[n, f], S) ⋆ rot180(w[f, c])), zeros where no window reads
+    dx_pad[n, c] = Σ_f full(dilate(δ[n, f], S) ⋆ rot180(w[f, c])), zeros where no window reads;
+    dx = dx_pad cropped by P
 
-Both checkers run the function on the same hidden geometries (the notebook's example first,
-9x9 with K = 3, S = 3, P = 1: a real row and column no window reads; overlapping windows;
-C != F; non-square shapes; no padding). The mistakes' models are cnnlib's loop backward
+The checker runs the function on hidden geometries (the notebook's example first, 9x9 with
+K = 3, S = 3, P = 1: a real row and column no window reads; overlapping windows; C != F;
+non-square shapes; no padding). The mistakes' models are cnnlib's loop backward
 (``conv2d_backward_naive``) on altered inputs, followed by the finishing steps a learner
 takes (place the full result into a zero ``dx_pad``, crop ``P``), each step altered by one slip.
+(Your turn (a), the gradient of one pixel gathered from the outputs that read it, is
+``nb04_pixel_gradient``.)
 """
 import numpy as np
 
@@ -19,7 +20,7 @@ from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, 
 
 
 def input_gradient_example():
-    """The notebook's example, geometry 0 of both checkers: ``(dout, w, x_shape, stride, pad)`` with
+    """The notebook's example, geometry 0 of the checker: ``(dout, w, x_shape, stride, pad)`` with
     ``x_shape (N, C, H, W) = (2, 2, 9, 9)``, ``w (F, C, KH, KW) = (3, 2, 3, 3)``, stride 3, padding 1,
     so ``dout (N, F, H_out, W_out) = (2, 3, 3, 3)``; the windows read padded rows 0..8 of 0..10,
     so the real row 8 and column 8 are never read."""
@@ -65,7 +66,7 @@ def _placed(full, right_full, x_shape, pad):
     return Variants([_finish(full, x_shape, pad), by_formula])
 
 
-# ------------------------------------------------------------- models shared by both exercises
+# ------------------------------------------------------------- the finishing steps' models
 
 def _crop_at_the_end(dout, w, x_shape, stride, pad):
     full = _full(dout, w, stride)
@@ -88,86 +89,7 @@ def _c_f_swapped(dout, w, x_shape, stride, pad):
     return _reference(dout, w.transpose(1, 0, 2, 3), x_shape, stride, pad)
 
 
-def _i_j_swapped(dout, w, x_shape, stride, pad):
-    if dout.shape[2] != dout.shape[3]:
-        return RAISES
-    return _reference(dout.transpose(0, 1, 3, 2), w, x_shape, stride, pad)
-
-
-# ------------------------------------------------------------- (a) loops: models
-
-def _last_writer(dout, w, x_shape, stride, pad):
-    # "=" instead of "+=": each dx_pad pixel keeps what the last window over it wrote, the
-    # window (i, j) with the largest i, then j, of the last filter (or, written with all
-    # filters at once, the sum over f at that window)
-    (_, _, h, w_in), (_, _, kh, kw) = x_shape, w.shape
-    h_out, w_out = dout.shape[2:]
-    r, s = np.arange(h + 2 * pad), np.arange(w_in + 2 * pad)
-    i_last, j_last = np.minimum(r // stride, h_out - 1), np.minimum(s // stride, w_out - 1)
-    m, q = r - stride * i_last, s - stride * j_last                  # kernel entry at that window
-    covered = (m < kh)[:, None] & (q < kw)[None, :]                  # (H_pad, W_pad)
-    m, q = np.minimum(m, kh - 1), np.minimum(q, kw - 1)
-    d = dout[:, :, i_last][:, :, :, j_last]                          # (N, F, H_pad, W_pad)
-    k = w[:, :, m][:, :, :, q]                                       # (F, C, H_pad, W_pad)
-    last_f = d[:, -1, None] * k[None, -1]                            # (N, C, H_pad, W_pad)
-    all_f = np.einsum("nfrs,fcrs->ncrs", d, k)
-    crop = (slice(None), slice(None), slice(pad, pad + h), slice(pad, pad + w_in))
-    return Variants([(last_f * covered)[crop], (all_f * covered)[crop]])
-
-
-def _fewer_outputs(kind):
-    # H_out, W_out computed by the learner's loops (without P, without +1, ceil): fewer (i, j)
-    # than dout has miss those deltas; more (ceil, where the stride does not tile) run out of range
-    def model(dout, w, x_shape, stride, pad):
-        (_, _, h, w_in), (_, _, kh, kw) = x_shape, w.shape
-        rows, cols = {"no_pad": ((h - kh) // stride + 1, (w_in - kw) // stride + 1),
-                      "no_plus_one": ((h + 2 * pad - kh) // stride, (w_in + 2 * pad - kw) // stride),
-                      "ceil": (-(-(h + 2 * pad - kh) // stride) + 1, -(-(w_in + 2 * pad - kw) // stride) + 1)}[kind]
-        if rows > dout.shape[2] or cols > dout.shape[3]:
-            return RAISES
-        kept = np.zeros_like(dout)
-        kept[:, :, :rows, :cols] = dout[:, :, :rows, :cols]
-        return _reference(kept, w, x_shape, stride, pad)
-    return model
-
-
-LOOPS_MISTAKES = [
-    FunctionMistake("flipped_kernel", "a flip where none is needed: the scatter adds δ[n, f, i, j] · w[f, c] "
-                    "itself onto the window it read (rot180 belongs only to the sliding-window route).",
-                    lambda d, w, xs, s, p: _reference(d, w[..., ::-1, ::-1], xs, s, p)),
-    FunctionMistake("stride_ignored", "the stride is missing: the window of δ[n, f, i, j] starts at row S·i, "
-                    "column S·j of dx_pad, not at (i, j).",
-                    lambda d, w, xs, s, p: _finish(_full(d, w, 1), xs, p)),
-    FunctionMistake("padding_not_cropped", "the padding was not cropped: the scatter fills dx_pad "
-                    "(H + 2P by W + 2P); return dx_pad[:, :, P:P + H, P:P + W].",
-                    lambda d, w, xs, s, p: _finish(_full(d, w, s), xs, p, crop=None)),
-    FunctionMistake("crop_at_the_end", "the crop is off by P (or the padding was ignored): x[u, v] sits at "
-                    "x_pad[u + P, v + P], so scatter into dx_pad (H + 2P by W + 2P) and return "
-                    "dx_pad[:, :, P:P + H, P:P + W], not [:H, :W].", _crop_at_the_end),
-    FunctionMistake("crop_minus_zero", "with P = 0, dx_pad[..., P:-P] is empty (-0 is 0): crop with "
-                    "[P:P + H, P:P + W] instead.", _crop_minus_zero),
-    FunctionMistake("overwrite_not_add", "= instead of +=: where windows overlap (stride < kernel) and "
-                    "across filters, every delta's share must be added, not overwrite the last one.",
-                    _last_writer),
-    FunctionMistake("c_f_swapped", "the filter and channel axes are swapped: w has shape (F, C, KH, KW), "
-                    "so the share of input channel c from filter f is δ[n, f, i, j] · w[f, c].", _c_f_swapped),
-    FunctionMistake("i_j_swapped", "i and j are swapped: δ[n, f, i, j] has i the row (0..H_out-1) and "
-                    "j the column; its window starts at row S·i, column S·j.", _i_j_swapped),
-    FunctionMistake("output_size_without_padding", "the loops miss the last outputs: H_out = (H + 2P - KH) "
-                    "// S + 1 (the padded size), or simply H_out = dout.shape[2].", _fewer_outputs("no_pad")),
-    FunctionMistake("forgot_plus_one", "the loops miss the last row and column of outputs: H_out = "
-                    "(H + 2P - KH) // S + 1 (the first window sits at 0, the +1 counts it), or dout.shape[2].",
-                    _fewer_outputs("no_plus_one")),
-    FunctionMistake("ceil_instead_of_floor", "the output size was rounded up: where the stride does not tile, "
-                    "H_out = (H + 2P - KH) // S + 1 rounds down (or take dout.shape[2]).", _fewer_outputs("ceil")),
-    FunctionMistake("kernel_transposed", "the kernel's row and column are swapped: w[f, c, m, q] has m the "
-                    "row (0..KH-1) and q the column (0..KW-1); it lands on dx_pad[.., S·i + m, S·j + q].",
-                    lambda d, w, xs, s, p: RAISES if w.shape[2] != w.shape[3] else
-                    _reference(d, w.transpose(0, 1, 3, 2), xs, s, p)),
-]
-
-
-# ------------------------------------------------------------- (b) the primitives: models
+# ------------------------------------------------------------- the mistakes' models
 
 def _wrong_full(make):
     """A mistake in the full result: ``make(dout, w, stride)`` is what the learner correlated."""
@@ -261,10 +183,6 @@ def _cases():
 
 _PARAMS = ("dout", "w", "x_shape", "stride", "pad")
 _OUTPUT = [Output("dx", "n c u v", "N C H W")]
-
-check_input_gradient_loops = FunctionExercise(
-    "input_gradient_loops", _PARAMS, _OUTPUT, reference=_reference, cases=_cases, mistakes=LOOPS_MISTAKES,
-    equation="dx_pad[n, c, S·i + m, S·j + q] += δ[n, f, i, j] · w[f, c, m, q];  dx = dx_pad[:, :, P:P+H, P:P+W]")
 
 check_input_gradient_by_correlation = FunctionExercise(
     "input_gradient_by_correlation", _PARAMS, _OUTPUT, reference=_reference, cases=_cases,

@@ -129,8 +129,8 @@ MAXPOOL_MISTAKES = [
                     "with >= instead of > while scanning the window picks the last one.",
                     lambda dout, x, k, s: _route(dout, x, k, s, _last)),
     FunctionMistake("delta_split_among_ties",
-                    "δ was split evenly among the tied maxima: that is a valid subgradient too, but not "
-                    "the convention used here: all of δ goes to the first maximum in row-major order.",
+                    "δ was split evenly among the tied maxima: that is a valid choice at the kink too, but "
+                    "not the convention used here: all of δ goes to the first maximum in row-major order.",
                     lambda dout, x, k, s: _route(dout, x, k, s, _split)),
     FunctionMistake("overwrite_where_windows_overlap",
                     "where windows overlap (stride < size) a unit that wins several windows must receive "
@@ -259,3 +259,26 @@ check_avgpool_backward = FunctionExercise(
     equation="dx[n, c, S·i + m, S·j + q] += dout[n, c, i, j] / (k·k)")
 
 CATALOGUE = {"check_maxpool_backward": MAXPOOL_MISTAKES, "check_avgpool_backward": AVGPOOL_MISTAKES}
+
+HINTS = {
+    "check_maxpool_backward": (
+        "Notebook 05 §2 (each window's delta goes to its winning unit), §3 (a tie has one winner: "
+        "the first maximum in row-major order) and §4 (a unit that wins several windows gets all "
+        "their deltas).",
+        "Window $(n, c, i, j)$ is `size` x `size` and starts at row $S i$, column $S j$ of `x`; "
+        "`dout` has one entry per window. `np.argmax` of a window is the flat index of its first "
+        "maximum; `np.unravel_index` (or `divmod` by the window's width) gives its row and column "
+        "$(m^*, q^*)$ inside the window.",
+        "Start from zeros of `x`'s shape. Loop over $n, c, i, j$; find the winner of window "
+        "$(i, j)$; add `dout[n, c, i, j]` at the winner's place in `x` (the window's corner plus "
+        "$(m^*, q^*)$). Add with `+=`: overlapping windows can share a winner.",
+    ),
+    "check_avgpool_backward": (
+        "Notebook 05 §5: the mean of $k \\cdot k$ entries has the same slope in each of them.",
+        "Each entry of window $(n, c, i, j)$ (rows $S i$ to $S i + k - 1$, likewise the columns) "
+        "gets an equal share of `dout[n, c, i, j]`: which fraction? An entry in no window gets 0; "
+        "an entry in several windows gets a share from each.",
+        "Start from zeros of shape `x_shape`. Loop over $n, c, i, j$ and add (`+=`) the share to "
+        "the whole window slice of the result at once.",
+    ),
+}

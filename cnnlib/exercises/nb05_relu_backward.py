@@ -63,3 +63,14 @@ check_relu_backward = FunctionExercise(
     checker_name="check_relu_backward", equation="dz = dout · [z > 0]")
 
 CATALOGUE = {"check_relu_backward": RELU_MISTAKES}
+
+HINTS = {
+    "check_relu_backward": (
+        "Notebook 05 §1: the chain rule multiplies the arriving delta by ReLU's slope "
+        "$\\partial a / \\partial z$.",
+        "The slope is 1 where the unit was on and 0 where it was off. Which argument tells you "
+        "that, `dout` or `z`? At $z = 0$ exactly the unit counts as off.",
+        "The result has the shape of `z`: `dout` where $z > 0$, 0 elsewhere. A boolean array "
+        "built from `z` does it in one line, no loop.",
+    ),
+}

@@ -5,7 +5,7 @@
 - ``check_relu_backward``, ``check_maxpool_backward``, ``check_avgpool_backward``: the "Your turn"
   functions (``nb05_relu_backward``, ``nb05_pool_backward``).
 
-``CATALOGUE`` lists the typical mistakes of all four.
+``CATALOGUE`` lists the typical mistakes of all four, ``HINTS`` their hints, in levels.
 """
 import numpy as np
 
@@ -16,8 +16,10 @@ from ..pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, ma
 from .compare import Mistake, compare_answer
 from .result import checker
 from .nb05_pool_backward import CATALOGUE as _POOL_CATALOGUE
+from .nb05_pool_backward import HINTS as _POOL_HINTS
 from .nb05_pool_backward import _every, _last, _route, _split, check_avgpool_backward, check_maxpool_backward
 from .nb05_relu_backward import CATALOGUE as _RELU_CATALOGUE
+from .nb05_relu_backward import HINTS as _RELU_HINTS
 from .nb05_relu_backward import check_relu_backward
 
 
@@ -51,8 +53,8 @@ LAST_MAX_WINS = Mistake("last_max_wins",
                         "on the tie the last maximum won: the convention is the first maximum in row-major "
                         "order (top row first, then left to right), what np.argmax returns.")
 SPLIT_AMONG_TIES = Mistake("delta_split_among_ties",
-                           "δ was split evenly among the tied maxima: a valid subgradient, but not the "
-                           "convention used here: all of δ goes to the first maximum in row-major order.")
+                           "δ was split evenly among the tied maxima: a valid choice at the kink, but not "
+                           "the convention used here: all of δ goes to the first maximum in row-major order.")
 SPREAD_AS_AVERAGE = Mistake("spread_as_average",
                             "the delta was spread over the window as in average pooling; max pooling sends "
                             "all of it to the winning unit.")
@@ -127,5 +129,17 @@ def check_conv_relu_pool_dw(answer, x, w, b, delta_p, size=2):
 
 CATALOGUE = {"check_conv_relu_pool_dw": CHAIN_MISTAKES, **_RELU_CATALOGUE, **_POOL_CATALOGUE}
 
+HINTS = {
+    "check_conv_relu_pool_dw": (
+        "Notebook 05 §6 takes the same steps on another example.",
+        "Forward first: $z = x \\star w + b$ (with the bias), then the winner of each pooling "
+        "window of $\\max(0, z)$; a tie goes to the first maximum in row-major order (§3). Route "
+        "$\\delta^p$ to the winners, then apply the mask $[z > 0]$.",
+        "$\\partial E/\\partial w = x \\star \\delta^z$, a valid cross-correlation: $5\\times5$ with "
+        "$4\\times4$ gives $2\\times2$. No flip.",
+    ),
+    **_RELU_HINTS, **_POOL_HINTS,
+}
+
 __all__ = ["check_conv_relu_pool_dw", "conv_relu_pool_exercise_data", "check_relu_backward",
-           "check_maxpool_backward", "check_avgpool_backward", "CATALOGUE"]
+           "check_maxpool_backward", "check_avgpool_backward", "CATALOGUE", "HINTS"]

@@ -6,7 +6,7 @@
   runs the dot-product test on it;
 - ``row2im_overwrite``: the typical bug of a hand-written row2im, kept on purpose (``nb06_overwrite``).
 
-``CATALOGUE`` lists the typical mistakes of the three checkers.
+``CATALOGUE`` lists the typical mistakes of the three checkers, ``HINTS`` their hints, in levels.
 """
 import numpy as np
 
@@ -16,6 +16,7 @@ from .compare import Mistake, WrongAnswer, as_answer_array, compare_answer
 from .learner_call import call
 from .result import CheckResult, checker
 from .nb06_im2row_pair import CATALOGUE as _PAIR_CATALOGUE
+from .nb06_im2row_pair import HINTS as _PAIR_HINTS
 from .nb06_im2row_pair import (GEOMETRIES, check_im2row, check_row2im, columns_from_mqc, columns_mqc,
                                rows_from_ji, rows_ji)
 from .nb06_overwrite import row2im_overwrite, row2im_overwrite_by_offset
@@ -183,5 +184,19 @@ def adjoint_test(im2row_fn, row2im_fn, seed=0):
 
 CATALOGUE = {"check_conv_backward_matrices": MATRIX_MISTAKES, **_PAIR_CATALOGUE}
 
+HINTS = {
+    "check_conv_backward_matrices": (
+        r"Notebook 06 §5: $\partial E/\partial W_{col} = R^\top \Delta Y$ and "
+        r"$\partial E/\partial x = \mathrm{row2im}(\Delta Y\, W_{col}^\top)$.",
+        r"$\Delta Y$ is `dout` with the filter axis moved last, then one row per output position, "
+        r"in the order of your $R$'s rows. $W_{col}$ = `w.reshape(F, -1).T`. Pass the layer's "
+        r"stride and padding to both of your functions.",
+        r"$R^\top \Delta Y$ has shape $(C K_H K_W, F)$: one filter per column. Transpose it before "
+        r"the reshape to `w`'s shape (§5 shows what goes wrong without it).",
+    ),
+    **_PAIR_HINTS,
+}
+
 __all__ = ["check_conv_backward_matrices", "conv_backward_matrices_exercise_data", "check_im2row",
-           "check_row2im", "adjoint_test", "row2im_overwrite", "row2im_overwrite_by_offset", "CATALOGUE"]
+           "check_row2im", "adjoint_test", "row2im_overwrite", "row2im_overwrite_by_offset", "CATALOGUE",
+           "HINTS"]

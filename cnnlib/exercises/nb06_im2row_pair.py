@@ -267,3 +267,26 @@ check_row2im = FunctionExercise(
     equation="dx_pad[n, c, S·i + m, S·j + q] += rows[(n*H_out + i)*W_out + j, (c*KH + m)*KW + q]")
 
 CATALOGUE = {"check_im2row": IM2ROW_MISTAKES, "check_row2im": ROW2IM_MISTAKES}
+
+HINTS = {
+    "check_im2row": (
+        "Notebook 06 §1: its equation says which entry of the padded input lands in row $r$, "
+        "column $k$ of $R$.",
+        "Pad only the last two axes (`np.pad` with a width per axis). "
+        "$H_{out} = (H + 2P - K_H) // S + 1$, likewise $W_{out}$. Row $r$ counts the image first, "
+        "then the output row $i$, then the output column $j$.",
+        "Start from zeros of shape $(N H_{out} W_{out}, C K_H K_W)$. Loop over $n, i, j$: cut the "
+        "window of all channels that output $(i, j)$ reads, shape $(C, K_H, K_W)$, and write it, "
+        "flattened, into its row. `ravel` flattens channel first, then kernel row, then kernel "
+        "column: the order of `w.reshape(F, -1)`.",
+    ),
+    "check_row2im": (
+        "Notebook 06 §6: `row2im` is the adjoint of `im2row`. Every entry goes back to the pixel "
+        "`im2row` copied it from, and the copies of one pixel add up.",
+        "Work in the padded shape $(N, C, H + 2P, W + 2P)$ and crop the padding at the end, with "
+        "`P:P + H` (`P:-P` is empty when $P = 0$). Read the rows in the order your `my_im2row` "
+        "wrote them.",
+        "Start from zeros of the padded shape. Loop over $n, i, j$: reshape row $r$ to "
+        "$(C, K_H, K_W)$ and add (`+=`) it onto the window it came from; then crop.",
+    ),
+}

@@ -1,5 +1,7 @@
-"""Wrong answers to notebook 04's "Your turn": input_gradient_by_correlation (b) and
-input_gradient_loops (a), both (dout, w, x_shape, stride, pad) -> dx."""
+"""Wrong answers to notebook 04's "Your turn" (b): input_gradient_by_correlation(dout, w, x_shape, stride,
+pad) -> dx. (Your turn (a) was input_gradient_loops, a scatter-add; it is now pixel_gradient, the
+gradient of one pixel gathered from the outputs that read it, which has no held-out answers yet:
+they are to be written by someone who has not read its checker.)"""
 import numpy as np
 
 from cnnlib.correlate import cross_correlate2d, dilate, pad2d, rot180
@@ -7,7 +9,6 @@ from cnnlib.correlate import cross_correlate2d, dilate, pad2d, rot180
 from . import wrong
 
 BY_CORRELATION = "check_input_gradient_by_correlation"
-LOOPS = "check_input_gradient_loops"
 
 
 @wrong(BY_CORRELATION,
@@ -168,47 +169,4 @@ def ic_full_placed_after_padding(dout, w, x_shape, stride, pad):
                 full = cross_correlate2d(dilate(dout[n, f], stride), rot180(w[f, c]), mode="full")
                 dx_pad[pad:pad + full.shape[0], pad:pad + full.shape[1]] += full
             dx[n, c] = dx_pad[pad:pad + H, pad:pad + W]
-    return dx
-
-
-@wrong(LOOPS,
-       bug="The scatter goes straight into dx (no dx_pad), shifting each index by -P and "
-           "skipping those outside the image, but the bound test is 0 < u < H (strict): row 0 "
-           "and column 0 of dx never receive anything.",
-       where="every geometry (row 0 and column 0 of dx stay 0)")
-def il_strict_lower_bound(dout, w, x_shape, stride, pad):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx = np.zeros(x_shape)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    for c in range(C):
-                        for m in range(KH):
-                            for q in range(KW):
-                                u = stride * i + m - pad
-                                v = stride * j + q - pad
-                                if 0 < u < H and 0 < v < W:
-                                    dx[n, c, u, v] += dout[n, f, i, j] * w[f, c, m, q]
-    return dx
-
-
-@wrong(LOOPS,
-       bug="The scatter goes straight into dx with windows shifted by -P, as slices: a negative "
-           "start (S*i - P < 0) counts from the end, so the border windows' slices are empty "
-           "or wrong and numpy raises a broadcast ValueError.",
-       where="raises when P > 0; right when P = 0")
-def il_negative_slice_start(dout, w, x_shape, stride, pad):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx = np.zeros(x_shape)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    top, left = stride * i - pad, stride * j - pad
-                    dx[n, :, top:top + KH, left:left + KW] += dout[n, f, i, j] * w[f]
     return dx

@@ -28,7 +28,7 @@ MUTANTS = {
 }
 
 OTHER_WAYS = {  # the same mistakes, written another way
-    "flipped_twice": convolve2d(A, rot180(B), mode="full"),        # convolve2d already flips
+    "flipped_twice": convolve2d(A, rot180(B), mode="full"),        # = a correlation with rot180(rot180(B))
     "rotated_90_degrees": cross_correlate2d(A, np.rot90(B, 3), mode="full"),
     "image_rotated": cross_correlate2d(rot180(B), A, mode="full"),  # the arguments swapped
     "wrong_mode": convolve2d(A, B, mode="valid"),

@@ -2,17 +2,15 @@
 
 - "Check yourself" (an array answer) on the notebook's own data (``input_gradient_exercise_data``:
   9x9, K = 3, S = 3, P = 1): the answer from the primitives, and each mistake as its slip;
-- "Your turn" (a): ``input_gradient_loops``, the scatter-add over n, f, i, j (and as scalar loops);
 - "Your turn" (b): ``input_gradient_by_correlation``, dilate -> pad -> correlate with rot180(w)
   -> place into a zero dx_pad -> crop, from the one-channel primitives.
+("Your turn" (a), ``pixel_gradient``, is in ``nb04_pixel_gradient``.)
 """
-import math
-
 import numpy as np
 
 from cnnlib.correlate import convolve2d, cross_correlate2d, dilate, pad2d, rot180
 from cnnlib.exercises.nb04_input_gradient import (check_input_gradient, check_input_gradient_by_correlation,
-                                                  check_input_gradient_loops, input_gradient_exercise_data)
+                                                  input_gradient_exercise_data)
 
 from . import Entry, registry
 
@@ -49,168 +47,6 @@ DX_MORE = {  # other ways to the same mistakes
     "unread_missing": FULL[1:10, 1:10],                                                    # (8, 8)
     "crop_at_the_end": FULL,                                                               # not cropped
 }
-
-
-# ------------------------------------------------------------ your turn (a): the scatter-add
-
-def input_gradient_loops(dout, w, x_shape, stride, pad):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] += dout[n, f, i, j] * w[f]
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-def input_gradient_scalar_loops(dout, w, x_shape, stride, pad):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
-        for c in range(C):
-            for m in range(KH):
-                for q in range(KW):
-                    dx_pad[n, c, stride * i + m, stride * j + q] += dout[n, f, i, j] * w[f, c, m, q]
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-LOOPS, bad = registry()
-
-
-def _scatter(dout, w, x_shape, stride, pad, share=None, place=None, crop=None, target=None):
-    """The right scatter with one piece replaced: how a learner's one-line slip looks."""
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad)) if target is None else target
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    value = share(n, f, i, j) if share else dout[n, f, i, j] * w[f]
-                    rows, cols = place(i, j) if place else (stride * i, stride * j)
-                    dx_pad[n, :, rows:rows + KH, cols:cols + KW] += value
-    return crop(dx_pad) if crop else dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-@bad("flipped_kernel")
-def _(dout, w, x_shape, stride, pad):
-    return _scatter(dout, w, x_shape, stride, pad, share=lambda n, f, i, j: dout[n, f, i, j] * rot180(w[f]))
-
-
-@bad("stride_ignored")
-def _(dout, w, x_shape, stride, pad):
-    return _scatter(dout, w, x_shape, stride, pad, place=lambda i, j: (i, j))
-
-
-@bad("padding_not_cropped")
-def _(dout, w, x_shape, stride, pad):
-    return _scatter(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad)
-
-
-@bad("crop_at_the_end")
-def _(dout, w, x_shape, stride, pad):
-    H, W = x_shape[2:]
-    return _scatter(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad[:, :, :H, :W])
-
-
-@bad("crop_minus_zero")
-def _(dout, w, x_shape, stride, pad):
-    return _scatter(dout, w, x_shape, stride, pad, crop=lambda dx_pad: dx_pad[:, :, pad:-pad, pad:-pad])
-
-
-@bad("overwrite_not_add")
-def _(dout, w, x_shape, stride, pad):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] = dout[n, f, i, j] * w[f]
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-def _scalar(dout, w, x_shape, stride, pad, weight):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
-        for c, m, q in np.ndindex(C, KH, KW):
-            dx_pad[n, c, stride * i + m, stride * j + q] += dout[n, f, i, j] * weight(f, c, m, q)
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-@bad("c_f_swapped")
-def _(dout, w, x_shape, stride, pad):
-    return _scalar(dout, w, x_shape, stride, pad, lambda f, c, m, q: w[c, f, m, q])
-
-
-@bad("i_j_swapped")
-def _(dout, w, x_shape, stride, pad):
-    return _scatter(dout, w, x_shape, stride, pad, share=lambda n, f, i, j: dout[n, f, j, i] * w[f])
-
-
-@bad("kernel_transposed")
-def _(dout, w, x_shape, stride, pad):
-    return _scalar(dout, w, x_shape, stride, pad, lambda f, c, m, q: w[f, c, q, m])
-
-
-def _sized_scatter(dout, w, x_shape, stride, pad, sizes):
-    """The right scatter, over H_out x W_out computed by the learner from x_shape."""
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    H_out, W_out = sizes(H, W, KH, KW)
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n, f, i, j in np.ndindex(N, F, H_out, W_out):
-        dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] += dout[n, f, i, j] * w[f]
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-@bad("output_size_without_padding")
-def _(dout, w, x_shape, stride, pad):
-    return _sized_scatter(dout, w, x_shape, stride, pad,
-                          lambda H, W, KH, KW: ((H - KH) // stride + 1, (W - KW) // stride + 1))
-
-
-@bad("forgot_plus_one")
-def _(dout, w, x_shape, stride, pad):
-    return _sized_scatter(dout, w, x_shape, stride, pad,
-                          lambda H, W, KH, KW: ((H + 2 * pad - KH) // stride, (W + 2 * pad - KW) // stride))
-
-
-@bad("ceil_instead_of_floor")
-def _(dout, w, x_shape, stride, pad):
-    return _sized_scatter(dout, w, x_shape, stride, pad,
-                          lambda H, W, KH, KW: (math.ceil((H + 2 * pad - KH) / stride) + 1,
-                                                math.ceil((W + 2 * pad - KW) / stride) + 1))
-
-
-def _padding_ignored(dout, w, x_shape, stride, pad):
-    """Scatter straight into dx, as if there were no padding."""
-    return _scatter(dout, w, x_shape, stride, pad, target=np.zeros(x_shape), crop=lambda dx: dx)
-
-
-def _overwrite_all_filters(dout, w, x_shape, stride, pad):
-    N, C, H, W = x_shape
-    F, _, KH, KW = w.shape
-    _, _, H_out, W_out = dout.shape
-    dx_pad = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    for n, i, j in np.ndindex(N, H_out, W_out):
-        share = np.tensordot(dout[n, :, i, j], w, axes=1)          # Σ_f δ[n, f, i, j] · w[f], (C, KH, KW)
-        dx_pad[n, :, stride * i:stride * i + KH, stride * j:stride * j + KW] = share
-    return dx_pad[:, :, pad:pad + H, pad:pad + W]
-
-
-LOOPS_MORE = {"crop_at_the_end": _padding_ignored, "overwrite_not_add": _overwrite_all_filters}
 
 
 # ------------------------------------------------------------ your turn (b): from the primitives
@@ -379,8 +215,6 @@ ENTRIES = [
           DX_RIGHT, DX_MUTANTS, _TWINS),
     Entry("check_input_gradient", lambda answer: check_input_gradient(answer, D_EX, W_EX, XS_EX, S_EX, P_EX),
           DX_RIGHT, DX_MORE, _TWINS),
-    Entry("check_input_gradient_loops", check_input_gradient_loops, input_gradient_loops, LOOPS),
-    Entry("check_input_gradient_loops", check_input_gradient_loops, input_gradient_scalar_loops, LOOPS_MORE),
     Entry("check_input_gradient_by_correlation", check_input_gradient_by_correlation,
           input_gradient_by_correlation, CORRELATION, _TWINS),
     Entry("check_input_gradient_by_correlation", check_input_gradient_by_correlation,
