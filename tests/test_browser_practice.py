@@ -330,3 +330,14 @@ def test_practise_in_every_explorer_in_jupyterlab(lab, page, executed, saved):  
         for fg, bg in colours:
             assert _contrast(fg, bg) >= 4.5, (name, fg, bg)
         box.screenshot(path=str(T.OUTPUT / f"practice_lab_dark_{name.split()[0]}.png"))
+
+
+# ------------------------------------------------------------------ Voila
+
+def test_practise_in_voila(browser, executed, saved, tmp_path):
+    """``voila NOTEBOOK``: the explorers are made by a kernel again, with the same questions."""
+    with T.voila_app(browser, executed, tmp_path) as page_:
+        wait_five(page_)
+        boxes = T.boxes_of(page_)
+        for name in ("pooling explorer", "network explorer"):
+            answer_three_ways(page_, boxes[name], saved[name])

@@ -18,6 +18,7 @@ import itertools
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -438,3 +439,28 @@ def _as_given(q, answer):
         nc = q["nc"]
         return [a if np.ndim(a) == 0 else int(a[0]) * nc + int(a[1]) for a in answer]
     return answer
+
+
+# ------------------------------------------------------------------ the committed notebooks
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _saved_explorers(path):
+    state = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    return [m["state"] for m in state.values() if m.get("model_module") == "anywidget"
+            and m.get("state", {}).get("spec", {}).get("name") in NAMES]
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if _saved_explorers(p)], ids=lambda p: p.stem)
+def test_committed_notebooks_hold_the_current_practice_questions_and_front_end(path, network):
+    """What a static page, the site and an unrun trusted notebook practise with: the questions
+    an explorer makes now (so a change of the questions needs the notebook executed again)."""
+    for saved in _saved_explorers(path):
+        name = saved["spec"]["name"]
+        assert saved.get("practice"), f"{path.name}: the {name} has no practice questions saved"
+        assert saved["practice"] == P.practice_data(_explorer(name, network)), (path.name, name)
+        cls = X.NetworkExplorer if name == "network explorer" else SMALL[name]
+        assert "function attachPractice(" in saved["_esm"] and saved["_esm"] == cls._esm, (path.name, name)
+        assert saved["_css"] == cls._css, (path.name, name)
