@@ -75,7 +75,7 @@ def size(h, k, s, p):
     if s > 1:
         mistakes["size_stride_left_out"] = [_out(h, k, 1, p)]
     pointer = (f"H_out counts the windows: the first starts at the top of the padded input, each "
-               f"next one {s} row{'s' if s > 1 else ''} lower, and the last must end inside the "
+               f"next one {f'{s} rows' if s > 1 else 'row'} lower, and the last must end inside the "
                f"H + 2P = {h + 2 * p} padded rows.")
     text = f"Input H = {h}, kernel K = {k}, stride S = {s}, padding P = {p}: type H_out."
     return Question("size", _setting(h, k, s, p), text, "number", right, mistakes,
@@ -107,11 +107,11 @@ def unread(h, k, s, p):
     for i in range(n):
         for r in range(s * i, s * i + k):
             reader.setdefault(r, i)
-    extra = [f"row {r - p} is read by window {reader[r]}, which covers rows "
+    extra = [f"Row {r - p} is read by window {reader[r]}, which covers rows "
              f"{span(s * reader[r] - p, s * reader[r] + k - 1 - p)}." if r in reader else ""
              for r in range(hp)]
     pointer = {"extra": extra, "at": [-1 if r in right else r for r in range(hp)], "R": [], "C": [],
-               "missing": (f"a row that no window reads is not picked: windows start every {s} "
+               "missing": (f"A row that no window reads is not picked: windows start every {s} "
                            f"row{'s' if s > 1 else ''} from the top of the padded input (row "
                            f"{-p}), each {k} row{'s' if k > 1 else ''} tall, and the last must end "
                            f"inside the padded input (rows {span(-p, h + p - 1)}).")}

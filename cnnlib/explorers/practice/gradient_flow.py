@@ -150,16 +150,16 @@ def reach(stride, pad, k, u, v):
     words = [span(a, a + k - 1) for a in lo]
     at = [-1 if s.reached.flat[c] else 0 for c in range(s.reached.size)]
     pointer = {
-        "extra": [f"output ({{r}}, {{c}}) reads rows {{R}} and columns {{C}} of x, which do not "
+        "extra": [f"Output ({{r}}, {{c}}) reads rows {{R}} and columns {{C}} of x, which do not "
                   f"hold x[{u}, {v}]."],
         "at": at, "R": words, "C": words,
-        "missing": (f"an output whose window holds x[{u}, {v}] is not picked: output (i, j) reads "
+        "missing": (f"An output whose window holds x[{u}, {v}] is not picked: output (i, j) reads "
                     f"rows {lin(stride, -pad, 'i')} to {lin(stride, k - 1 - pad, 'i')} "
                     f"(columns likewise with j).")}
     names = ", ".join(f"({i}, {j})" for i, j in zip(*np.nonzero(s.reached)))
-    why = (f"outputs {names} read x[{u}, {v}]." if len(right) > 1 else
-           f"only output {names} reads x[{u}, {v}]." if right else
-           f"no window reads x[{u}, {v}]: nothing reaches it.")
+    why = (f"Outputs {names} read x[{u}, {v}]." if len(right) > 1 else
+           f"Only output {names} reads x[{u}, {v}]." if right else
+           f"No window reads x[{u}, {v}]: nothing reaches it.")
     panels = [_x_panel(s.x_pad[0], pad, "input x", boxes=[(u + pad, v + pad, 1, 1, GREEN)]),
               grid("delta", np.zeros(shape), "deltas δ: click", signed=False, blank_zeros=True)]
     text = (f"{_geometry_words(stride, pad, k)} Click every delta δ[i, j] whose output's window "
@@ -192,7 +192,7 @@ def dx(stride, pad, k, u, v):
                f"output whose window holds x[{u}, {v}]; in output (i, j)'s window x[{u}, {v}] meets "
                f"w[{lin(-stride, u + pad, 'i')}, {lin(-stride, v + pad, 'j')}].")
     else:
-        how = (f"which windows hold x[{u}, {v}]? Output (i, j) reads rows "
+        how = (f"Which windows hold x[{u}, {v}]? Output (i, j) reads rows "
                f"{lin(stride, -pad, 'i')} to {lin(stride, k - 1 - pad, 'i')} of x (columns "
                f"likewise with j).")
     why = terms_text(s)

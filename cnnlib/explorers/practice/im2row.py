@@ -126,9 +126,9 @@ def column(k, s, p, m, q):
                 "column_pixel_index": [int(_indexed(k, s, p)[0, right]) - 1]}
     if m != q:
         mistakes["column_transposed"] = [_column_of(k, s, p, q, m)]
-    why = (f"each row of R is its window read row by row, like w.ravel(): entry (m, q) is column "
+    why = (f"Each row of R is its window read row by row, like w.ravel(): entry (m, q) is column "
            f"m·K + q = {m}·{k} + {q} = <b>{right}</b>.")
-    how = (f"each row of R is one K×K window laid out in a line, in the order of w.ravel(); "
+    how = (f"Each row of R is one K×K window laid out in a line, in the order of w.ravel(); "
            f"K = {k} entries per row of the window.")
     panels = [grid("w", np.zeros((k, k)), "kernel w", signed=False, blank_zeros=True,
                    boxes=[(m, q, 1, 1, ORANGE)])]
@@ -173,13 +173,13 @@ def entries(k, s, p, u, v):
     pointer = {"extra": [f"R[{{r}}, {{c}}] copies entry {{C}} of output {{R}}'s window, which is "
                          f"not x[{u}, {v}]."],
                "at": [-1 if e in right else 0 for e in range(n * n * k * k)], "R": outputs, "C": kernel,
-               "missing": (f"an entry holding x[{u}, {v}] is not picked: x[{u}, {v}] is copied into "
+               "missing": (f"An entry holding x[{u}, {v}] is not picked: x[{u}, {v}] is copied into "
                            f"the row of every window that holds it, at the column of the kernel "
                            f"entry it meets there.")}
     found = [(e // (k * k), e % (k * k)) for e in right]
     why = (f"x[{u}, {v}] is copied {len(found)} time{'s' if len(found) != 1 else ''}: "
            + "; ".join(f"R[{r}, {c}] (output {outputs[r]}, entry {kernel[c]})" for r, c in found) + "."
-           if found else f"no window reads x[{u}, {v}]: R holds no copy of it.")
+           if found else f"No window reads x[{u}, {v}]: R holds no copy of it.")
     xp = pad2d(np.zeros((1, 1, 7, 7)), p)[0, 0]
     panels = [grid("x", xp, "input x", signed=False, blank_zeros=True, vmin=0, vmax=1, pad=p,
                    origin=(-p, -p), boxes=[(u + p, v + p, 1, 1, GREEN)]),

@@ -81,7 +81,7 @@ def count(state, digit, label):
                 "count_on_units": [int(np.count_nonzero(a["relu2"] > 0))],
                 "count_mask_early": [int(np.count_nonzero(d["conv2"]))]}
     n_pool = int(np.count_nonzero(d["maxpool2"]))
-    why = (f"each of the {n_pool} nonzero maxpool2 deltas goes to one relu2 unit, its window's "
+    why = (f"Each of the {n_pool} nonzero maxpool2 deltas goes to one relu2 unit, its window's "
            f"kept maximum; windows do not overlap (2×2, stride 2): <b>{right}</b> units.")
     how = ("relu2's delta is maxpool2's backward: how many units of its 2×2 window does one "
            "maxpool2 delta reach, and how many maxpool2 deltas are there?")
@@ -104,7 +104,7 @@ def route(state, digit, label, f, i, j):
         mistakes["route_every_tie"] = [tuple(ties)]
         mistakes["route_last_tie"] = [(ties[-1],)]
     where = f"relu2[{f}, {2 * i}..{2 * i + 1}, {2 * j}..{2 * j + 1}]"
-    why = (f"the window's maximum is {plain(a.max())}"
+    why = (f"The window's maximum is {plain(a.max())}"
            + (f", a tie of {len(ties)}: the first in row-major order won" if len(ties) > 1 else "")
            + f"; relu2[{f}, {2 * i + win[0]}, {2 * j + win[1]}] gets all of the delta "
              f"{sig3(state.delta['maxpool2'][f, i, j])}.")
@@ -112,7 +112,7 @@ def route(state, digit, label, f, i, j):
                          f"that one gets maxpool2's delta."],
                "at": [-1 if k in right else 0 for k in range(4)],
                "R": [str(2 * i + r) for r in range(2)], "C": [str(2 * j + c) for c in range(2)],
-               "missing": "pick the one unit that gets maxpool2's delta."}
+               "missing": "Pick the one unit that gets maxpool2's delta."}
     panels = [grid("relu2", a, f"{where}", signed=False, origin=(2 * i, 2 * j))]
     text = (f"{_words(digit, label)} Maxpool2 unit ({f}, {i}, {j}) reads this 2×2 window of "
             f"relu2. Which unit receives its delta? Click it.")
@@ -142,7 +142,7 @@ def reach(state, digit, label, f, i, j, channel=0):
     pointer = {"extra": [f"maxpool1[{channel}, {{r}}, {{c}}] lies {side} the window conv2 unit "
                          f"({f}, {i}, {j}) read." for side in ("above", "below", "left of", "right of")],
                "at": at, "R": [], "C": [],
-               "missing": (f"a unit of the window conv2 unit ({f}, {i}, {j}) read is not picked: "
+               "missing": (f"A unit of the window conv2 unit ({f}, {i}, {j}) read is not picked: "
                            f"its delta goes back to every unit of that window (conv2 has no stride "
                            f"and no padding).")}
     why = (f"conv2 unit ({f}, {i}, {j}) read rows {i}..{i + 3} and columns {j}..{j + 3} of each "
@@ -174,7 +174,7 @@ def gate(state, digit, label, f, r, s):
            (f"relu2[{f}, {r}, {s}] is not its window's kept maximum: maxpool2 sends it nothing."
             if not won else f"relu2[{f}, {r}, {s}] won its window, but conv2 = {plain(conv[r, s])} ≤ 0: "
             f"the ReLU stops the delta."))
-    how = "look at both gates on the way down: max pooling's routing, then ReLU's mask."
+    how = "Look at both gates on the way down: max pooling's routing, then ReLU's mask."
     panels = [grid("conv2", conv[2 * i:2 * i + 2, 2 * j:2 * j + 2],
                    f"conv2[{f}] before ReLU", signed=True, origin=(2 * i, 2 * j),
                    boxes=[(r - 2 * i, s - 2 * j, 1, 1, GREEN)])]

@@ -117,17 +117,17 @@ def route(mode, size, stride, i, j):
                          + ("it is not the cell the forward pass kept (the first maximum in "
                             "row-major order)." if mode == "max" else "")],
                "at": at, "R": [], "C": [],
-               "missing": (f"a cell that gets a share of δ[{i}, {j}] is not picked: "
+               "missing": (f"A cell that gets a share of δ[{i}, {j}] is not picked: "
                            + ("max pooling sends the whole delta to its window's maximum."
                               if mode == "max" else "average pooling spreads it over the whole "
                               "window."))}
     rows, cols = span(r0, r0 + size - 1), span(c0, c0 + size - 1)
     if mode == "max":
-        why = (f"window ({i}, {j}) covers rows {rows}, columns {cols}; its maximum {plain(s.out[i, j])} "
+        why = (f"Window ({i}, {j}) covers rows {rows}, columns {cols}; its maximum {plain(s.out[i, j])} "
                f"is x[{s.winner[0]}, {s.winner[1]}] (the first in row-major order), so all of "
                f"δ[{i}, {j}] = {plain(s.dout[i, j])} goes there.")
     else:
-        why = (f"window ({i}, {j}) covers rows {rows}, columns {cols}; each of its {size * size} "
+        why = (f"Window ({i}, {j}) covers rows {rows}, columns {cols}; each of its {size * size} "
                f"cells gets δ/{size * size} = {num(s.dout[i, j])}/{size * size} = "
                f"{plain(s.route[r0, c0])}.")
     panels = [grid("x", s.x, "input x", signed=False),
