@@ -11,7 +11,9 @@ page as a learner does (clicks on cells, the keyboard, a typed number, a button)
   answer;
 
 and what the page says is, word for word, what ``practice._question.judge`` says for the
-same answer. Progress ("1 of 3 right") survives a reload and is reset by its button; a page
+same answer. The page's comparison is also run on every stored question of every explorer
+(the right answer, each mistake's answer, an unexplained one: over 1,000 answers) against
+Python's. Progress ("1 of 3 right") survives a reload and is reset by its button; a page
 whose storage is refused still asks and counts. Screenshots at 1280 and 390 px, light and
 dark, go to ``tests/output/`` (gitignored). The browser, the servers and the offline route
 come from ``test_browser.py``.
@@ -211,6 +213,25 @@ def test_practise_in_every_explorer_on_the_static_page_offline(browser, static_p
             slug = name.split()[0]
             answer_three_ways(page, boxes[name], saved[name],
                               shots=T.OUTPUT / f"practice_{slug}_1280.png")
+        # the page's judge on every stored question of every explorer: the right answer, each
+        # mistake's answer, a wrong one no mistake explains; verdict, keys and words = Python's
+        cases, want = [], []
+        for name in NAMES:
+            data, module = saved[name], P.MODULES[name]
+            for q in data["questions"]:
+                answers = [q["a"]] + [a for a, _ in q["m"]] + [a for a in [_unexplained(q)] if a is not None]
+                for a in answers:
+                    given = (a if isinstance(a, str) else repr(float(a))) if q["t"] == "number" else a
+                    cases.append([name, q, given])
+                    verdict, keys, text = judge(q, given, module.MISTAKES)
+                    want.append([verdict, keys, text])
+        got = T.boxes_of(page)["im2row explorer"].evaluate(
+            "(el, cases) => cases.map(([name, q, given, m]) => el.cnnPractice.judge(q, given, m))",
+            [[name, q, given, {k: [v.name, v.says] for k, v in P.MODULES[name].MISTAKES.items()}]
+             for name, q, given in cases])
+        assert len(got) == len(want) > 1000
+        for (name, q, given), g, w in zip(cases, got, want):
+            assert g == w, (name, q["k"], q["s"], given)
         # progress is kept across a reload, then reset
         page.reload()
         wait_five(page)
