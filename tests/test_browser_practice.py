@@ -1,4 +1,5 @@
-"""The explorers' practise mode in a real browser: the offline static page and JupyterLab.
+"""The explorers' practise mode in a real browser: the offline static page, JupyterLab (after
+Run All, and a trusted notebook that was not run) and Voila.
 
 A notebook with the five explorers is executed (its saved widget state holds each
 explorer's questions, ``cnnlib.explorers.practice``). In each explorer, with no kernel on
@@ -362,3 +363,18 @@ def test_practise_in_voila(browser, executed, saved, tmp_path):
         boxes = T.boxes_of(page_)
         for name in ("pooling explorer", "network explorer"):
             answer_three_ways(page_, boxes[name], saved[name])
+
+
+def test_practise_in_a_trusted_notebook_that_was_not_run(lab, page, executed, saved):  # noqa: F811
+    """Opened trusted, nothing run: the explorers come from the saved state, questions too."""
+    name = "trusted_practice.ipynb"
+    shutil.copy(executed, lab.notebooks / name)
+    subprocess.run([sys.executable, "-m", "jupyter", "trust", str(lab.notebooks / name)],
+                   check=True, capture_output=True, timeout=60,
+                   env=dict(T.os.environ, HOME=str(lab.root / "home")))
+    page.goto(lab.url(f"lab/workspaces/t{T.secrets.token_hex(4)}/tree/{name}"))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    wait_five(page)
+    boxes = T.boxes_of(page)
+    for explorer in ("gradient-flow explorer", "network explorer"):
+        answer_three_ways(page, boxes[explorer], saved[explorer])
