@@ -62,6 +62,15 @@ def test_the_depth_mistake_gets_the_depth_hint_not_the_shrink_hint():
     assert "shrink" not in str(info.value) and "number of filters F" in str(info.value)
 
 
+@pytest.mark.parametrize("scores", [(1, 10, 1, 1), (10, 1), (1, 250, 10)])
+def test_a_wrong_scores_shape_gets_a_hint_that_states_the_shape(scores):
+    """Review 1, item 11: with no catalogued mistake at the scores, the stage's own hint says
+    what the scores' shape is, (N, 10), as the exercise does."""
+    result = check_seed_network_shapes(seed_network_shapes()[:7] + [scores])
+    assert result.status == "wrong" and result.mistakes == ()
+    assert "the first is scores" in result.text and "(N, 10)" in result.text
+
+
 @pytest.mark.parametrize("answer, match", [
     (seed_network_shapes()[:5], "expected a list of 8 shapes"),
     ("shapes", "expected a list of 8 shapes"),

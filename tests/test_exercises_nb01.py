@@ -2,6 +2,8 @@
 proven named by its mutant (tests/mutants/nb01_flip.py) in test_mistake_catalogue.py; here:
 the exercise data, other kernels and modes, bad input, and the checker's own contract.
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -88,3 +90,10 @@ def test_nb01_hints_point_to_section_4_and_never_write_the_call():
     levels = HINTS["check_convolution_via_correlation"]
     assert 2 <= len(levels) <= 3 and "Section 4" in levels[0]
     assert not any("cross_correlate2d(" in level or "rot180(" in level for level in levels)
+
+
+def test_nb01_mistake_messages_describe_the_mistake_and_never_give_the_recipe():
+    """Review 1, item 2: a message says what the answer is, not the call that would be right."""
+    for mistake in FLIP_MISTAKES:
+        assert "cross_correlate2d(" not in mistake.hint, mistake.key
+        assert not re.search(r"rotate once|then cross-correlate|correlate with the rot", mistake.hint, re.I), mistake.key

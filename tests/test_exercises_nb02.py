@@ -85,6 +85,21 @@ def test_cell_exercise_data_shows_every_mistake():
     assert by_sum not in values and len(set(values)) == len(values), "two mistakes give one number here"
 
 
+def test_cell_data_keeps_every_mistake_two_away_from_the_answer_and_names_the_other_filters_bias():
+    """Review 1, item 3: b2[0] + Σ w2[1]·window (the other filter's bias) was named "the bias was
+    added once per input channel". Now it is named for what it is, and a slip of one in the
+    arithmetic is named as no mistake."""
+    data = conv_cell_exercise_data()
+    x, w, b, s, p, (n, f, i, j) = data
+    expected = conv2d_forward_naive(x, w, b, s, p)[0][n, f, i, j]
+    assert all(abs(v - expected) >= 2 for v, _ in _cell_mistakes(x, w, b, s, p, n, f, i, j))
+    for slip in (-1, 1):
+        result = check_conv_output_cell(expected + slip, *data[:5], *data.cell)
+        assert result.status == "wrong" and result.mistakes == ()
+    other_bias = expected - b[f] + b[1 - f]
+    assert check_conv_output_cell(other_bias, *data[:5], *data.cell).mistakes == ("cell_wrong_filter",)
+
+
 def test_cell_checker_accepts_every_cell_of_the_reference():
     x, w, b, s, p, _ = conv_cell_exercise_data()
     out, _ = conv2d_forward_naive(x, w, b, s, p)

@@ -53,10 +53,42 @@ def test_check_kernel_gradient_on_the_course_example():
     assert info.value.mistakes == ("deltas_rotated",)
     with pytest.raises(WrongAnswer, match="stride was ignored") as info:
         check_kernel_gradient(cross_correlate2d(x, d)[:3, :3], x, d, (3, 3), 2, strict=True)
-    assert info.value.mistakes == ("stride_ignored",)
+    # with S = 2, dilate(δ, S - 1) is δ itself: the same numbers, both named
+    assert info.value.mistakes == ("stride_ignored", "dilated_with_S_minus_1")
     with pytest.raises(WrongAnswer, match=r"wrong values: \d of 9 entries differ") as info:
         check_kernel_gradient(cross_correlate2d(x, dilate(d, 2)) + 0.5, x, d, (3, 3), 2, strict=True)
     assert info.value.mistakes == ()
+
+
+def test_check_kernel_gradient_names_the_stride_slips_apart_at_stride_3():
+    """dilate(δ, S - 1), the result subsampled like a forward pass, and the result rotated (01's
+    true-convolution row) are each named alone where the numbers tell them apart."""
+    rng = np.random.default_rng(5)
+    x, d = rng.integers(0, 10, size=(11, 11)).astype(float), rng.integers(-2, 3, size=(3, 3)).astype(float)
+    right = _index_sum_dw(x, d, 5, 5, 3)                                    # 11 = 3·(3-1) + 5
+    assert check_kernel_gradient(cross_correlate2d(x, dilate(d, 3)), x, d, (5, 5), 3).correct
+    for answer, key in [(cross_correlate2d(x, dilate(d, 2)), "dilated_with_S_minus_1"),           # (7, 7)
+                        (cross_correlate2d(x, dilate(d, 2))[:5, :5], "dilated_with_S_minus_1"),
+                        (cross_correlate2d(x, d), "stride_ignored"),                               # (9, 9)
+                        (cross_correlate2d(x, d)[::3, ::3], "result_subsampled"),                  # (3, 3)
+                        (rot180(right), "result_rotated")]:
+        result = check_kernel_gradient(answer, x, d, (5, 5), 3)
+        assert result.mistakes == (key,), (key, result.text)
+
+
+def test_no_bias_gradient_hint_spells_out_the_axes():
+    """The axes to sum are the exercise (Check yourself 2): no hint or mistake message gives them."""
+    from cnnlib.exercises.nb03_kernel_gradient import CATALOGUE, HINTS
+    texts = list(HINTS["check_bias_gradient"]) + list(HINTS["check_kernel_and_bias_gradient"])
+    texts += [m.hint for key in ("check_bias_gradient", "check_kernel_and_bias_gradient") for m in CATALOGUE[key]]
+    for text in texts:
+        assert "(0, 2, 3)" not in text and "0, 2" not in text and "numbered 0" not in text, text
+
+
+def test_the_batch_mean_of_the_bias_gradient_points_to_section_9():
+    d = bias_gradient_exercise_data()
+    result = check_bias_gradient(d.sum(axis=(2, 3)).mean(axis=0), d)
+    assert result.mistakes == ("db_mean_over_batch",) and "section 9" in result.text
 
 
 def test_check_kernel_gradient_does_not_give_the_answer_away_and_says_the_shape():
@@ -169,3 +201,31 @@ def test_notebook_03_template_gives_the_task_not_the_formula():
     assert "raise NotImplementedError" in template
     for formula in ("S·i", "x_pad[", "Σ", "+="):
         assert formula not in template, formula
+
+
+def _after_the_exercises(notebook, references, exercise_calls):
+    """The reference listings of a course notebook are in its section "After the exercises", which
+    comes after every exercise's check; nothing before that heading uses a reference."""
+    import json
+    import re
+    from pathlib import Path
+    cells = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / notebook).read_text())["cells"]
+    sources = ["".join(c["source"]) for c in cells]
+    heading = [k for k, c in enumerate(cells)
+               if c["cell_type"] == "markdown" and "## After the exercises: cnnlib's version" in sources[k]]
+    assert len(heading) == 1, "no (or more than one) section 'After the exercises'"
+    checks = [k for k, src in enumerate(sources) if cells[k]["cell_type"] == "code"
+              and any(call in src for call in exercise_calls)]
+    assert len(checks) == len(exercise_calls) and max(checks) < heading[0]
+    listings = [k for k, src in enumerate(sources) if "getsource" in src]
+    assert listings and min(listings) > heading[0]
+    for k, src in enumerate(sources[:heading[0]]):
+        if cells[k]["cell_type"] == "code":
+            for name in references:
+                assert not re.search(rf"(?<![\w.]){name}\b", src), f"{name} in cell {k}, before the section"
+
+
+def test_notebook_03_lists_cnnlib_backward_only_after_the_exercises():
+    _after_the_exercises("03_kernel_gradient.ipynb", ("conv2d_backward", "conv2d_backward_naive", "inspect"),
+                         ("check_kernel_gradient(my_dw", "check_bias_gradient(my_db",
+                          "check_kernel_and_bias_gradient(kernel_and_bias_gradient)"))

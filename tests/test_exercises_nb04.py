@@ -74,7 +74,8 @@ def test_a_5x5_answer_is_named_by_its_values_not_by_its_shape(old_exercise):
     assert "not dilated" not in str(info.value)
     with pytest.raises(WrongAnswer) as info:
         check_input_gradient(undilated, d, w, (6, 6), 2, 1, strict=True)
-    assert info.value.mistakes == ("not_dilated",), str(info.value)
+    # with S = 2, dilate(δ, S - 1) is δ itself: the same numbers, both named
+    assert info.value.mistakes == ("not_dilated", "dilated_with_S_minus_1"), str(info.value)
     with pytest.raises(WrongAnswer) as info:                    # a 5x5 no mistake gives: both shapes said
         check_input_gradient(np.zeros((5, 5)), d, w, (6, 6), 2, 1, strict=True)
     assert info.value.mistakes == () and "full result" in str(info.value) and "dilate" in str(info.value)
@@ -97,12 +98,36 @@ def test_check_input_gradient_other_messages(old_exercise):
     assert check_input_gradient(answer, d, w, (6, 6), 2, 1).correct is True
     with pytest.raises(WrongAnswer, match="padding was not cropped"):
         check_input_gradient(np.pad(full, ((0, 1), (0, 1))), d, w, (6, 6), 2, 1, strict=True)
-    with pytest.raises(WrongAnswer, match="padding was not cropped"):   # the full result as it is
+    with pytest.raises(WrongAnswer, match="the full result itself") as info:   # the full result as it is
         check_input_gradient(full, d, w, (6, 6), 2, 1, strict=True)
+    assert info.value.mistakes == ("full_result_as_dx",)
+    assert "7 rows, the top of ∂E/∂x_pad (8 rows)" in " ".join(str(info.value).split())
     with pytest.raises(WrongAnswer, match=r"wrong values: \d+ of 36 entries differ") as info:
         check_input_gradient(answer + 1.0, d, w, (6, 6), 2, 1, strict=True)
     assert info.value.mistakes == ()
     assert check_input_gradient(None, d, w, (6, 6), 2, 1).status == "not_answered"
+
+
+def test_the_uncropped_full_result_is_called_what_it_is():
+    """Check yourself: the full result (9x9, x's shape) handed in as it is is named first as the full
+    result, with its rows and those of ∂E/∂x_pad; cropping dx_pad at the end gives the same numbers."""
+    d, w, x_shape, stride, pad = input_gradient_exercise_data()
+    _, full = _by_primitives(d, w, x_shape, stride, pad)
+    assert full.shape == x_shape
+    result = check_input_gradient(full, d, w, x_shape, stride, pad)
+    assert result.mistakes == ("full_result_as_dx", "crop_at_the_end"), result.text
+    text = " ".join(result.text.split())                 # the message is wrapped at 100 columns
+    assert "3·(3-1) + 3 = 9 rows, the top of ∂E/∂x_pad (11 rows); ∂E/∂x is its rows 1 to 9" in text
+    assert text.index("the full result itself, not ∂E/∂x") < text.index("the crop is off by P")
+
+
+def test_dilate_by_s_minus_1_is_named_alone_at_stride_3():
+    d, w, x_shape, stride, pad = input_gradient_exercise_data()
+    short = cross_correlate2d(dilate(d, stride - 1), rot180(w), mode="full")           # (7, 7)
+    placed = np.zeros((11, 11))
+    placed[:7, :7] = short
+    for answer in (short, placed[1:10, 1:10]):
+        assert check_input_gradient(answer, d, w, x_shape, stride, pad).mistakes == ("dilated_with_S_minus_1",)
 
 
 def test_your_turn_b_example_is_geometry_0_with_the_spec_geometry():
@@ -209,3 +234,11 @@ def test_notebook_04_templates_give_the_task_not_the_recipe():
         assert "raise NotImplementedError" in template
         for recipe in ("Σ", "+=", "S·i", "dilate(", "rot180(", "% S", "//", "full["):
             assert recipe not in template, recipe
+
+
+def test_notebook_04_lists_cnnlib_references_only_after_the_exercises():
+    from test_exercises_nb03 import _after_the_exercises
+    _after_the_exercises("04_input_gradient.ipynb",
+                         ("conv2d_backward", "conv2d_backward_naive", "input_gradient_by_full_convolution", "inspect"),
+                         ("check_input_gradient(my_dx", "check_pixel_gradient(pixel_gradient)",
+                          "check_input_gradient_by_correlation(input_gradient_by_correlation)"))

@@ -66,7 +66,8 @@ _STAGE_HINTS = {
     "conv": "F filters of K x K with stride 1 and no padding give (N, F, H - K + 1, W - K + 1).",
     "relu": "ReLU acts on each entry alone: its output has the shape of its input.",
     "pool": "a 2x2 max pool with stride 2 gives (N, C, H // 2, W // 2).",
-    "scores": "the fully connected layer gives one score per class for each image.",
+    "scores": "the fully connected layer gives one score per class for each image: a 2-D array of shape "
+              "(N, 10), one row per image (no channel or spatial axes).",
 }
 
 

@@ -9,9 +9,9 @@ from .result import checker
 
 FORGOT_FLIP = Mistake("forgot_flip", "this is the cross-correlation: the kernel was not rotated by 180 "
                       "degrees (rot180).")
-FLIPPED_TWICE = Mistake("flipped_twice", "the kernel was rotated twice: rot180(rot180(B)), or convolve2d "
-                        "with rot180(B) (a true convolution already equals a correlation with the rotated "
-                        "kernel). Two rotations cancel: rotate once, then cross-correlate.")
+FLIPPED_TWICE = Mistake("flipped_twice", "the kernel was turned by 180 degrees twice: rot180(rot180(B)), or "
+                        "convolve2d with rot180(B) (a true convolution turns its kernel once itself). Two turns "
+                        "cancel.")
 UP_DOWN_ONLY = Mistake("flipped_up_down_only", "the kernel was flipped up-down only (B[::-1, :]): rot180 "
                        "reverses the rows *and* the columns.")
 LEFT_RIGHT_ONLY = Mistake("flipped_left_right_only", "the kernel was flipped left-right only (B[:, ::-1]): "
@@ -21,8 +21,7 @@ TRANSPOSED = Mistake("transposed_not_rotated", "the kernel was transposed (B.T):
 ROTATED_90 = Mistake("rotated_90_degrees", "the kernel was turned by 90 degrees (np.rot90(B)): the flip is "
                      "a turn by 180 degrees, np.rot90(B, 2) or rot180(B).")
 IMAGE_ROTATED = Mistake("image_rotated", "this is the right result turned by 180 degrees: the image was "
-                        "rotated instead of the kernel (or the two arguments were swapped): "
-                        "cross_correlate2d(image, rot180(kernel), mode).")
+                        "rotated instead of the kernel, or the image and the kernel changed places.")
 WRONG_MODE = Mistake("wrong_mode", "this is the other mode: 'full' keeps every position where kernel and "
                      "image overlap at all, (H + KH - 1) x (W + KW - 1); 'valid' only those where the kernel "
                      "lies inside the image, (H - KH + 1) x (W - KW + 1). Use the mode that was asked.")

@@ -125,8 +125,8 @@ CELL_ONE_CHANNEL = Mistake("cell_one_channel_only", "only input channel 0 was su
                            "over every input channel c.")
 CELL_I_J_SWAPPED = Mistake("cell_i_j_swapped", "this is out[n, f, j, i]: i is the output row (window at row "
                            "S*i), j the column (window at column S*j).")
-CELL_WRONG_FILTER = Mistake("cell_wrong_filter", "this uses another filter's kernels: use w[f] (and b[f]) "
-                            "of the filter f that was asked.")
+CELL_WRONG_FILTER = Mistake("cell_wrong_filter", "this uses another filter's kernels or bias: use w[f] and "
+                            "b[f] of the filter f that was asked.")
 CELL_C_F_SWAPPED = Mistake("cell_c_f_swapped", "the filter bank was indexed w[c, f]: its shape is (F, C, KH, "
                            "KW), so filter f's kernel for channel c is w[f, c].")
 CELL_MISTAKES = [CELL_NO_BIAS, CELL_NO_STRIDE, CELL_NO_PAD, CELL_FLIPPED, CELL_BIAS_PER_CHANNEL,
@@ -144,11 +144,16 @@ class CellExercise(NamedTuple):
 
 
 def conv_cell_exercise_data():
-    """The two-channel, two-filter 7x7 example (``teaching_example(2, 2, seed=1)``), stride 2,
-    padding 1, cell ``out[0, 1, 2, 1]``: every mistake of ``CELL_MISTAKES`` gives a number of
-    its own there (the tests prove it)."""
+    """The two-channel, two-filter 7x7 example (``x`` and ``w`` of ``teaching_example(2, 2,
+    seed=1)``), biases ``b = (-4, 4)``, stride 2, padding 1, cell ``out[0, 1, 2, 1]``.
+
+    The biases are chosen so that every mistake of ``CELL_MISTAKES``, in each of its ways,
+    gives a number of its own there, at least 2 away from the right one (a slip of one in the
+    arithmetic is named as no mistake): the example's own biases ``(2, 1)`` made "the other
+    filter's bias" (2 + 45) and "the bias once per channel" (45 + 2 * 1) both 47. The tests
+    prove it."""
     ex = teaching_example(channels=2, filters=2, seed=1)
-    return CellExercise(ex.x, ex.w, ex.b, 2, 1, (0, 1, 2, 1))
+    return CellExercise(ex.x, ex.w, np.array([-4.0, 4.0]), 2, 1, (0, 1, 2, 1))
 
 
 def _cell_mistakes(x, w, b, stride, pad, n, f, i, j):
@@ -170,10 +175,11 @@ def _cell_mistakes(x, w, b, stride, pad, n, f, i, j):
              (window_sum(x_pad, sh * j, sw * i, w[f]) + b[f], CELL_I_J_SWAPPED)]
     if channels > 1:  # the loop over c forgotten: channel 0 only
         found.append((window_sum(x_pad, sh * i, sw * j, w[f, :1], slice(0, 1)) + b[f], CELL_ONE_CHANNEL))
-    for g in range(n_filters):  # another filter's cell, or its kernels with the right bias
+    for g in range(n_filters):  # another filter's cell, its kernels with the right bias, or its bias alone
         if g != f:
             found += [(window_sum(x_pad, sh * i, sw * j, w[g]) + b[g], CELL_WRONG_FILTER),
-                      (window_sum(x_pad, sh * i, sw * j, w[g]) + b[f], CELL_WRONG_FILTER)]
+                      (window_sum(x_pad, sh * i, sw * j, w[g]) + b[f], CELL_WRONG_FILTER),
+                      (right - b[f] + b[g], CELL_WRONG_FILTER)]
     if channels == n_filters:
         found.append((window_sum(x_pad, sh * i, sw * j, w[:, f]) + b[f], CELL_C_F_SWAPPED))
     return [(v, m) for v, m in found if np.isfinite(v)]

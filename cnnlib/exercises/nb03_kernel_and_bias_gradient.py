@@ -175,7 +175,7 @@ KERNEL_AND_BIAS_MISTAKES = [
                     _with_db(lambda d: [d.mean(axis=(0, 2, 3)), d.mean(axis=(2, 3)).sum(axis=0),
                                         d.sum(axis=(0, 2, 3)) / d.shape[0]])),
     FunctionMistake("db_not_summed_over_batch", "db: the batch was not summed: every image's deltas "
-                    "add to the same bias, so sum over n as well as i and j (axes 0, 2, 3).",
+                    "add to the same bias, so sum over the images n as well as the positions i, j.",
                     _with_db(lambda d: [d[0].sum(axis=(1, 2)), d[-1].sum(axis=(1, 2)), d.sum(axis=(2, 3))])),
     FunctionMistake("db_not_summed_over_ij", "db: the positions i, j were not summed: the bias is added "
                     "at every output position, so db[f] sums δ[n, f, i, j] over n, i and j.",
@@ -183,7 +183,7 @@ KERNEL_AND_BIAS_MISTAKES = [
     FunctionMistake("db_overwritten", "db: only the last delta counts: use db[f] += δ, not db[f] = δ.",
                     _with_db(lambda d: [d[-1, :, -1, -1]])),
     FunctionMistake("db_summed_over_filters", "db: the filters were summed together: each filter has "
-                    "its own bias, so db has shape (F,): sum over n, i, j only (axis=(0, 2, 3)).",
+                    "its own bias, so db has shape (F,): keep the filters apart, sum over n, i, j only.",
                     _with_db(lambda d: [d.sum(), d.sum(axis=(1, 2, 3))])),
 ]
 

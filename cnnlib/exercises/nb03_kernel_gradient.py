@@ -13,7 +13,7 @@ altered inputs; the message names every mistake whose answer equals the given on
 import numpy as np
 
 from .._validate import as_pair
-from ..correlate import cross_correlate2d, rot180
+from ..correlate import cross_correlate2d, dilate, rot180
 from .compare import Mistake, as_answer_array, compare_answer, not_answered, unanswered
 from .result import CheckResult, checker
 from .nb03_kernel_and_bias_gradient import KERNEL_AND_BIAS_MISTAKES, check_kernel_and_bias_gradient
@@ -50,7 +50,21 @@ STRIDE_IGNORED = Mistake(
     "stride_ignored", "the stride was ignored: the deltas must be dilated first (stride - 1 zeros "
     "between them, dilate(δ, S)); then x ⋆ dilate(δ, S) is exactly KH x KW.")
 
-KERNEL_GRADIENT_MISTAKES = [DELTAS_ROTATED, DELTAS_MISSING, STRIDE_IGNORED]
+DILATED_WITH_S_MINUS_1 = Mistake(
+    "dilated_with_S_minus_1", "dilate(δ, S - 1) was called: dilate's second argument is the stride S "
+    "itself, and it puts the S - 1 zeros in, so call dilate(δ, S) (with S = 2, dilate(δ, 1) leaves δ "
+    "as it is).")
+RESULT_SUBSAMPLED = Mistake(
+    "result_subsampled", "the result was subsampled, as the forward pass subsamples its outputs: "
+    "backward, the stride goes into the deltas instead. Dilate them first (S - 1 zeros between "
+    "neighbours), then correlate: x ⋆ dilate(δ, S) (section 8).")
+RESULT_ROTATED = Mistake(
+    "result_rotated", "the result was rotated by 180 degrees: rot180(x ⋆ dilate(δ, S)) is the kernel "
+    "gradient of a layer whose forward pass is a true convolution (01's flip table). This layer's "
+    "forward pass is a cross-correlation, so ∂E/∂w = x ⋆ dilate(δ, S), nothing rotated (section 6).")
+
+KERNEL_GRADIENT_MISTAKES = [DELTAS_ROTATED, DELTAS_MISSING, STRIDE_IGNORED, DILATED_WITH_S_MINUS_1,
+                            RESULT_SUBSAMPLED, RESULT_ROTATED]
 
 
 @checker
@@ -64,7 +78,9 @@ def check_kernel_gradient(answer, x, dout, kernel_shape, stride=1):
     Reference: ``cnnlib.conv.conv2d_backward_naive``. Mistakes named (``KERNEL_GRADIENT_MISTAKES``):
     the deltas rotated by 180 degrees (eq. 14 read as a cross-correlation), the deltas left out
     (windows just summed), the stride ignored (deltas not dilated: the (H - H_out + 1)-wide
-    result, or its first KH x KW block).
+    result, or its first KH x KW block), ``dilate(δ, S - 1)`` (with S = 2 the same numbers as
+    the stride ignored: both named), the result subsampled like a forward pass
+    (``(x ⋆ δ)[::S, ::S]``), the result rotated (the true-convolution row of 01's flip table).
     """
     if not_answered(answer):
         return unanswered("kernel gradient")
@@ -79,11 +95,19 @@ def check_kernel_gradient(answer, x, dout, kernel_shape, stride=1):
     expected = dw(dout)
     given = as_answer_array(answer, "kernel gradient")
     undilated = cross_correlate2d(x, dout, "valid")  # (H - H_out + 1, W - W_out + 1)
-    mistakes = [(dw(rot180(dout)), DELTAS_ROTATED), (dw(np.ones_like(dout)), DELTAS_MISSING)]
-    if as_pair(stride, "stride", 1) != (1, 1):
+    mistakes = [(dw(rot180(dout)), DELTAS_ROTATED), (dw(np.ones_like(dout)), DELTAS_MISSING),
+                (rot180(expected), RESULT_ROTATED)]
+    sh, sw = as_pair(stride, "stride", 1)
+    if (sh, sw) != (1, 1):
         mistakes.append((undilated, STRIDE_IGNORED))
         if undilated.shape[0] >= kh and undilated.shape[1] >= kw:
             mistakes.append((undilated[:kh, :kw], STRIDE_IGNORED))
+        mistakes.append((undilated[::sh, ::sw], RESULT_SUBSAMPLED))
+    if sh > 1 and sw > 1:  # dilate(δ, S - 1) refuses a stride 0
+        short = cross_correlate2d(x, dilate(dout, (sh - 1, sw - 1)), "valid")
+        mistakes += [(short, DILATED_WITH_S_MINUS_1)]
+        if short.shape[0] >= kh and short.shape[1] >= kw:
+            mistakes.append((short[:kh, :kw], DILATED_WITH_S_MINUS_1))
     shape_hints = [(undilated.shape, f"that is the shape of x ⋆ δ without dilation: with stride {stride}, "
                                      f"put {stride} - 1 zeros between the deltas first, dilate(δ, {stride}).")]
     return compare_answer("kernel gradient", given, expected, known_mistakes=mistakes,
@@ -95,17 +119,21 @@ def check_kernel_gradient(answer, x, dout, kernel_shape, stride=1):
 DB_MEAN = Mistake(
     "db_mean", "that is the mean of the deltas; the bias gradient is their sum (the bias is added "
     "to every output, so every delta counts once).")
+DB_MEAN_OVER_BATCH = Mistake(
+    "db_mean_over_batch", "the batch was averaged (summed over i, j, then the mean over the images): "
+    "the batch's loss is the sum of the images' losses, so every image's deltas add to the same bias; "
+    "a mean's 1/N is already inside δ (section 9).")
 DB_NOT_SUMMED_OVER_BATCH = Mistake(
     "db_not_summed_over_batch", "the batch was not summed: every image's deltas add to the same "
-    "bias, so sum over n as well as i and j (axis 0, 2 and 3).")
+    "bias, so sum over the images n as well as the positions i, j.")
 DB_NOT_SUMMED_OVER_IJ = Mistake(
     "db_not_summed_over_ij", "the deltas were not summed over the positions i, j: the bias is added "
-    "at every output position, so sum over axes 0, 2 and 3, leaving one number per filter.")
+    "at every output position, so sum over i and j (and over the images n), leaving one number per filter.")
 DB_SUMMED_OVER_FILTERS = Mistake(
     "db_summed_over_filters", "the filters were summed together: each filter f has its own bias, "
-    "so ∂E/∂b has shape (F,): sum over n, i, j only (axis=(0, 2, 3)).")
+    "so ∂E/∂b has shape (F,): keep the filters apart and sum over n, i, j only.")
 
-BIAS_GRADIENT_MISTAKES = [DB_MEAN, DB_NOT_SUMMED_OVER_BATCH, DB_NOT_SUMMED_OVER_IJ, DB_SUMMED_OVER_FILTERS]
+BIAS_GRADIENT_MISTAKES = [DB_MEAN, DB_MEAN_OVER_BATCH, DB_NOT_SUMMED_OVER_BATCH, DB_NOT_SUMMED_OVER_IJ, DB_SUMMED_OVER_FILTERS]
 
 
 @checker
@@ -114,8 +142,9 @@ def check_bias_gradient(answer, dout):
 
     With one filter (F = 1) a single number is accepted too (it is said that cnnlib's
     ``db`` has shape ``(1,)``). Mistakes named (``BIAS_GRADIENT_MISTAKES``): the mean instead
-    of the sum, the batch not summed (image 0 only, or one row per image), the positions
-    not summed, the filters summed together.
+    of the sum, the batch averaged (the sum over i, j, then the mean over n), the batch not
+    summed (image 0 only, or one row per image), the positions not summed, the filters summed
+    together. No hint spells out the axes to sum.
     """
     if not_answered(answer):
         return unanswered("bias gradient")
@@ -128,6 +157,7 @@ def check_bias_gradient(answer, dout):
     if one_number:  # one filter: a number is the same answer as an array of one
         given = given.reshape(1)
     mistakes = [(dout.mean(axis=(0, 2, 3)), DB_MEAN), (dout.mean(axis=(2, 3)).sum(axis=0), DB_MEAN),
+                (dout.sum(axis=(2, 3)).mean(axis=0), DB_MEAN_OVER_BATCH),
                 (dout[0].sum(axis=(1, 2)), DB_NOT_SUMMED_OVER_BATCH),
                 (dout.sum(axis=(2, 3)), DB_NOT_SUMMED_OVER_BATCH),
                 (dout.sum(axis=0), DB_NOT_SUMMED_OVER_IJ),
@@ -153,9 +183,9 @@ HINTS = {
     "check_kernel_gradient": (
         "Section 8: a stride-$S$ layer is a stride-1 layer followed by subsampling, so its kernel "
         "gradient is section 6's rule applied to other deltas.",
-        "Which deltas does the stride-1 layer receive? Put $S - 1$ zeros between neighbouring deltas: the "
-        "3×3 deltas become 5×5, and a valid correlation of the 6×6 input with a 5×5 array is 2×2, one "
-        "entry per weight.",
+        "Which deltas does the stride-1 layer receive? Put $S - 1$ zeros between neighbouring deltas "
+        "(`dilate` takes the stride $S$ itself): the 3×3 deltas become 5×5, and a valid correlation of "
+        "the 6×6 input with a 5×5 array is 2×2, one entry per weight.",
         "The deltas play the kernel and slide over the input, as they are (section 6: no rotation): "
         "correlate $x$ with the dilated deltas.",
     ),
@@ -163,8 +193,8 @@ HINTS = {
         "Sections 7 and 9: $b[f]$ is added to every output of filter $f$, in every image.",
         "So every delta of filter $f$ counts once, with weight 1: add them over the images $n$ and the "
         "positions $i, j$, but keep the filters apart.",
-        "The deltas' axes are $(n, f, i, j)$, numbered 0 to 3: sum over every axis but $f$; the answer "
-        "has shape $(F,)$.",
+        "The deltas' axes are $(n, f, i, j)$. $b[f]$ does not depend on which image or position: "
+        "sum over the axes of those, keep $f$; the answer has shape $(F,)$.",
     ),
     "check_kernel_and_bias_gradient": (
         "Section 9 derived both sums; sections 3-5 and 8 say what each index does. Each output "

@@ -33,13 +33,17 @@ def input_gradient_exercise_data():
 
 
 _BY_KEY = {m.key: m for m in CORRELATION_MISTAKES}
+FULL_AS_DX = Mistake(
+    "full_result_as_dx", "that is the full result itself, not ∂E/∂x: it covers only the first "
+    "S·(H_out-1) + KH rows (and S·(W_out-1) + KW columns) of ∂E/∂x_pad (H + 2P rows), starting in the "
+    "padding. Put it into a zero ∂E/∂x_pad (the rows no window reads stay 0), then crop P on every side.")
 INPUT_GRADIENT_MISTAKES = [Mistake(k, _BY_KEY[k].hint.replace("[:, :, ", "[").replace("w[f, c]", "w"))
                            for k in ("forgot_flip", "flipped_twice", "transpose_instead_of_rot180",
                                      "one_axis_flipped", "rotated_90_not_180", "not_dilated", "dilated_with_S_zeros",
-                                     "zeros_on_the_wrong_side", "padding_not_cropped", "unread_missing",
-                                     "crop_at_the_end")]
-(FORGOT_FLIP, FLIPPED_TWICE, TRANSPOSED, ONE_AXIS, QUARTER, NOT_DILATED, DILATED_S, WRONG_SIDE, NOT_CROPPED,
- UNREAD_MISSING, CROP_AT_END) = INPUT_GRADIENT_MISTAKES
+                                     "dilated_with_S_minus_1", "zeros_on_the_wrong_side", "padding_not_cropped",
+                                     "unread_missing", "crop_at_the_end")] + [FULL_AS_DX]
+(FORGOT_FLIP, FLIPPED_TWICE, TRANSPOSED, ONE_AXIS, QUARTER, NOT_DILATED, DILATED_S, DILATED_S_MINUS_1, WRONG_SIDE,
+ NOT_CROPPED, UNREAD_MISSING, CROP_AT_END, _) = INPUT_GRADIENT_MISTAKES
 
 
 @checker
@@ -54,9 +58,11 @@ def check_input_gradient(answer, dout, kernel, x_shape, stride=1, pad=0):
     Reference: ``cnnlib.conv.conv2d_backward_naive``. Mistakes named, by the values they give
     (``INPUT_GRADIENT_MISTAKES``): the kernel not rotated, or rotated twice (eq. 21 as printed:
     the same numbers, both named), transposed, flipped along one axis, turned by 90 degrees;
-    the deltas not dilated,
-    dilated with S zeros; the zeros put on the wrong side; the padding not cropped; the unread
-    rows/columns missing; the crop taken at the end.
+    the deltas not dilated, dilated with S zeros, or by ``dilate(δ, S - 1)``; the full result
+    handed in as it is (named first, with its size and that of ∂E/∂x_pad; when it has x's
+    shape, the crop at the end gives the same numbers and is named too); the zeros put on the
+    wrong side; the padding not cropped; the unread rows/columns missing; the crop taken at
+    the end.
     """
     if not_answered(answer):
         return unanswered("input gradient")
@@ -89,17 +95,23 @@ def check_input_gradient(answer, dout, kernel, x_shape, stride=1, pad=0):
         return [f, f[ph:f.shape[0] - ph, pw:f.shape[1] - pw], finish(f)]
 
     right = full()
+    mistakes = []
+    if right.shape != (h + 2 * ph, w_in + 2 * pw):  # else the full result is ∂E/∂x_pad: not cropped
+        here = Mistake(FULL_AS_DX.key, FULL_AS_DX.hint + (
+            f" Here: the full result has {sh}·({dout.shape[0]}-1) + {kh} = {right.shape[0]} rows, the top of "
+            f"∂E/∂x_pad ({h + 2 * ph} rows); ∂E/∂x is its rows {ph} to {ph + h - 1}."))
+        mistakes.append((right, here))              # first: it is what the learner computed
     flipped = finish(full(rot180_(kernel)))          # correlated with w itself
-    mistakes = [(flipped, FORGOT_FLIP), (flipped, FLIPPED_TWICE), (finish(full(rot180_(kernel.T))), TRANSPOSED)]
+    mistakes += [(flipped, FORGOT_FLIP), (flipped, FLIPPED_TWICE), (finish(full(rot180_(kernel.T))), TRANSPOSED)]
     mistakes += [(finish(full(k)), ONE_AXIS) for k in (kernel[:, ::-1], kernel[::-1, :])]
     mistakes += [(finish(full(rot180_(np.rot90(kernel, k)))), QUARTER) for k in (1, -1)]
     mistakes += [(v, NOT_DILATED) for v in as_given(full(s=(1, 1)))] if (sh, sw) != (1, 1) else []
     mistakes += [(v, DILATED_S) for v in as_given(full(s=(sh + 1, sw + 1)))]
+    if sh > 1 and sw > 1:  # dilate(δ, S - 1) refuses a stride 0
+        mistakes += [(v, DILATED_S_MINUS_1) for v in as_given(full(s=(sh - 1, sw - 1)))]
     mistakes += [(finish(right, at_end=True), WRONG_SIDE), (finish(right, crop=None), NOT_CROPPED),
                  (right[ph:right.shape[0] - ph, pw:right.shape[1] - pw], UNREAD_MISSING),
                  (right[ph:ph + h, pw:pw + w_in], UNREAD_MISSING), (finish(right, crop="end"), CROP_AT_END)]
-    if right.shape != (h, w_in):  # else it is the crop at the end, which gives the same numbers
-        mistakes.append((right, NOT_CROPPED))
     mistakes = [(v, m) for v, m in mistakes if v is not None]
     mistakes = [(v, m) for v, m in mistakes if not (np.shape(v) == expected.shape and np.allclose(v, expected))]
     shapes = {}

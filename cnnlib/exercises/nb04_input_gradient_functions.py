@@ -118,6 +118,28 @@ def _one_filter(dout, w, x_shape, stride, pad):
     return _reference(dout[:, -1:], w[-1:], x_shape, stride, pad)
 
 
+def _first_filter(dout, w, x_shape, stride, pad):
+    return _reference(dout[:, :1], w[:1], x_shape, stride, pad)
+
+
+def _filter_is_channel(dout, w, x_shape, stride, pad):
+    # channel c from filter c only: dilate(δ[n, c]) with rot180(w[c, c]); no filter c where C > F
+    n_filt, n_chan = w.shape[:2]
+    if n_chan > n_filt:
+        return Raises(IndexError, "out of bounds")
+    diagonal = np.zeros_like(w)
+    for c in range(n_chan):
+        diagonal[c, c] = w[c, c]
+    return _reference(dout, diagonal, x_shape, stride, pad)
+
+
+def _dilated_by_s_minus_1(dout, w, x_shape, stride, pad):
+    # dilate(δ, S - 1): S - 2 zeros between the deltas; dilate refuses a stride 0
+    if stride == 1:
+        return Raises(ValueError, "stride")
+    return _placed(_full(dout, w, stride - 1), _full(dout, w, stride), x_shape, pad)
+
+
 CORRELATION_MISTAKES = [
     FunctionMistake("forgot_flip", "the kernel was not rotated: ∂E/∂x is the full cross-correlation of the "
                     "dilated deltas with rot180(w[f, c]), not with w[f, c].",
@@ -140,6 +162,9 @@ CORRELATION_MISTAKES = [
     FunctionMistake("dilated_with_S_zeros", "S zeros were put between the deltas: dilation inserts S - 1 "
                     "(dilate(δ, S) does it), so that neighbouring deltas sit S apart.",
                     _wrong_full(lambda d, w, s: _full(d, w, s + 1))),
+    FunctionMistake("dilated_with_S_minus_1", "dilate(δ, S - 1) was called: dilate's second argument is the "
+                    "stride S itself, and it puts the S - 1 zeros in, so call dilate(δ, S) (with S = 2, "
+                    "dilate(δ, 1) leaves δ as it is).", _dilated_by_s_minus_1),
     FunctionMistake("zeros_on_the_wrong_side", "the zero rows/columns were put before the full result: "
                     "it starts at row 0 of dx_pad; the rows no window reads are the last ones.",
                     lambda d, w, xs, s, p: _finish(_full(d, w, s), xs, p, at_end=True)),
@@ -156,6 +181,13 @@ CORRELATION_MISTAKES = [
                     "[P:P + H, P:P + W] instead.", _crop_minus_zero),
     FunctionMistake("c_f_swapped", "the filter and channel axes are swapped: channel c of dx sums over the "
                     "filters f the correlations with rot180(w[f, c]); w has shape (F, C, KH, KW).", _c_f_swapped),
+    FunctionMistake("first_filter_only", "only filter f = 0 counts: every filter reads every channel, so "
+                    "channel c of dx collects from all F filters: sum over f of the full correlations of "
+                    "δ[n, f] with rot180(w[f, c]) (section 5, the depth question).", _first_filter),
+    FunctionMistake("filter_equals_channel", "only the filter f = c counts: channel c is read by every filter, "
+                    "not just by filter c, so it collects from all F filters: sum over f of the full "
+                    "correlations of δ[n, f] with rot180(w[f, c]) (section 5, the depth question).",
+                    _filter_is_channel),
     FunctionMistake("overwrite_not_add", "only the last filter counts: channel c of dx is the sum over all F "
                     "filters of their full correlations; add (+=), do not overwrite.", _one_filter),
 ]

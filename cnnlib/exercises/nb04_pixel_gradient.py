@@ -149,6 +149,34 @@ def _upper_bound_missing(dout, w, stride, pad, u, v):
     return Variants([by_offset or right, by_output or right])
 
 
+def _pad_subtracted(dout, w, stride, pad, u, v):
+    # u - P instead of u + P: the windows matched against the pixel 2P rows and columns further up-left
+    return _at(_padded_gradient(dout, w, stride), u - pad, v - pad)
+
+
+def _filter_zero_only(dout, w, stride, pad, u, v):
+    # the loop over the filters forgotten, f = 0 written in its place
+    return _reference(dout[:, :1], w[:1], stride, pad, u, v)
+
+
+def _filter_is_channel(dout, w, stride, pad, u, v):
+    # channel c gathered from filter c only: δ[n, c, i, j] · w[c, c, m, q]
+    return _only_filter_c(dout, w, lambda d, ww: _reference(d, ww, stride, pad, u, v),
+                          _readers(dout, w, stride, pad, u, v) > 0)
+
+
+def _only_filter_c(dout, w, reference, reads):
+    """What a learner gets who pairs channel c with filter c only: the reference with w[f, c] = 0
+    for f != c; an IndexError where C > F (there is no filter c) and something is read."""
+    n_filt, n_chan = w.shape[:2]
+    if n_chan > n_filt and reads:
+        return Raises(IndexError, "out of bounds")
+    diagonal = np.zeros_like(w)
+    for c in range(min(n_filt, n_chan)):
+        diagonal[c, c] = w[c, c]
+    return reference(dout, diagonal)
+
+
 def _kernel_flipped(dout, w, stride, pad, u, v):
     return _reference(dout, w[..., ::-1, ::-1], stride, pad, u, v)
 
@@ -208,6 +236,9 @@ def _overwrite_not_add(dout, w, stride, pad, u, v):
 PIXEL_MISTAKES = [
     FunctionMistake("pad_not_shifted", "the padding shift is missing: x[u, v] sits at x_pad[u + P, v + P], and "
                     "the windows are laid on x_pad, so solve S·i + m = u + P (not u).", _pad_not_shifted),
+    FunctionMistake("pad_subtracted", "the padding shift has the wrong sign: x[u, v] sits at x_pad[u + P, v + P] "
+                    "(the padding adds P rows above the image), so solve S·i + m = u + P, not u - P.",
+                    _pad_subtracted),
     FunctionMistake("stride_ignored", "the stride is missing: output i's window starts at row S·i, so the row "
                     "that reads the pixel through w[m] is i = (u + P - m) / S, not u + P - m.", _stride_ignored),
     FunctionMistake("no_divisibility_check", "outputs that do not read the pixel were counted: (u + P - m) // S "
@@ -229,6 +260,12 @@ PIXEL_MISTAKES = [
                     "starts m rows above the pixel), not u + P + m.", _plus_instead_of_minus),
     FunctionMistake("c_f_swapped", "the filter and channel axes are swapped: w has shape (F, C, KH, KW), so the "
                     "weight that carries δ[n, f, i, j] to channel c is w[f, c, m, q].", _c_f_swapped),
+    FunctionMistake("first_filter_only", "only filter f = 0 counts: every filter reads every channel, so "
+                    "g[n, c] collects from all F filters: sum over f, each through its own w[f, c, m, q] "
+                    "(section 5, the depth question).", _filter_zero_only),
+    FunctionMistake("filter_equals_channel", "only the filter f = c counts: channel c is read by every filter, "
+                    "not just by filter c, so g[n, c] collects from all F filters: sum over f of "
+                    "δ[n, f, i, j] · w[f, c, m, q] (section 5, the depth question).", _filter_is_channel),
     FunctionMistake("i_j_swapped", "i and j are swapped: the row i comes from u and m, the column j from v and "
                     "q, and the delta is δ[n, f, i, j].", _i_j_swapped),
     FunctionMistake("outer_product_missing", "dout[:, f, i, j] (N,) times w[f, :, m, q] (C,) is an entrywise "

@@ -57,6 +57,8 @@ def _cell_answer(slip=None):
         kernel, bias = w[1 - f], b[1 - f]
     if slip == "cell_wrong_kernel_only":
         kernel = w[1 - f]
+    if slip == "cell_wrong_bias_only":
+        bias = b[1 - f]
     window = source[n, :, row:row + 3, col:col + 3]
     if slip == "cell_one_channel_only":
         window, kernel = window[:1], kernel[:1]
@@ -81,4 +83,7 @@ ENTRIES = [
     Entry("check_conv_output_cell",                     # the same mistake, with the right bias
           lambda answer: check_conv_output_cell(answer, *CELL[:5], *CELL.cell),
           _cell_answer(), {"cell_wrong_filter": _cell_answer("cell_wrong_kernel_only")}),
+    Entry("check_conv_output_cell",                     # and with the right kernels (review 1, item 3)
+          lambda answer: check_conv_output_cell(answer, *CELL[:5], *CELL.cell),
+          _cell_answer(), {"cell_wrong_filter": _cell_answer("cell_wrong_bias_only")}),
 ]

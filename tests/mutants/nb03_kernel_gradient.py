@@ -24,17 +24,24 @@ DW_MUTANTS = {
     "deltas_rotated": cross_correlate2d(X_EX, rot180(dilate(D_EX, S_EX))),    # eq. 14 misread
     "deltas_missing": cross_correlate2d(X_EX, dilate(np.ones_like(D_EX), S_EX)),
     "stride_ignored": cross_correlate2d(X_EX, D_EX),                          # (4, 4): not dilated
+    "dilated_with_S_minus_1": cross_correlate2d(X_EX, dilate(D_EX, S_EX - 1)),  # "S - 1 zeros": dilate(δ, 1)
+    "result_subsampled": cross_correlate2d(X_EX, D_EX)[::S_EX, ::S_EX],       # strided like the forward
+    "result_rotated": rot180(cross_correlate2d(X_EX, dilate(D_EX, S_EX))),    # 01's true-convolution row
 }
 DW_MORE = {  # other ways to the same mistakes
     "deltas_rotated": convolve2d(X_EX, dilate(D_EX, S_EX)),                   # convolve2d flips
     "stride_ignored": cross_correlate2d(X_EX, D_EX)[:2, :2],                  # ... cut to 2x2
+    "dilated_with_S_minus_1": cross_correlate2d(X_EX, dilate(D_EX, S_EX - 1))[:2, :2],
 }
+# with S = 2, dilate(δ, S - 1) is δ itself: the numbers cannot tell it from undilated deltas
+DW_TWINS = (frozenset({"stride_ignored", "dilated_with_S_minus_1"}),)
 
 # ------------------------------------------------------------ check yourself 2: ∂E/∂b
 D_B = bias_gradient_exercise_data()                                           # (2, 3, 3, 3)
 DB_RIGHT = D_B.sum(axis=(0, 2, 3))                                            # (3,)
 DB_MUTANTS = {
     "db_mean": D_B.mean(axis=(0, 2, 3)),
+    "db_mean_over_batch": D_B.sum(axis=(2, 3)).mean(axis=0),                  # Σ over i, j, then the mean over n
     "db_not_summed_over_batch": D_B[0].sum(axis=(1, 2)),
     "db_not_summed_over_ij": D_B.sum(axis=0),                                 # (3, 3, 3)
     "db_summed_over_filters": D_B.sum(),                                      # one number
@@ -262,9 +269,9 @@ def _(dout, x, w_shape, stride, pad):
 
 ENTRIES = [
     Entry("check_kernel_gradient", lambda answer: check_kernel_gradient(answer, X_EX, D_EX, K_EX, S_EX),
-          DW_RIGHT, DW_MUTANTS),
+          DW_RIGHT, DW_MUTANTS, DW_TWINS),
     Entry("check_kernel_gradient",
-          lambda answer: check_kernel_gradient(answer, X_EX, D_EX, K_EX, S_EX), DW_RIGHT, DW_MORE),
+          lambda answer: check_kernel_gradient(answer, X_EX, D_EX, K_EX, S_EX), DW_RIGHT, DW_MORE, DW_TWINS),
     Entry("check_bias_gradient", lambda answer: check_bias_gradient(answer, D_B), DB_RIGHT, DB_MUTANTS),
     Entry("check_bias_gradient", lambda answer: check_bias_gradient(answer, D_B),
           DB_RIGHT, DB_MORE),

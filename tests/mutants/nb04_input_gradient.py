@@ -34,10 +34,12 @@ DX_MUTANTS = {
     "rotated_90_not_180": _finish(cross_correlate2d(dilate(D_EX, 3), np.rot90(W_EX), mode="full")),
     "not_dilated": _finish(cross_correlate2d(D_EX, rot180(W_EX), mode="full")),           # 5x5 placed
     "dilated_with_S_zeros": _finish(cross_correlate2d(dilate(D_EX, 4), rot180(W_EX), mode="full")),
+    "dilated_with_S_minus_1": _finish(cross_correlate2d(dilate(D_EX, S_EX - 1), rot180(W_EX), mode="full")),
     "zeros_on_the_wrong_side": _finish(FULL, start=2),
     "padding_not_cropped": np.pad(FULL, ((0, 2), (0, 2))),                                 # (11, 11)
     "unread_missing": FULL[1:-1, 1:-1],                                                    # (7, 7)
     "crop_at_the_end": np.pad(FULL, ((0, 2), (0, 2)))[:9, :9],
+    "full_result_as_dx": FULL,                                                             # (9, 9), as it is
 }
 DX_MORE = {  # other ways to the same mistakes
     "one_axis_flipped": _finish(cross_correlate2d(dilate(D_EX, 3), np.fliplr(W_EX), mode="full")),
@@ -45,7 +47,7 @@ DX_MORE = {  # other ways to the same mistakes
     "not_dilated": cross_correlate2d(D_EX, rot180(W_EX), mode="full"),                    # (5, 5)
     "dilated_with_S_zeros": cross_correlate2d(dilate(D_EX, 4), rot180(W_EX), mode="full"),  # (11, 11)
     "unread_missing": FULL[1:10, 1:10],                                                    # (8, 8)
-    "crop_at_the_end": FULL,                                                               # not cropped
+    "dilated_with_S_minus_1": cross_correlate2d(dilate(D_EX, S_EX - 1), rot180(W_EX), mode="full"),  # (7, 7)
 }
 
 
@@ -128,6 +130,11 @@ def _(dout, w, x_shape, stride, pad):
     return _primitives(dout, w, x_shape, stride, pad, spread=lambda d: dilate(d, stride + 1))
 
 
+@wrong("dilated_with_S_minus_1")
+def _(dout, w, x_shape, stride, pad):
+    return _primitives(dout, w, x_shape, stride, pad, spread=lambda d: dilate(d, stride - 1))
+
+
 @wrong("zeros_on_the_wrong_side")
 def _(dout, w, x_shape, stride, pad):
     def add(dx_pad, full):
@@ -176,6 +183,30 @@ def _(dout, w, x_shape, stride, pad):
     return _primitives(dout, w, x_shape, stride, pad, channel=True)
 
 
+def _one_filter_per_channel(dout, w, x_shape, stride, pad, filter_of):
+    """No loop over the filters: channel c takes filter ``filter_of(c)`` only."""
+    N, C, H, W = x_shape
+    dx = np.zeros(x_shape)
+    for n in range(N):
+        for c in range(C):
+            dx_pad = np.zeros((H + 2 * pad, W + 2 * pad))
+            f = filter_of(c)
+            full = cross_correlate2d(dilate(dout[n, f], stride), rot180(w[f, c]), mode="full")
+            dx_pad[:full.shape[0], :full.shape[1]] += full
+            dx[n, c] = dx_pad[pad:pad + H, pad:pad + W]
+    return dx
+
+
+@wrong("first_filter_only")
+def _(dout, w, x_shape, stride, pad):
+    return _one_filter_per_channel(dout, w, x_shape, stride, pad, lambda c: 0)
+
+
+@wrong("filter_equals_channel")
+def _(dout, w, x_shape, stride, pad):
+    return _one_filter_per_channel(dout, w, x_shape, stride, pad, lambda c: c)
+
+
 @wrong("overwrite_not_add")
 def _(dout, w, x_shape, stride, pad):
     def add(dx_pad, full):
@@ -209,12 +240,15 @@ CORRELATION_MORE = {"not_dilated": _not_dilated_formula_size, "unread_missing": 
                     "one_axis_flipped": lambda *a: _primitives(*a, kernel=np.fliplr)}
 
 _TWINS = (frozenset({"forgot_flip", "flipped_twice"}),)
+# the Check yourself's full result is 9x9, x's shape: handing it in as it is and cropping dx_pad
+# at the end ([:H, :W]) give the same numbers
+_TWINS_CHECK = _TWINS + (frozenset({"full_result_as_dx", "crop_at_the_end"}),)
 
 ENTRIES = [
     Entry("check_input_gradient", lambda answer: check_input_gradient(answer, D_EX, W_EX, XS_EX, S_EX, P_EX),
-          DX_RIGHT, DX_MUTANTS, _TWINS),
+          DX_RIGHT, DX_MUTANTS, _TWINS_CHECK),
     Entry("check_input_gradient", lambda answer: check_input_gradient(answer, D_EX, W_EX, XS_EX, S_EX, P_EX),
-          DX_RIGHT, DX_MORE, _TWINS),
+          DX_RIGHT, DX_MORE, _TWINS_CHECK),
     Entry("check_input_gradient_by_correlation", check_input_gradient_by_correlation,
           input_gradient_by_correlation, CORRELATION, _TWINS),
     Entry("check_input_gradient_by_correlation", check_input_gradient_by_correlation,

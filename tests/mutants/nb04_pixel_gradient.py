@@ -91,6 +91,11 @@ def _(dout, w, stride, pad, u, v):
     return _by_offset(dout, w, stride, 0, u, v)           # pad left out of u + P - m
 
 
+@bad("pad_subtracted")
+def _(dout, w, stride, pad, u, v):
+    return _by_offset(dout, w, stride, -pad, u, v)          # u - P - m instead of u + P - m
+
+
 @bad("stride_ignored")
 def _(dout, w, stride, pad, u, v):
     return _by_offset(dout, w, stride, pad, u, v, row=lambda p, k: p - k)
@@ -133,6 +138,31 @@ def _(dout, w, stride, pad, u, v):
 @bad("c_f_swapped")
 def _(dout, w, stride, pad, u, v):
     return _by_offset(dout, w, stride, pad, u, v, term=lambda f, i, j, m, q: np.outer(dout[:, f, i, j], w[:, f, m, q]))
+
+
+@bad("first_filter_only")
+def _(dout, w, stride, pad, u, v):
+    N, F, H_out, W_out = dout.shape
+    _, C, KH, KW = w.shape
+    g = np.zeros((N, C))
+    for i, j in np.ndindex(H_out, W_out):
+        m, q = u + pad - stride * i, v + pad - stride * j
+        if 0 <= m < KH and 0 <= q < KW:
+            g += np.outer(dout[:, 0, i, j], w[0, :, m, q])     # no loop over the filters: f = 0
+    return g
+
+
+@bad("filter_equals_channel")
+def _(dout, w, stride, pad, u, v):
+    N, F, H_out, W_out = dout.shape
+    _, C, KH, KW = w.shape
+    g = np.zeros((N, C))
+    for i, j in np.ndindex(H_out, W_out):
+        m, q = u + pad - stride * i, v + pad - stride * j
+        if 0 <= m < KH and 0 <= q < KW:
+            for n, c in np.ndindex(N, C):
+                g[n, c] += dout[n, c, i, j] * w[c, c, m, q]     # channel c from filter c only
+    return g
 
 
 @bad("i_j_swapped")
@@ -208,6 +238,7 @@ def _overwrite_sum_over_filters(dout, w, stride, pad, u, v):
 MORE = {
     "pad_not_shifted": lambda d, w, s, p, u, v: _by_output(d, w, s, p, u, v, offset=lambda a, i: a - p - s * i),
     "stride_ignored": lambda d, w, s, p, u, v: _by_output(d, w, s, p, u, v, offset=lambda a, i: a - i),
+    "pad_subtracted": lambda d, w, s, p, u, v: _by_output(d, w, s, p, u, v, offset=lambda a, i: a - 2 * p - s * i),
     "negative_index_wraps": lambda d, w, s, p, u, v: _by_output(d, w, s, p, u, v, keep=lambda m, size: m < size),
     "upper_bound_missing": lambda d, w, s, p, u, v: _by_output(d, w, s, p, u, v, keep=lambda m, size: m >= 0),
     "plus_instead_of_minus": lambda d, w, s, p, u, v: _by_output(d, w, s, p, u, v, offset=lambda a, i: s * i - a),
