@@ -25,6 +25,8 @@ for _page, _model in S._saved_models():
 
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_practise_on_the_site(browser, server, name):  # noqa: F811
+    stale = [s["spec"]["name"] for s in PAGES[name] if not s.get("practice")]
+    assert not stale, f"notebooks/{name}.ipynb saved no practice questions for {stale}: execute it again"
     for width, theme in ((1280, "light"), (390, "dark")):
         visit = S.Visit(browser, server)
         try:
