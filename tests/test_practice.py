@@ -464,3 +464,8 @@ def test_committed_notebooks_hold_the_current_practice_questions_and_front_end(p
         cls = X.NetworkExplorer if name == "network explorer" else SMALL[name]
         assert "function attachPractice(" in saved["_esm"] and saved["_esm"] == cls._esm, (path.name, name)
         assert saved["_css"] == cls._css, (path.name, name)
+
+
+def test_a_kind_of_question_an_explorer_has_not_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"expected a kind of question in \['column', 'entries', 'row'\]"):
+        P.im2row.ask("window", {})

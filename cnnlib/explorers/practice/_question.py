@@ -221,6 +221,12 @@ def pick(settings, make, count, rng, spread=lambda s: 0):
     return out
 
 
+def check_kind(kind, asks, name):
+    """A ValueError naming the kinds of question ``name`` has, for a ``kind`` it has not."""
+    if kind not in asks:
+        raise ValueError(f"{name}: expected a kind of question in {sorted(asks)}, got {kind!r}")
+
+
 def usable(q):
     return q is not None and not q.problems()
 

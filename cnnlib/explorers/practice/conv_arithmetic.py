@@ -19,7 +19,7 @@ import numpy as np
 from ...conv import conv2d_coverage, conv_output_shape
 from .._panels import grid
 from ..conv_arithmetic import conv_arithmetic_state
-from ._question import Mistake, Question, pick, span
+from ._question import Mistake, Question, check_kind, pick, span
 
 NAME = "conv-arithmetic explorer"
 M = [
@@ -132,6 +132,7 @@ ASK = {"size": size, "unread": unread}
 
 
 def ask(kind, setting):
+    check_kind(kind, ASK, NAME)
     return ASK[kind](setting["size"], setting["kernel_size"], setting["stride"], setting["pad"])
 
 

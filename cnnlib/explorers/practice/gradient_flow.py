@@ -31,7 +31,7 @@ from ...im2row import im2row
 from .._panels import GREEN, ORANGE, grid, num, plain
 from ..gradient_flow import terms_text
 from ..gradient_flow_state import gradient_flow_layer, gradient_flow_state
-from ._question import Mistake, Question, cells_of, pick, span
+from ._question import Mistake, Question, cells_of, check_kind, pick, span
 
 NAME = "gradient-flow explorer"
 M = [
@@ -244,6 +244,7 @@ ASK = {"reach": reach, "dx": dx, "dw": dw}
 
 def ask(kind, setting):
     """The question ``kind`` on ``setting`` (a stored question's ``s``)."""
+    check_kind(kind, ASK, NAME)
     s = setting
     if kind == "dw":
         return dw(s["stride"], s["pad"], s["kernel_size"], s["m"], s["q"])

@@ -25,7 +25,7 @@ from ...conv import conv_output_shape
 from ...correlate import pad2d
 from ...im2row import im2row
 from .._panels import GREEN, ORANGE, grid
-from ._question import Mistake, Question, cells_of, pick
+from ._question import Mistake, Question, check_kind, pick
 
 NAME = "im2row explorer"
 M = [
@@ -194,6 +194,7 @@ ASK = {"row": row, "column": column, "entries": entries}
 
 
 def ask(kind, setting):
+    check_kind(kind, ASK, NAME)
     s = setting
     a, b = {"row": ("i", "j"), "column": ("m", "q"), "entries": ("u", "v")}[kind]
     return ASK[kind](s["kernel_size"], s["stride"], s["pad"], s[a], s[b])

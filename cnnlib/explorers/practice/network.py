@@ -23,7 +23,7 @@ import numpy as np
 
 from .._panels import GREEN, ORANGE, grid, plain
 from ..network_units import network_unit, sig3
-from ._question import Mistake, Question, pick
+from ._question import Mistake, Question, check_kind, pick
 
 NAME = "network explorer"
 M = [
@@ -190,6 +190,7 @@ POSITIONS = {"route": ("f", "i", "j"), "reach": ("f", "i", "j"), "gate": ("f", "
 
 
 def ask(kind, setting, state, label):
+    check_kind(kind, ASK, NAME)
     return ASK[kind](state, setting["digit"], label, *(setting[n] for n in POSITIONS[kind]))
 
 

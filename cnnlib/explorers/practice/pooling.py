@@ -22,7 +22,7 @@ import numpy as np
 from ...pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
 from .._panels import GREEN, ORANGE, grid, num, plain
 from ..pooling import first_window, pooling_layer, pooling_state
-from ._question import Mistake, Question, cells_of, pick, span
+from ._question import Mistake, Question, cells_of, check_kind, pick, span
 
 NAME = "pooling explorer"
 M = [
@@ -196,6 +196,7 @@ ASK = {"route": route, "dx": dx}
 
 
 def ask(kind, setting):
+    check_kind(kind, ASK, NAME)
     s = setting
     if kind == "route":
         return route(s["mode"], s["size"], s["stride"], s["i"], s["j"])
