@@ -313,6 +313,9 @@ def test_a_page_without_storage_still_practises(browser, static_page, saved):
         assert "not kept" in box.evaluate("el => el.querySelector('.cnp-kept').textContent")
         k = next(k for k, q in enumerate(data["questions"]) if q["t"] == "number")
         box.evaluate("(el, k) => el.cnnPractice.ask(k)", k)
+        give(page_, box, data["questions"][k], "four")   # not a number: said so, not counted
+        assert box.evaluate(FEEDBACK) == ["unreadable", "Type a number, for example -3, 0.25 or 2/9.",
+                                          "0 of 0 right"]
         give(page_, box, data["questions"][k], data["questions"][k]["a"])
         assert box.evaluate(FEEDBACK)[0] == "right" and box.evaluate(FEEDBACK)[2] == "1 of 1 right"
         assert not errors, errors
