@@ -404,7 +404,7 @@ def test_notebook_08_holds_the_current_front_end():
              ["state"].values() if "_esm" in m["state"]]
     assert len(saved) == 1
     assert saved[0]["_esm"] == "\n".join((HERE / "js" / n).read_text() for n in JS_FILES)
-    assert saved[0]["_css"] == (HERE / "js" / "explorer.css").read_text() + (HERE / "js" / "network.css").read_text()
+    assert saved[0]["_css"] == NetworkExplorer._css
     assert saved[0]["values"] == NetworkExplorer().values
 
 

@@ -33,7 +33,8 @@ from ._panels import resolved
 from ._svg import panels_svg
 
 HERE = Path(__file__).resolve().parent
-JS_FILES = ("grid.js", "explorer.js")  # concatenated into one module, in this order
+JS_FILES = ("grid.js", "practice.js", "explorer.js")  # concatenated into one module, in this order
+CSS_FILES = ("explorer.css", "practice.css")
 
 
 def front_end():
@@ -106,10 +107,11 @@ class Explorer(StillPicture, anywidget.AnyWidget):
     """
 
     _esm = front_end()
-    _css = (HERE / "js" / "explorer.css").read_text()
+    _css = "".join((HERE / "js" / name).read_text() for name in CSS_FILES)
     spec = traitlets.Dict().tag(sync=True)
     values = _check.Values().tag(sync=True)
     table = traitlets.Unicode("").tag(sync=True)
+    practice = traitlets.Unicode("").tag(sync=True)   # the practice questions (``practice``)
 
     CONTROLS, MODE, GEOMETRY, KEYS, VISIBLE, SELECT = [], None, [], {}, {}, {}
     ARGUMENTS = ()   # the constructor's own keywords (e.g. seed), named in its error messages
@@ -324,9 +326,13 @@ class Explorer(StillPicture, anywidget.AnyWidget):
         return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
 
     def fill_table(self):
-        """Put every reachable view into the ``table`` trait (done once, at display)."""
+        """Put every reachable view into the ``table`` trait and the practice questions into
+        ``practice`` (done once, at display)."""
         if not self.table:
             self.table = self.encoded_table()
+        if not self.practice:
+            from .practice import practice_data   # (it imports the explorers' modules)
+            self.practice = practice_data(self)
         return self
 
     # ----------------------------------------------------------------- display

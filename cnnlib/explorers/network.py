@@ -39,7 +39,9 @@ from .network_units import network_unit, prob3, sig3
 
 STEPS = len(REVEAL) - 1   # 9
 # the front end: one ES module, these files joined in this order (grid.js: the colour maps)
-JS_FILES = ("grid.js", "network_numbers.js", "network_text.js", "network_maps.js", "network.js")
+JS_FILES = ("grid.js", "practice.js", "network_numbers.js", "network_text.js", "network_maps.js",
+            "network.js")
+CSS_FILES = ("explorer.css", "network.css", "practice.css")
 
 
 def _select_digits(model, x, labels, count):
@@ -64,10 +66,11 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
 
     NAME = "network explorer"
     _esm = "\n".join((HERE / "js" / n).read_text() for n in JS_FILES)
-    _css = (HERE / "js" / "explorer.css").read_text() + (HERE / "js" / "network.css").read_text()
+    _css = "".join((HERE / "js" / n).read_text() for n in CSS_FILES)
     spec = traitlets.Dict().tag(sync=True)
     values = _check.Values().tag(sync=True)
     table = traitlets.Unicode("").tag(sync=True)
+    practice = traitlets.Unicode("").tag(sync=True)   # the practice questions (``practice``)
 
     CONTROLS = ("digit", "target", "stage", "unit", "step", "drawing")
 
@@ -235,6 +238,9 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
     def fill_table(self):
         if not self.table:
             self.table = encode(*self.table_data())
+        if not self.practice:
+            from .practice import practice_data
+            self.practice = practice_data(self)
         return self
 
     # ------------------------------------------------------------------ display

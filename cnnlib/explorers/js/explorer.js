@@ -1,7 +1,8 @@
 // explorer.js: the front end of every explorer (an anywidget ES module, no build step).
 // Python (cnnlib) computed the view of every reachable control setting: the trait `table`
 // holds them, deflate-compressed. Here: controls, the lookup of the current view, SVG
-// drawing (grid.js, joined before this file), clicks. Works with no kernel (static page).
+// drawing (grid.js, joined before this file), clicks; the practise mode (practice.js, joined
+// before this file). Works with no kernel (static page).
 
 const TABLES = new WeakMap();   // model -> {text, promise of the decoded table}
 
@@ -253,9 +254,11 @@ function render({ model, el }) {
   });
   model.on("change:values", onValues);
   model.on("change:table", load);
+  const practice = attachPractice(model, el, (v) => set(v, performance.now()));   // practice.js
   draw();
   load();
   return () => {
+    practice();
     resized.disconnect();
     if (playing) clearInterval(playing);
     model.off("change:values", onValues);

@@ -347,12 +347,14 @@ function render({ model, el }) {
       : kind === "bwd" ? dataOf(values).del[name] : kind === "grad" ? dataOf(values).grads[name]
         : store.weights[name]),
     scale: (dir, name) => blocks[`${dir}:${name}`].scale };
+  const practice = attachPractice(model, el, (v) => set(v, performance.now(), "practice"));
   draw();
   load();
   try {
     model.send({ kind: "hello" });   // a kernel answers; a static page has none
   } catch (err) { /* no kernel */ }
   return () => {
+    practice();
     resized.disconnect();
     model.off("msg:custom", onMsg);
     model.off("change:values", onValues);
