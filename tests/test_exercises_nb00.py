@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from cnnlib.exercises import WrongAnswer, check_seed_network_shapes, seed_network_shapes
+from cnnlib.exercises import WrongAnswer, check_seed_network_shapes
 from cnnlib.exercises.nb00_network_shapes import SEED_SHAPE_MISTAKES, _SEED_LAYERS, _stage_mistakes
+from cnnlib.exercises.nb00_network_shapes import seed_network_shapes
 
 
 def _windows(size, k, stride):

@@ -150,7 +150,7 @@ def test_your_turn_reference_agrees_with_finite_differences():
     # the checker's reference (cnnlib's loops) against an independent route, on every geometry
     for k, case in enumerate(check_kernel_and_bias_gradient.cases):
         dout, x, w_shape, stride, pad = case.args
-        dw, db = check_kernel_and_bias_gradient.expected[k]
+        dw, db = check_kernel_and_bias_gradient._expected[k]
         w0, b0 = np.zeros(w_shape), np.zeros(w_shape[0])
         fd_w = numerical_vjp(lambda v: conv2d_forward(x, v, b0, stride, pad)[0], w0, dout)
         fd_b = numerical_vjp(lambda v: conv2d_forward(x, w0, v, stride, pad)[0], b0, dout)

@@ -144,7 +144,7 @@ def test_your_turn_b_reference_agrees_with_finite_differences():
         dout, w, x_shape, stride, pad = case.args
         fd = numerical_vjp(lambda v: conv2d_forward(v, w, np.zeros(w.shape[0]), stride, pad)[0],
                            np.zeros(x_shape), dout)
-        np.testing.assert_allclose(check_input_gradient_by_correlation.expected[k][0], fd, atol=1e-5)
+        np.testing.assert_allclose(check_input_gradient_by_correlation._expected[k][0], fd, atol=1e-5)
 
 
 # ------------------------------------------------------------ your turn (a): one pixel, gathered
@@ -169,11 +169,11 @@ def test_pixel_gradient_reference_agrees_with_finite_differences_on_every_hidden
     for k, case in enumerate(check_pixel_gradient.cases):
         dout, w, stride, pad, u, v = case.args
         fd = _pixel_by_fd(*case.args, _smallest_input(*case.args))
-        np.testing.assert_allclose(check_pixel_gradient.expected[k][0], fd, atol=1e-5, err_msg=case.label)
+        np.testing.assert_allclose(check_pixel_gradient._expected[k][0], fd, atol=1e-5, err_msg=case.label)
 
 
 def test_pixel_gradient_cases_cover_what_the_exercise_promises():
-    cases, expected = check_pixel_gradient.cases, check_pixel_gradient.expected
+    cases, expected = check_pixel_gradient.cases, check_pixel_gradient._expected
     assert cases[0].label.startswith("the notebook's example")
     assert all(np.array_equal(a, b) for a, b in zip(check_pixel_gradient.case(0).values(), pixel_gradient_example()))
     text = " ".join(c.label for c in cases)

@@ -64,7 +64,7 @@ def test_finite_differences_reject_a_wrong_reference():
     """The finite-difference route does not trust cnnlib: with a reference that forgot the ReLU
     masks, an answer equal to that reference is still rejected, on the conv parameters only."""
     broken = TrainingStepExercise()
-    broken.reference = lambda *args: flat(step(*args, mask=(False, False)))
+    broken._reference = lambda *args: flat(step(*args, mask=(False, False)))
     with pytest.raises(WrongAnswer) as info:
         broken(lambda *args: step(*args, mask=(False, False)), strict=True)
     rows = {line.split()[0]: line for line in str(info.value).splitlines() if line.startswith("    ")}
@@ -184,7 +184,7 @@ def test_one_conv_backward_with_no_slip_is_sequential_backward_and_finite_differ
 
 def test_one_conv_finite_differences_reject_a_wrong_reference():
     broken = OneConvGradientsExercise()
-    broken.reference = lambda *args: flat_one_conv(backward(*args, mask=False))
+    broken._reference = lambda *args: flat_one_conv(backward(*args, mask=False))
     with pytest.raises(WrongAnswer) as info:
         broken(lambda *args: backward(*args, mask=False), strict=True)
     rows = {line.split()[0]: line for line in str(info.value).splitlines() if line.startswith("    ")}
@@ -273,3 +273,11 @@ def test_one_conv_answers_no_mistake_explains_get_the_training_steps_diagnosis()
     result = check_one_conv_gradients(halved)
     assert "Diagnosis: all four gradients are exactly 1/2 times the right ones" in result.text
     assert result.mistakes == ()
+
+
+def test_one_conv_answer_that_calls_the_layer_objects_gets_a_note():
+    def through_sequential(params, x, y):
+        loss, grads = reference_one_conv(params, x, y)
+        return loss, grads
+    result = check_one_conv_gradients(through_sequential)
+    assert result.correct and "Note: your function calls cnnlib's `Sequential.loss_and_gradients`" in result.text

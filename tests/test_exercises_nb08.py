@@ -57,7 +57,7 @@ def _scatter(w2, delta):
 
 
 def test_the_expected_answers_are_right_by_a_second_route():
-    cases, expected = check_pool1_delta.cases, check_pool1_delta.expected
+    cases, expected = check_pool1_delta.cases, check_pool1_delta._expected
     for case, (ref,) in zip(cases, expected):
         assert np.allclose(_scatter(*case.args), ref, rtol=1e-5, atol=1e-7)
         assert np.allclose(reference(*case.args), ref, rtol=1e-5, atol=1e-7)
@@ -124,3 +124,8 @@ def test_notebook_08_has_no_reference_input_gradient_before_its_exercise():
     body = template.split('"""')[-1]                    # what the template does, after its docstring
     for recipe in ("rot180(", "mode=", "for ", "+="):
         assert recipe not in body and recipe not in template.split("def pool1_delta")[1], recipe
+
+
+def test_an_answer_that_calls_cnnlibs_input_gradient_gets_a_note():
+    result = check_pool1_delta(lambda w2, delta_conv2: reference(w2, delta_conv2))
+    assert result.correct and "Note: your function calls cnnlib's `conv2d_backward`" in result.text

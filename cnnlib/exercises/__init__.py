@@ -16,7 +16,7 @@ A checker never changes its inputs and uses no randomness it does not seed itsel
 from .compare import Mistake, compare_answer, not_answered, unanswered
 from .result import CheckResult, WrongAnswer, checker
 from .function_exercise import RAISES, Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
-from .nb00_network_shapes import check_seed_network_shapes, seed_network_shapes
+from .nb00_network_shapes import check_seed_network_shapes
 from .nb01_flip import check_convolution_via_correlation
 from .nb02_conv_forward import (check_conv_forward_loops, check_conv_output_cell, check_conv_output_shape,
                                 conv_cell_exercise_data, conv_shape_exercise_data)
@@ -36,7 +36,7 @@ from .nb07_training import check_training_step
 from .nb08_backward_pass import check_pool1_delta, check_relu2_delta_count
 
 __all__ = ["Mistake", "WrongAnswer", "CheckResult", "checker", "compare_answer", "not_answered", "unanswered", "RAISES", "Raises", "Case", "FunctionExercise",
-           "FunctionMistake", "Output", "Variants", "check_seed_network_shapes", "seed_network_shapes",
+           "FunctionMistake", "Output", "Variants", "check_seed_network_shapes",
            "check_convolution_via_correlation", "check_conv_output_cell", "check_conv_output_shape",
            "check_conv_forward_loops", "conv_cell_exercise_data", "conv_shape_exercise_data",
            "check_bias_gradient", "check_kernel_gradient", "check_input_gradient",

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .diagnosis import compare_lines
+from .diagnosis import compare_lines, shape_words
 from .result import CheckResult, WrongAnswer, finish
 
 __all__ = ["WrongAnswer", "Mistake", "CheckResult", "compare_answer", "not_answered", "unanswered",
@@ -219,7 +219,7 @@ def _compare(name, answer, expected, atol, rtol, known_mistakes, letters, reveal
     if given.shape != expected.shape:
         lines = [f"{name}: wrong shape: expected {expected.shape}, given {given.shape}"]
         if given.size == expected.size and not found:
-            lines[0] += " (same number of entries: reshape or transpose?)"
+            lines[0] += shape_words(given, expected, letters, atol, rtol)
         if not found:
             lines += [f"  Hint: {hint}" for shape, hint in shape_hints if tuple(shape) == given.shape][:1]
         return CheckResult.wrong(lines + notes + hint_lines(found), [m.key for m in found])

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .evidence import relation, wrong_region
+from .evidence import axes_order, relation, shape_order, wrong_region
 
 
 # ------------------------------------------------------------------ geometry of a case
@@ -281,6 +281,28 @@ def relation_words(rel, name, letters, pad=None):
         return (f"{name} holds all the right numbers, each once, but in other places: an index order, or where "
                 "each value is written")
     return None
+
+
+def shape_words(given, expected, dims=None, atol=1e-6, rtol=1e-6):
+    """What a wrong shape with the right number of entries says, appended to the shape line:
+    ``": the right numbers with the axes in the order (C, N, H, W), a transpose"``, or that the sizes
+    are the right ones in another order, or "same number of entries"; "" when the sizes differ.
+    ``dims``: the names of ``expected``'s axes (``"N C H W"``)."""
+    given, expected = np.asarray(given, float), np.asarray(expected, float)
+    if given.shape == expected.shape or given.size != expected.size:
+        return ""
+    names = dims.split() if dims else []
+    if len(names) != expected.ndim:
+        names = [f"axis {a}" for a in range(expected.ndim)]
+    perm = axes_order(given, expected, atol, rtol)
+    if perm is not None:
+        return (f": the right numbers, with the axes in the order ({', '.join(names[a] for a in perm)}): a transpose; "
+                f"put them back in the order ({', '.join(names)})")
+    perm = shape_order(given.shape, expected.shape)
+    if perm is not None:
+        return (f" (same number of entries, the sizes of ({', '.join(names[a] for a in perm)}): axes transposed, or "
+                "a reshape in the wrong order? The numbers are not the right ones in that order either)")
+    return " (same number of entries: reshape or transpose?)"
 
 
 def compare_lines(name, given, expected, letters=None, atol=1e-6, rtol=1e-6):

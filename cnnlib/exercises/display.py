@@ -8,6 +8,9 @@ per level. A line's first word may say what it is: ``Hint:``, ``Diagnosis:``, ``
 - ``wrap_text(lines, width)``: the plain text, each line wrapped at ``width`` only at spaces
   that do not cut a token: never inside brackets, quotes or backticks, and never next to an
   operator (``H - K + 1`` stays whole), so ``rot180(w[f, c])`` or ``3 x 3`` are never split.
+- ``table(rows)``: rows of cells as message lines whose columns line up (widths from the cells,
+  numbers right-aligned, two spaces between columns); such a line is never wrapped, and the
+  HTML shows it in a fixed-width font, so the columns stay aligned in both.
 - ``to_html(status, lines)``: the same message as HTML with its own small stylesheet. Colours
   come from the host where it has them (JupyterLab's ``--jp-*`` variables, the site's and VS
   Code's inherited text colour), the background is a translucent tint, so it reads on light and
@@ -107,11 +110,43 @@ def chunks(text):
     return glued
 
 
+def is_table_row(text):
+    """Is ``text`` (a line) a table row: columns aligned with two or more spaces, or a ``|`` row?
+    Spaces inside backticks (a line of the learner's code) do not count."""
+    text = re.sub(r"`[^`]*`", "`", text.strip())
+    return text.startswith("|") or "  " in text
+
+
+def _is_number(cell):
+    try:
+        float(cell.replace("−", "-"))
+        return True
+    except ValueError:
+        return False
+
+
+def table(rows, indent=2):
+    """Message lines for ``rows`` (the header first, then the rows; each a sequence of cells): every
+    column as wide as its widest cell, numbers right-aligned (and their header above them), two
+    spaces between columns, ``indent`` spaces before each line."""
+    rows = [[str(cell) for cell in row] for row in rows]
+    n = max(len(row) for row in rows)
+    rows = [row + [""] * (n - len(row)) for row in rows]
+    widths = [max(len(row[c]) for row in rows) for c in range(n)]
+    numeric = [all(_is_number(row[c]) for row in rows[1:] if row[c]) and any(row[c] for row in rows[1:])
+               for c in range(n)]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(w) if right else cell.ljust(w) for cell, w, right in zip(row, widths, numeric)]
+        lines.append((" " * indent + "  ".join(cells)).rstrip())
+    return lines
+
+
 def wrap_line(line, width=WIDTH):
     """One logical line as one or more lines of at most ``width`` characters where the tokens
     allow it; continuation lines are indented two more spaces."""
     indent = len(line) - len(line.lstrip(" "))
-    if "  " in line.strip():   # a table row (columns aligned with spaces): kept as it is
+    if is_table_row(line):   # a table row (columns aligned with spaces): kept as it is
         return [line.rstrip()]
     pieces = chunks(line.strip())
     out, current = [], " " * indent
@@ -162,7 +197,7 @@ def _body_html(line):
     indent = (len(line) - len(line.lstrip(" "))) // 2
     text = line.strip()
     style = f' style="padding-left:{1.2 * indent:g}em"' if indent else ""
-    if text.startswith("|") or "  " in text:   # a table row or aligned columns: keep as it is
+    if is_table_row(text):   # a table row or aligned columns: keep as it is
         return f'<pre class="cnnlib-check__line"{style}>{html.escape(text)}</pre>'
     for label in LABELS:
         if text.startswith(label):

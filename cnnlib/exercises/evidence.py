@@ -86,6 +86,32 @@ def shift(given, expected, atol=1e-6, rtol=1e-6, largest=2):
     return found[0] if len(found) == 1 else None
 
 
+def axes_order(given, expected, atol=1e-6, rtol=1e-6):
+    """``perm`` (not the identity) with ``given == np.transpose(expected, perm)``: the right numbers
+    with their axes in another order (any number of axes moved, shapes alike or not); else None."""
+    if given.ndim != expected.ndim or given.size != expected.size or given.ndim < 2 or given.ndim > 6:
+        return None
+    identity = tuple(range(given.ndim))
+    for perm in itertools.permutations(identity):
+        if perm == identity or tuple(expected.shape[a] for a in perm) != given.shape:
+            continue
+        moved = np.transpose(expected, perm)
+        if not _close(moved, expected) and _close(given, moved, atol, rtol):
+            return perm
+    return None
+
+
+def shape_order(given_shape, expected_shape):
+    """``perm`` (not the identity, the fewest axes moved) with ``given_shape`` the sizes of
+    ``expected_shape`` in that order, when the two differ; else None."""
+    given_shape, expected_shape = tuple(given_shape), tuple(expected_shape)
+    if given_shape == expected_shape or sorted(given_shape) != sorted(expected_shape):
+        return None
+    perms = [p for p in itertools.permutations(range(len(expected_shape)))
+             if tuple(expected_shape[a] for a in p) == given_shape]
+    return min(perms, key=lambda p: sum(a != b for a, b in enumerate(p))) if perms else None
+
+
 def relation(given, expected, atol=1e-6, rtol=1e-6):
     """The first relation of the module's list that holds between ``given`` and ``expected``."""
     given, expected = np.asarray(given, float), np.asarray(expected, float)
@@ -98,7 +124,7 @@ def relation(given, expected, atol=1e-6, rtol=1e-6):
     c = constant_factor(given, expected, atol, rtol)
     if c is not None:
         return Relation("multiple", c)
-    if given.ndim >= 2:
+    if given.ndim >= 2 and given.ndim == expected.ndim:
         for a, b in itertools.combinations(range(given.ndim), 2):
             swapped = np.swapaxes(expected, a, b)
             if swapped.shape == given.shape and not _close(swapped, expected) and _close(given, swapped, atol, rtol):

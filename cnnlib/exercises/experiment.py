@@ -136,7 +136,7 @@ def _wrong(exercise, fn, args, o=None, crash=False):
     """Is ``fn`` wrong (or failing; with ``crash``, failing only) on ``args``? None when the reference
     itself refuses them."""
     try:
-        expected = exercise._normalise(exercise.reference(*_copies(args)))
+        expected = exercise._normalise(exercise._reference(*_copies(args)))
     except Exception:  # noqa: BLE001 -- a geometry the reference refuses: no experiment
         return None
     result, failed = exercise._call(fn, _copies(args))

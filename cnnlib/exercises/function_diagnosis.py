@@ -17,7 +17,7 @@ import itertools
 
 from .compare import entries_match
 from .diagnosis import geometry, multiple_lines, relation_words, split_lines
-from .evidence import edge_region, masked, offset, relation, wrong_region
+from .evidence import axes_order, edge_region, masked, offset, relation, shape_order, wrong_region
 from .experiment import confirm
 from .function_parts import Raises, Variants
 
@@ -27,7 +27,7 @@ def geometries(exercise):
 
 
 def _right_cases(exercise, o, runs):
-    return [k for k, (run, ref) in enumerate(zip(runs, exercise.expected))
+    return [k for k, (run, ref) in enumerate(zip(runs, exercise._expected))
             if run.outputs is not None and entries_match(run.outputs[o], ref[o], exercise.atol, exercise.rtol)]
 
 
@@ -51,13 +51,16 @@ def diagnose(exercise, o, runs, fn=None):
     wrong = [k for k in range(len(runs)) if k not in right and runs[k].outputs is not None]
     if not wrong:
         return []
-    pairs = {k: (runs[k].outputs[o], exercise.expected[k][o]) for k in wrong}
+    pairs = {k: (runs[k].outputs[o], exercise._expected[k][o]) for k in wrong}
+    moved = _axes_moved(exercise, out, pairs)
+    if moved:   # the whole story: where N = C = 1 the transpose changes nothing, hence the passing ones
+        return moved
     rels = {k: relation(g, r, exercise.atol, exercise.rtol) for k, (g, r) in pairs.items()}
     lines = []
     kinds = {rel.kind if rel else None for rel in rels.values()}
     first = wrong[0]
     if kinds == {"multiple"}:
-        zero = [not np.any(exercise.expected[k][o]) for k in range(len(runs))]
+        zero = [not np.any(exercise._expected[k][o]) for k in range(len(runs))]
         lines += multiple_lines(out.name, {k: rels[k].value for k in wrong}, geoms, wrong, right, zero)
     elif len(kinds) == 1 and None not in kinds:
         values = {rels[k].value for k in wrong}
@@ -92,19 +95,52 @@ def diagnose(exercise, o, runs, fn=None):
     if not named_factor:
         # a case whose right answer is all zeros (a pixel no window reads) is right for most slips:
         # it tells nothing about which geometries break the function, so it is left out of the split
-        informative = [k for k in range(len(runs)) if k not in right or np.any(exercise.expected[k][o])]
+        informative = [k for k in range(len(runs)) if k not in right or np.any(exercise._expected[k][o])]
         sub_right = [informative.index(k) for k in right if k in informative]
         lines += split_lines([geoms[k] for k in informative], sub_right,
                              confirm=_confirmer(exercise, fn, [k for k in right if k in informative], o))
     return lines
 
 
-def _shape_lines(exercise, o, runs, wrong):
-    """A wrong shape on every wrong geometry: how far each axis is off, when the same everywhere."""
-    out = exercise.outputs[o]
-    if any(runs[k].outputs[o].ndim != exercise.expected[k][o].ndim for k in wrong):
+def _dims(out, ndim):
+    names = (out.dims or out.letters.upper()).split()
+    return names if len(names) == ndim else [f"axis {a}" for a in range(ndim)]
+
+
+def _axes_moved(exercise, out, pairs):
+    """A line when, on every wrong case, the output is the right one with its axes in one other
+    order (a right answer of zeros counts by its shape alone); else []."""
+    perms = set()
+    for g, r in pairs.values():
+        perms.add(axes_order(g, r, exercise.atol, exercise.rtol) if np.any(r) and np.any(g) else
+                  shape_order(g.shape, r.shape) if not np.any(g) else None)
+        if None in perms or len(perms) > 1:
+            return []
+    perm = perms.pop() if perms else None
+    if perm is None:
         return []
-    diffs = np.array([np.subtract(runs[k].outputs[o].shape, exercise.expected[k][o].shape) for k in wrong])
+    g, r = next(iter(pairs.values()))
+    names = _dims(out, r.ndim)
+    return [f"  Diagnosis: on every geometry where it is wrong, {out.name} holds the right numbers with its axes in "
+            f"the order ({', '.join(names[a] for a in perm)}) instead of ({', '.join(names)}) (where those sizes are "
+            "equal, as when both are 1, the two orders agree): index it, or transpose it, in the order asked."]
+
+
+def _shape_lines(exercise, o, runs, wrong):
+    """A wrong shape on every wrong geometry: how far each axis is off, when the same everywhere (or,
+    when it is the right sizes in another order everywhere, that order)."""
+    out = exercise.outputs[o]
+    if any(runs[k].outputs[o].ndim != exercise._expected[k][o].ndim for k in wrong):
+        return []
+    orders = {shape_order(runs[k].outputs[o].shape, exercise._expected[k][o].shape) for k in wrong}
+    if len(orders) == 1 and None not in orders:
+        names = _dims(out, exercise._expected[wrong[0]][o].ndim)
+        perm = orders.pop()
+        return [f"  Diagnosis: on every geometry where it is wrong, the shape of {out.name} is the right sizes in the "
+                f"order ({', '.join(names[a] for a in perm)}) instead of ({', '.join(names)}), and the numbers are "
+                "not the right ones transposed: look for a reshape in the wrong order, or axes mixed up where "
+                f"{out.name} is written."]
+    diffs = np.array([np.subtract(runs[k].outputs[o].shape, exercise._expected[k][o].shape) for k in wrong])
     dims = (out.dims or out.letters.upper()).split()
     off = []
     for a in range(diffs.shape[1]):
@@ -131,7 +167,7 @@ def _with_inputs(exercise, o, runs, wrong):
     letters = out.letters.split()
     for k in wrong:
         args = dict(zip(exercise.params, exercise.cases[k].args))
-        given, ref = runs[k].outputs[o], exercise.expected[k][o]
+        given, ref = runs[k].outputs[o], exercise._expected[k][o]
         vectors = {n: v for n, v in args.items() if isinstance(v, np.ndarray) and v.ndim == 1}
         arrays = {n: v for n, v in args.items() if isinstance(v, np.ndarray) and v.shape == ref.shape}
         facts = {("offset",) + f for f in offset(given, ref, vectors, exercise.atol, exercise.rtol)}
@@ -167,11 +203,11 @@ def composed(exercise, o, runs):
     neither alone does): ``[(m1, m2)]``."""
     if any(run.outputs is None for run in runs):
         return []
-    refs = [ref[o] for ref in exercise.expected]
+    refs = [ref[o] for ref in exercise._expected]
     effects = {}
     for m in exercise.mistakes:
         per_case = []
-        for model, ref in zip(exercise.model_outputs(m), exercise.expected):
+        for model, ref in zip(exercise.model_outputs(m), exercise._expected):
             options = [ref] if model is None else _numeric(model)
             per_case.append([v[o] for v in options[:4] if v[o].shape == ref[o].shape])
         if all(per_case) and any(not entries_match(v[0], r) for v, r in zip(per_case, refs)):

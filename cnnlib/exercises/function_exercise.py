@@ -13,7 +13,12 @@ compares every output with cnnlib's reference. It says:
   shape (expected vs given) or the first wrong entry by its index in the
   equation's letters, and every typical mistake that explains the answer on
   *all* the geometries (when several do, all of them);
-- that the function changed one of its inputs in place, when it did.
+- that the function changed one of its inputs in place, when it did;
+- a note when it calls the cnnlib function that computes the answer, or finite differences, or
+  when its numbers are right only within the tolerance where exact ones are due (``shortcuts``).
+
+The reference and its results are kept private (``_reference``, ``_expected``): the checker
+gives out the hidden inputs (``case(k)``) and never the answers.
 
 A typical mistake is a ``FunctionMistake``: a key, a hint, and a ``model``, a
 function with the exercise's signature that computes what the mistake gives
@@ -43,6 +48,7 @@ from .function_parts import (BROADCAST_ERROR, INDEX_ERROR, RAISES, Case, Functio
 from .hints import Hints
 from .learner_call import TIME_LIMIT, call
 from .result import CheckerCalledInside, CheckResult, WrongAnswer, called_inside_message, finish, running
+from .shortcuts import Watch, inexact_lines, whole
 
 
 class FunctionExercise:
@@ -57,17 +63,26 @@ class FunctionExercise:
     twins     : groups of mistake keys that give the same numbers by mathematics.
     checker_name : the name the notebook imports the checker by (``check_<name>``), used in
                    the "to debug" line.
+    answers   : the cnnlib functions that compute the answer (a call to one is noted); by
+                default those of ``shortcuts.ANSWERS`` for ``name``.
     """
 
     def __init__(self, name, params, outputs, reference, cases, mistakes=(), twins=(),
-                 atol=1e-6, rtol=1e-6, equation="", checker_name=None):
+                 atol=1e-6, rtol=1e-6, equation="", checker_name=None, answers=None):
         self.name, self.params, self.outputs = name, tuple(params), tuple(outputs)
         self.checker_name = checker_name or f"check_{name}"
-        self.reference, self._make_cases = reference, cases
+        self._reference, self._make_cases, self.answers = reference, cases, answers
         self.mistakes, self.twins = tuple(mistakes), tuple(frozenset(t) for t in twins)
         self.atol, self.rtol, self.equation = atol, rtol, equation
         self.time_limit = TIME_LIMIT
-        self._cases = self._ref = self._models = None
+        self._cases = self._ref = self._models = self._watch = None
+
+    def __getattr__(self, name):   # only called for a name that is not there
+        if name in ("expected", "reference", "answer", "solution"):   # what a learner may try
+            checker = self.__dict__.get("checker_name", "this checker")
+            raise AttributeError(f"{checker} does not give out the right answers (no .{name}): it gives the "
+                                 f"inputs of a hidden geometry, {checker}.case(k), to run your own function on.")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def hint(self):
@@ -100,9 +115,10 @@ class FunctionExercise:
         return tuple(np.asarray(r, dtype=np.float64) for r in result)
 
     @property
-    def expected(self):
+    def _expected(self):
+        """The reference's outputs on every case (private: the tests and the diagnosis use it)."""
         if self._ref is None:
-            self._ref = [self._normalise(self.reference(*copy.deepcopy(c.args))) for c in self.cases]
+            self._ref = [self._normalise(self._reference(*copy.deepcopy(c.args))) for c in self.cases]
         return self._ref
 
     def model_outputs(self, mistake):
@@ -128,7 +144,7 @@ class FunctionExercise:
 
     def _explains(self, mistake, o, runs):
         models, seen_difference = self.model_outputs(mistake), False
-        for run, model, ref in zip(runs, models, self.expected):
+        for run, model, ref in zip(runs, models, self._expected):
             if model is None:
                 continue
             if not self._matches(run, model, o):
@@ -156,7 +172,7 @@ class FunctionExercise:
         or from another mistake (not declared twins). An empty list means every mistake can be named."""
         problems = []
         for m in self.mistakes:
-            runs = [self._as_run(mo, ref) for mo, ref in zip(self.model_outputs(m), self.expected)]
+            runs = [self._as_run(mo, ref) for mo, ref in zip(self.model_outputs(m), self._expected)]
             outputs = range(len(self.outputs))
             if any(run.outputs is None for run in runs):  # as __call__ names them when a run raises
                 named = {k.key for k in self.mistakes if all(self._explains(k, o, runs) for o in outputs)}
@@ -177,7 +193,13 @@ class FunctionExercise:
     def _call(self, fn, args):
         """``(result, None)``, or ``(None, a failed _Run)`` saying where the learner's code failed or
         that it took too long. ``NotImplementedError`` (an unwritten template) goes through."""
-        result, failure = call(fn, args, self.time_limit, self.describe_error)
+        watch = self._watch
+        if watch is None:
+            result, failure = call(fn, args, self.time_limit, self.describe_error)
+        else:
+            watch.next_call()
+            with watch:   # notes a call of the cnnlib function that computes the answer
+                result, failure = call(fn, args, self.time_limit, self.describe_error)
         return (result, None) if failure is None else (None, _Run(None, failure.text, failure.exception))
 
     def _run(self, fn, case):
@@ -226,9 +248,10 @@ class FunctionExercise:
             return CheckResult.wrong(f"{self.name}: expected your function (its name, without calling it "
                                      f"and without brackets), given {type(fn).__name__}")
         with running(self.checker_name):
+            self._watch = Watch(self.name, self.answers)
             try:
                 runs = [self._run(fn, case) for case in self.cases]
-                return self.judge(runs, fn)
+                return self._with_notes(self.judge(runs, fn), runs)
             except NotImplementedError:
                 return CheckResult.not_answered(
                     [f"Not written yet: {self.name}: its body still raises NotImplementedError.",
@@ -239,6 +262,27 @@ class FunctionExercise:
                 return CheckResult.wrong(called_inside_message(self.checker_name, err))
             except WrongAnswer as err:   # the function's result is not an answer at all (None, in place, ...)
                 return CheckResult.wrong(str(err), err.mistakes)
+            finally:
+                self._watch = None
+
+    def _with_notes(self, result, runs):
+        """A "Correct" ``result`` with the notes of ``shortcuts`` at its end: a call of the cnnlib
+        function that computes the answer (or of finite differences); numbers right only within the
+        tolerance. (A "Not yet" has more pressing things to say: it is left as it is.)"""
+        if not result.correct:
+            return result
+        notes = self._watch.lines(len(self.cases)) if self._watch is not None else []
+        if not notes:
+            pairs = [(g, r) for run, ref in zip(runs, self._expected) for g, r in zip(run.outputs, ref)]
+            inputs_whole = all(whole(a) for c in self.cases for a in c.args
+                               if isinstance(a, np.ndarray) and a.dtype.kind in "fiu")
+            notes = inexact_lines(pairs, inputs_whole)
+        if not notes:
+            return result
+        head = result.lines[0]
+        if result.correct:   # the verdict is about the numbers; the note says what they do not show
+            head = head.rstrip(":.") + f" (read the note{'s' if len(notes) > 1 else ''} at the end)" + head[-1]
+        return CheckResult(result.status, [head] + list(result.lines[1:]) + notes, result.mistakes)
 
     def _debug_line(self, k):
         return (f"  To debug: `{self.checker_name}.case({k})` gives geometry {k}'s inputs "

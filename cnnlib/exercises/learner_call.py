@@ -6,6 +6,10 @@ not return within ``limit`` seconds (an endless loop, or far too much work). Two
 through unchanged: ``NotImplementedError`` (the template is not written yet) and
 ``CheckerCalledInside`` (the function calls its own checker); ``KeyboardInterrupt`` too.
 
+The learner's line is written on lines of its own (``where_lines``): "It happened in line 7 of
+f:", then the code in backticks, so a long line of code never leaves a word stranded when the
+message is wrapped.
+
 The time limit uses ``SIGALRM`` (a real-time interval timer), which exists only on Unix and only
 in the main thread (where a notebook's kernel runs the code); elsewhere there is no limit. The
 timer and the previous ``SIGALRM`` handler are restored after every call, and the limit only
@@ -27,19 +31,46 @@ class TookTooLong(BaseException):
 
 
 class Failure(NamedTuple):
-    text: str                        # "IndexError: ...\n  at line 7 of f: ..."
+    text: str                        # "IndexError: ...\n  It happened in line 7 of f:\n    `...`"
     exception: Optional[BaseException]  # None when the time limit passed
 
 
-def learner_line(err):
-    """``"line 7 of f: out[n, f, i, j] = ..."`` for the deepest frame outside cnnlib and numpy."""
+def learner_frame(err):
+    """``(line number, function name, code)`` of the deepest frame of ``err``'s traceback outside
+    cnnlib and numpy (``code`` may be ``""``), or None."""
     for frame in reversed(traceback.extract_tb(err.__traceback__)):
         path = frame.filename.replace("\\", "/")
         if "/cnnlib/" in path or "/numpy/" in path:
             continue
-        line = frame.line or linecache.getline(frame.filename, frame.lineno).strip()
-        return f"line {frame.lineno} of {frame.name}: {line}" if line else f"line {frame.lineno} of {frame.name}"
+        line = (frame.line or linecache.getline(frame.filename, frame.lineno) or "").strip()
+        return frame.lineno, frame.name, line
     return None
+
+
+def learner_line(err):
+    """``"line 7 of f: out[n, f, i, j] = ..."`` for the deepest frame outside cnnlib and numpy."""
+    found = learner_frame(err)
+    if found is None:
+        return None
+    lineno, name, line = found
+    return f"line {lineno} of {name}: {line}" if line else f"line {lineno} of {name}"
+
+
+def code_text(code):
+    """A line of the learner's code as the messages show it: in backticks (one token, shown as code)."""
+    return f"`{code}`" if "`" not in code else code
+
+
+def where_lines(err, lead="It happened in", indent=2):
+    """The learner's line as message lines: ``"It happened in line 7 of f:"`` and the code below it,
+    indented ``indent`` and ``indent + 2`` spaces (no lines when the traceback has no frame of theirs)."""
+    found = learner_frame(err)
+    if found is None:
+        return []
+    lineno, name, code = found
+    pad = " " * indent
+    return [f"{pad}{lead} line {lineno} of {name}" + (":" if code else ".")] + \
+        ([f"{pad}  {code_text(code)}"] if code else [])
 
 
 def _can_time():
@@ -86,16 +117,14 @@ def call(fn, args, limit=TIME_LIMIT, describe=None):
     except NotImplementedError:
         raise
     except TookTooLong as err:
-        where = learner_line(err)
         name = getattr(fn, "__name__", "your function")
-        return None, Failure(f"{name} did not return within {limit:g} s: an endless loop (a `while` whose "
-                             "condition never changes, a loop variable that is never increased), or far "
-                             "more work than these small inputs need" + (f".\n  It was at {where}" if where
-                                                                        else ""), None)
+        text = "\n".join([f"{name} did not return within {limit:g} s: an endless loop (a `while` whose condition "
+                          "never changes, a loop variable that is never increased), or far more work than these "
+                          "small inputs need."] + where_lines(err, "It was running"))
+        return None, Failure(text, None)
     except Exception as err:  # the learner's code failed: say where
-        where = learner_line(err)
         text = describe(err) if describe else f"{type(err).__name__}: {err}"
-        return None, Failure(text + (f"\n  at {where}" if where else ""), err)
+        return None, Failure("\n".join([text] + where_lines(err)), err)
 
 
 def own_exception_lines(err):

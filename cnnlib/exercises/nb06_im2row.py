@@ -13,6 +13,7 @@ import numpy as np
 from ..conv import conv2d_backward_naive, conv2d_forward_naive
 from ..im2row import im2row, row2im
 from .compare import Mistake, WrongAnswer, as_answer_array, compare_answer
+from .display import table
 from .decode import dw_sources, dx_sources
 from .learner_call import call
 from .result import CheckResult, checker
@@ -159,7 +160,7 @@ def adjoint_test(im2row_fn, row2im_fn, seed=0):
             raise WrongAnswer(f"adjoint test: expected your {name} function (its name, without calling it), "
                               f"given {type(fn).__name__}")
     rng = np.random.default_rng(seed)
-    lines, failed = [f"  {'geometry':42s} {'<im2row(x), G>':>15s} {'<x, row2im(G)>':>15s}"], []
+    cells, failed = [("geometry", "<im2row(x), G>", "<x, row2im(G)>", "")], []
     for k, (shape, kh, kw, s, p, label) in enumerate(ADJOINT_GEOMETRIES):
         x = rng.normal(size=shape)
         try:
@@ -180,9 +181,10 @@ def adjoint_test(im2row_fn, row2im_fn, seed=0):
         lhs, rhs = float(np.sum(rows * g)), float(np.sum(x * back))
         ok = abs(lhs - rhs) <= 1e-9 * max(1.0, abs(lhs))
         name = f"x {shape}, {kh}x{kw} windows, stride {s}, pad {p}"
-        lines.append(f"  {name:42s} {lhs:15.6f} {rhs:15.6f}  {'equal' if ok else 'DIFFERENT'}")
+        cells.append((name, f"{lhs:.6f}", f"{rhs:.6f}", "equal" if ok else "DIFFERENT"))
         if not ok:
             failed.append(k)
+    lines = table(cells)   # columns as wide as their cells: the header stays above its numbers
     if failed:
         return CheckResult.wrong(
             [f"Not yet: the dot-product test fails on {len(failed)} of {len(ADJOINT_GEOMETRIES)} geometries: "

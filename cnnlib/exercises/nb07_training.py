@@ -165,7 +165,7 @@ class TrainingStepExercise(FunctionExercise):
     def explains_all(self, mistake, runs):
         """Does ``mistake`` give the learner's answer, every output on every batch, and differ from the right one?"""
         models, differs = self.model_outputs(mistake), False
-        for run, model, ref in zip(runs, models, self.expected):
+        for run, model, ref in zip(runs, models, self._expected):
             for o in range(len(self.outputs)):
                 if not self._matches(run, model, o):
                     return False
@@ -175,7 +175,7 @@ class TrainingStepExercise(FunctionExercise):
     def distinguishable(self):
         problems = []
         for m in self.mistakes:
-            runs = [self._as_run(mo, ref) for mo, ref in zip(self.model_outputs(m), self.expected)]
+            runs = [self._as_run(mo, ref) for mo, ref in zip(self.model_outputs(m), self._expected)]
             named = {k.key for k in self.mistakes if self.explains_all(k, runs)}
             if m.key not in named:
                 problems.append(f"{m.key}: the cases cannot tell it from the right answer")
@@ -184,11 +184,11 @@ class TrainingStepExercise(FunctionExercise):
 
     # ---------------------------------------------------------------- the report
     def _wrong_cases(self, runs, o):
-        return [k for k, (run, ref) in enumerate(zip(runs, self.expected))
+        return [k for k, (run, ref) in enumerate(zip(runs, self._expected))
                 if not entries_match(run.outputs[o], ref[o], self.atol, self.rtol)]
 
     def _first_wrong(self, runs, o, k):
-        given, ref, out = runs[k].outputs[o], self.expected[k][o], self.outputs[o]
+        given, ref, out = runs[k].outputs[o], self._expected[k][o], self.outputs[o]
         if given.shape != ref.shape:
             return f"wrong shape: expected ({', '.join(out.dims.split())}) = {ref.shape}, given {given.shape}"
         if not np.isfinite(given).all():

@@ -105,7 +105,8 @@ def _cases():
     for f, c, (kh, kw), (h, w) in ((2, 3, (3, 2), (4, 5)), (2, 2, (2, 3), (3, 2)), (3, 1, (3, 3), (2, 2))):
         w2 = rng.normal(size=(f, c, kh, kw))
         delta = rng.normal(size=(f, h, w))
-        cases.append(Case(f"F = {f} filters, C = {c} channels, kernel {kh}x{kw}, deltas {h}x{w}", (w2, delta)))
+        cases.append(Case(f"F = {f} filters, C = {c} channel{'s' * (c > 1)}, kernel {kh}x{kw}, deltas {h}x{w}",
+                          (w2, delta)))
     return cases
 
 
@@ -212,10 +213,10 @@ class Pool1DeltaExercise(FunctionExercise):
     """``FunctionExercise`` whose first case (the notebook's digit) expects the network's own delta."""
 
     @property
-    def expected(self):
+    def _expected(self):
         if self._ref is None:
             _, own = _digit_case()
-            self._ref = [(own,)] + [self._normalise(reference(*c.args)) for c in self.cases[1:]]
+            self._ref = [(own,)] + [self._normalise(self._reference(*c.args)) for c in self.cases[1:]]
         return self._ref
 
 

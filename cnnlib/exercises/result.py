@@ -154,12 +154,12 @@ def called_inside_message(name, err):
     ``CheckerCalledInside`` raised at that call)."""
     import traceback
 
-    from .learner_call import learner_line
+    from .learner_call import where_lines
     frames = [f for f in traceback.extract_tb(err.__traceback__) if "/cnnlib/" not in f.filename.replace("\\", "/")]
     fn_name = frames[-1].name if frames else "your function"
-    where = learner_line(err)
-    return [f"Not yet: {fn_name} calls {name} itself, so the check would never end.",
-            f"  The call is at {where}." if where else "  The call is inside your function.",
+    where = where_lines(err, "The call is in")
+    return [f"Not yet: {fn_name} calls {name} itself, so the check would never end."] + \
+           (where or ["  The call is inside your function."]) + [
             f"  Try: take the line `{name}(...)` out of the body of {fn_name}: un-indent it, so that it runs "
             "after the `def` block, not inside it."]
 

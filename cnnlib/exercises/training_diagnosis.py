@@ -29,14 +29,14 @@ def _all(exercise):
 
 
 def _wrong(exercise, runs, o):
-    return [k for k, (run, ref) in enumerate(zip(runs, exercise.expected))
+    return [k for k, (run, ref) in enumerate(zip(runs, exercise._expected))
             if run.outputs[o].shape == ref[o].shape and
             not np.all(np.abs(run.outputs[o] - ref[o]) <= exercise.atol + exercise.rtol * np.abs(ref[o]))]
 
 
 def _float32(exercise, runs):
     low = sorted({name for run in runs for name in run.low_precision})
-    pairs = [(runs[k].outputs[o], exercise.expected[k][o]) for o in range(1, len(exercise.outputs))
+    pairs = [(runs[k].outputs[o], exercise._expected[k][o]) for o in range(1, len(exercise.outputs))
              for k in _wrong(exercise, runs, o)]
     if not pairs or not (low or all(float32_level(g, r) for g, r in pairs)):
         return []
@@ -55,7 +55,7 @@ def _decay(exercise, runs):
         (decayed if wrong else plain).add(p)
         for k in wrong:
             theta = exercise.cases[k].args[0][p]
-            diff = runs[k].outputs[o] - exercise.expected[k][o]
+            diff = runs[k].outputs[o] - exercise._expected[k][o]
             if not np.any(theta):
                 return []
             lam = float(np.sum(diff * theta) / np.sum(theta * theta))
@@ -76,7 +76,7 @@ def _factor(exercise, runs):
     per_batch = {}
     for i in range(len(_names(exercise))):
         for k in _wrong(exercise, runs, 1 + i):
-            c = constant_factor(runs[k].outputs[1 + i], exercise.expected[k][1 + i], exercise.atol, exercise.rtol)
+            c = constant_factor(runs[k].outputs[1 + i], exercise._expected[k][1 + i], exercise.atol, exercise.rtol)
             if c is None:
                 return []
             per_batch.setdefault(k, []).append(c)
