@@ -13,7 +13,8 @@ vectorized version with the same signature:
 - ``gradcheck``: numerical gradients, rel_error, check_close
 - ``data``: the 7x7 stride-2 teaching example and the MNIST subset in data/
 - ``layers``, ``model`` (and ``network``, the old path, with the seeds' networks),
-  ``train``, ``evaluation``, ``progress``: layer objects, ``Sequential``, SGD training
+  ``weights_file``, ``train``, ``evaluation``, ``progress``: layer objects, ``Sequential``
+  and its weights file, SGD training
 - ``parallel``: how many threads the vectorized conv layer uses, and its work buffers
 - ``plotting``, ``explorers`` (old path ``widgets``): the figures and the explorers
   (import them by name: they need matplotlib, ipywidgets and anywidget)

@@ -10,6 +10,14 @@ import numbers
 import numpy as np
 
 
+class NonFiniteError(ValueError):
+    """A ValueError for NaN or infinite values where finite ones were expected.
+
+    A ValueError like every other check, so callers need not know it; ``train``
+    catches only this one to tell a diverging network from any other error.
+    """
+
+
 def _is_int(value):
     kind = type(value)
     if kind is int:  # the common case, without the slower abstract-class check
@@ -153,7 +161,7 @@ def as_float_array(a, name, ndim=None, finite=True):
                          f"got {arr.ndim} dimensions with shape {arr.shape}")
     if finite and not np.isfinite(arr).all():
         bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name}: expected finite values, got {bad} NaN or infinite value(s)")
+        raise NonFiniteError(f"{name}: expected finite values, got {bad} NaN or infinite value(s)")
     return arr
 
 
@@ -214,7 +222,7 @@ def as_finite_scalar(value, name):
         raise ValueError(f"{name}: expected one real number (a scalar), got {type(value).__name__} "
                          f"with shape {arr.shape} and dtype {arr.dtype}")
     if not np.isfinite(arr):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+        raise NonFiniteError(f"{name}: expected a finite number, got {value!r}")
     return float(arr)
 
 

@@ -10,12 +10,10 @@ per parameter named ``"<layer>.<param>"`` (``"conv1.w"``), no pickle. ``save``
 writes exactly the path it is given (no suffix is added, so ``load`` of the
 same path reads it back) and returns it. ``load`` reads and checks the whole
 file first (names, shapes, dtypes, finite values) and only then writes the
-parameters: a bad file leaves the network as it was.
+parameters: a bad file leaves the network as it was. Reading and writing the
+archive, and what is checked before anything is inflated: ``weights_file``.
 """
-import os
-import tempfile
 import warnings
-from pathlib import Path
 
 import numpy as np
 
@@ -23,8 +21,7 @@ from ._validate import as_bool, as_float_array, as_real, as_seed, as_shape
 from .gradcheck import numerical_gradient, rel_error
 from .layers import Conv2D, Layer, _as_float_dtype
 from .losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
-
-WEIGHTS_FILE = "an .npz archive of float arrays written by Sequential.save"
+from .weights_file import WEIGHTS_FILE, as_path, read_weights, write_weights  # noqa: F401
 
 
 class Sequential:
@@ -144,25 +141,20 @@ class Sequential:
         """Write the parameters to ``path`` as an ``.npz`` archive; returns the ``Path`` written.
 
         The path is used as given (``save("w")`` writes ``w``, which ``load("w")``
-        reads). The folder must exist. The file is written to a temporary name
-        next to it and then renamed, so an interrupted save never leaves half a file.
+        reads). The folder must exist and be writable; a symbolic link is written
+        through. The file is written to a short temporary name next to it and then
+        renamed, so an interrupted save never leaves half a file. Parameters that
+        are NaN or infinite are refused (``load`` would refuse the file): a
+        ValueError, and nothing is written. (``cnnlib.weights_file``)
         """
-        path = _as_path(path, "save")
-        folder = path.parent
-        if not folder.is_dir():
-            raise ValueError(f"save {path}: expected an existing folder, but {folder} does not exist")
-        if path.is_dir():
-            raise ValueError(f"save {path}: expected a file name, got a folder")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **self.parameters())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        path = as_path(path, "save")
+        params = self.parameters()
+        for name, value in params.items():
+            bad = int(value.size - np.count_nonzero(np.isfinite(value)))
+            if bad:
+                raise ValueError(f"save {path}: expected finite parameters, but {name} holds {bad} NaN or "
+                                 f"infinite value(s) (a diverged training?); nothing was written")
+        return write_weights(path, params)
 
     def load(self, path):
         """Read parameters saved by ``save`` into this network, in place; returns the network.
@@ -170,26 +162,16 @@ class Sequential:
         Names and shapes must match this network exactly, values must be real
         and finite once converted to the network's dtype; otherwise ValueError
         naming the file and what was expected, and no parameter is changed. A
-        missing file raises FileNotFoundError.
+        missing file raises FileNotFoundError. The file is checked before it is
+        inflated (names and declared sizes), so a small file that would inflate
+        to gigabytes is refused at once (``cnnlib.weights_file``).
         """
-        path = _as_path(path, "load")
+        path = as_path(path, "load")
         params = self.parameters()
-        loaded = _read_weights(path)
-        expected, found = sorted(params), sorted(loaded)
-        if expected != found:
-            missing = [k for k in expected if k not in loaded]
-            extra = [k for k in found if k not in params]
-            raise ValueError(f"load {path}: expected parameters {expected}, found {found}"
-                             f"{f'; missing {missing}' if missing else ''}"
-                             f"{f'; not in this network {extra}' if extra else ''}")
+        loaded = read_weights(path, {name: p.shape for name, p in params.items()})
         converted = {}
-        for name in expected:
+        for name in sorted(params):
             arr, target = loaded[name], params[name]
-            if arr.shape != target.shape:
-                raise ValueError(f"load {path}: {name} expected shape {target.shape}, found {arr.shape}")
-            if arr.dtype.kind not in "fiu":
-                raise ValueError(f"load {path}: {name} expected real numbers (a float or int array), "
-                                 f"found dtype {arr.dtype}")
             with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 value = arr.astype(target.dtype)
@@ -216,35 +198,6 @@ class Sequential:
     def __repr__(self):
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential([\n  {inner}\n], input_shape={self.input_shape}, dtype={self.dtype.name})"
-
-
-def _as_path(path, what):
-    try:
-        return Path(os.fspath(path))
-    except TypeError:
-        raise ValueError(f"{what}: expected a file path (str or os.PathLike), got {type(path).__name__}") from None
-
-
-def _read_weights(path):
-    """Every array of the weights file at ``path``, as a dict; clear errors for anything else."""
-    if not path.exists():
-        raise FileNotFoundError(f"load: no file at {path} (expected {WEIGHTS_FILE})")
-    if path.is_dir():
-        raise ValueError(f"load {path}: expected {WEIGHTS_FILE}, got a folder")
-    try:
-        obj = np.load(path, allow_pickle=False)
-    except Exception as err:  # random bytes, an empty or pickled file, a truncated zip, ...
-        raise ValueError(f"load {path}: expected {WEIGHTS_FILE}, but the file cannot be read as one "
-                         f"({type(err).__name__}: {err})") from None
-    if not isinstance(obj, np.lib.npyio.NpzFile):
-        raise ValueError(f"load {path}: expected {WEIGHTS_FILE}, found a single array of shape "
-                         f"{obj.shape} (an .npy file)")
-    try:
-        with obj:
-            return {name: obj[name] for name in obj.files}
-    except Exception as err:  # a damaged or pickled member
-        raise ValueError(f"load {path}: expected {WEIGHTS_FILE}, but an array in it cannot be read "
-                         f"({type(err).__name__}: {err})") from None
 
 
 def check_gradients(model, x, y, h=1e-6, names=None):

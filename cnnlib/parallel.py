@@ -18,6 +18,16 @@ are cut from the layer's shape alone, never from the thread count, each chunk
 is computed the same way whichever thread runs it, and partial sums (``dW``,
 ``db``) are added in chunk order at the end.
 
+That holds for **one caller at a time**. The settings are process-wide, not per
+Python thread: ``set_num_threads`` applies to every thread of the process, and
+numpy's OpenBLAS has one thread setting for the whole process. While one Python
+thread runs a layer on several threads, BLAS is held at one thread for every
+other thread's matrix products too, and a matrix product's last bits may depend
+on BLAS's thread count. So with several Python threads calling layers at once,
+a result may differ in its last bits from the same call made alone (it is
+still correct to rounding). Running them at once is safe: the pool is shared
+under a lock.
+
 **BLAS.** numpy's OpenBLAS has its own thread pool. Called from two threads at
 once, each call wanting both cores, it runs 2x slower than one thread doing it
 all (measured: 72 ms against 37 ms on the benchmark's larger layer). So while a
@@ -56,13 +66,13 @@ def default_num_threads():
     """Threads when nothing was set: ``CNNLIB_NUM_THREADS``, ``OMP_NUM_THREADS``, or the cores.
 
     An environment variable that is not a positive int raises ValueError
-    naming it (rather than being ignored).
+    naming it (rather than being ignored); an empty one counts as unset.
     """
     for var in ("CNNLIB_NUM_THREADS", "OMP_NUM_THREADS"):
         text = os.environ.get(var, "").strip()
         if text:
-            try:
-                value = int(text.split(",")[0])  # OMP_NUM_THREADS may list nested levels: "2,1"
+            try:  # OMP_NUM_THREADS may list nested OpenMP levels, "2,1": the first one counts
+                value = int(text.split(",")[0] if var == "OMP_NUM_THREADS" else text)
             except ValueError:
                 value = 0
             if value < 1:
@@ -183,8 +193,14 @@ def _blas_single():
 
 # ------------------------------------------------------------------- running chunks
 
-def _get_pool(workers):
-    """The shared pool, with at least ``workers`` threads (a new one after a fork: threads do not survive it)."""
+def _submit(workers, fn, jobs):
+    """``[pool.submit(fn, *args) for args in jobs]`` on the shared pool, grown to at least
+    ``workers`` threads (a new one after a fork: threads do not survive it).
+
+    The pool is looked up, replaced if too small, and given the jobs under one lock: a
+    concurrent call that grows the pool shuts the old one down only after these jobs are
+    queued on it (a shut-down pool still runs what it was given), never between the two.
+    """
     global _pool, _pool_size, _pool_pid
     with _lock:
         if _pool is None or _pool_size < workers or _pool_pid != os.getpid():
@@ -193,7 +209,7 @@ def _get_pool(workers):
             _pool_size, _pool_pid = workers, os.getpid()
             if old is not None:
                 old.shutdown(wait=False)
-        return _pool
+        return [_pool.submit(fn, *args) for args in jobs]
 
 
 def _run_part(task, indices):
@@ -216,8 +232,7 @@ def run_chunks(task, n_chunks, threads):
         _run_part(task, range(n_chunks))
         return
     with _blas_single():
-        pool = _get_pool(used - 1)
-        futures = [pool.submit(_run_part, task, range(t, n_chunks, used)) for t in range(1, used)]
+        futures = _submit(used - 1, _run_part, [(task, range(t, n_chunks, used)) for t in range(1, used)])
         try:
             _run_part(task, range(0, n_chunks, used))
         finally:

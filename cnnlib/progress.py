@@ -36,18 +36,27 @@ class TextProgress:
             isatty = getattr(self.stream, "isatty", None)
             live = _in_notebook() or bool(isatty and isatty())
         self.live = live
+        self.closed = False   # the stream stopped taking text: nothing more is written
 
     def update(self, done, text):
         if not self.live:
             return
         filled = max(0, min(self.width, int(self.width * done / self.total)))
         bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{self.total} {text}   ")
-        self.stream.flush()
+        self._write(f"\r[{bar}] {done}/{self.total} {text}   ")
 
     def log(self, text):
-        self.stream.write(("\r" + text + " " * 30 if self.live else text) + "\n")
-        self.stream.flush()
+        self._write(("\r" + text + " " * 30 if self.live else text) + "\n")
+
+    def _write(self, text):
+        """Write, unless the stream was closed (``| head``): progress never stops a training run."""
+        if self.closed:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # a broken pipe; a closed file
+            self.closed = True
 
     def close(self):
         pass

@@ -16,30 +16,42 @@ Everything random (the weights, the order of the images in each epoch) comes
 from ``np.random.default_rng(seed)``, so the same seed gives the same numbers
 on the same machine.
 
-Every setting is checked before the first step (ValueError naming it). A run
-that diverges stops with a ``RuntimeWarning`` instead of a confusing error
-deep inside a layer: when the loss or the weights stop being finite, or when
-the training accuracy collapses to chance (``lr`` far too high, dead ReLUs).
-``history["warnings"]`` lists what was warned.
+Every setting is checked before the first step (ValueError naming it), and
+so are the thread settings of the environment (``CNNLIB_NUM_THREADS``,
+``OMP_NUM_THREADS``) and the model's starting weights (finite). A run that
+diverges stops with a ``RuntimeWarning`` instead of a confusing error deep
+inside a layer: when the loss, the weights or a layer's values stop being
+finite (only that: any other error is raised as it is), or, without stopping,
+when the training accuracy collapses to chance (``lr`` far too high, dead
+ReLUs). ``history["warnings"]`` lists what was warned.
 
 Run from a terminal: ``python -m cnnlib.train --model two_conv --epochs 20 --seed 0``
-(``--help`` lists the options).
+(``--help`` lists the options). Every option and the environment are checked
+before the data is loaded (a usage error, exit status 2); ``--save FILE`` is
+checked by making a file in FILE's folder. If saving still fails after training,
+the weights go to a spare file (in the current folder, else the temporary
+folder) and the command says where, with exit status 1: trained weights are
+never lost silently. A run that diverged saves nothing and exits with status 1;
+Ctrl-C says that nothing was saved (status 130); a closed output (``| head``)
+does not stop the training or the saving.
 """
 import argparse
 import math
 import os
+import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-from ._validate import as_int, as_labels, as_real, as_seed
+from ._validate import NonFiniteError, as_int, as_labels, as_real, as_seed
 from .data import MNIST_TRAIN_SIZE, load_mnist_prepared
 from .evaluation import _check_model, confusion_matrix, evaluate, predict, predict_scores  # noqa: F401
 from .model import Sequential
 from .network import MODELS, build_model
+from .parallel import num_threads
 from .progress import NoProgress, TextProgress, WidgetProgress, make_progress  # noqa: F401 (public here too)
+from .weights_file import check_writable, save_or_keep
 
 SCHEDULES = ("cosine", "step", "constant")
 
@@ -95,6 +107,15 @@ def _finite(model):
     return all(np.isfinite(p).all() for p in model.parameters().values())
 
 
+def _check_parameters(model):
+    """A ValueError naming the first parameter that holds NaN or infinity (before training)."""
+    for name, p in model.parameters().items():
+        bad = int(p.size - np.count_nonzero(np.isfinite(p)))
+        if bad:
+            raise ValueError(f"model: expected finite parameters to start from, but {name} holds {bad} "
+                             f"NaN or infinite value(s)")
+
+
 def _collapsed(history, classes):
     """Why the last epoch's training accuracy looks collapsed, or None."""
     acc = history["train_acc"]
@@ -120,7 +141,10 @@ def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_si
     ``test_loss`` and ``test_acc`` (after the epoch, if a test set was given),
     ``lr`` (at the end of the epoch), ``seconds`` (wall time of the epoch), and
     ``warnings`` (the text of each RuntimeWarning the run gave: a diverged run
-    stops early, a collapsed accuracy is reported and training goes on).
+    stops early, a collapsed accuracy is reported and training goes on), and
+    ``diverged`` (True when the run stopped because a loss, a weight or a layer's
+    value stopped being finite; the epoch it stopped in is not in the lists).
+    Any other error in a step is raised as it is.
     """
     classes = _check_model(model, "train")
     x_train = model._input(x_train)
@@ -142,13 +166,15 @@ def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_si
     epochs = as_int(epochs, "epochs", minimum=1)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     seed = as_seed(seed)
+    _check_parameters(model)
+    num_threads()  # a bad CNNLIB_NUM_THREADS / OMP_NUM_THREADS: a ValueError now, not in a layer
     opt = SGD(model, lr, momentum, weight_decay)  # checks lr, momentum, weight_decay
     learning_rate(0, 1, lr, schedule)  # checks the schedule's name
     rng = np.random.default_rng(seed)
     steps_per_epoch = math.ceil(n / batch_size)
     total = epochs * steps_per_epoch
     history = {key: [] for key in ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")}
-    history["warnings"] = []
+    history["warnings"], history["diverged"] = [], False
     bar = make_progress(progress, total)
 
     def warn(text):
@@ -157,6 +183,13 @@ def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_si
         history["warnings"].append(text)
         bar.log("warning: " + text)
         warnings.warn(text, RuntimeWarning, stacklevel=3)
+
+    def stop(text):
+        """The run diverged: say so, and hand back what there is."""
+        history["diverged"] = True
+        warn(text)
+        bar.close()
+        return history
 
     step = 0
     for epoch in range(1, epochs + 1):
@@ -168,20 +201,16 @@ def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_si
             try:
                 with np.errstate(over="ignore", invalid="ignore"):  # a divergence is reported below
                     loss, scores = model.loss_and_gradients(x_train[idx], y_train[idx])
-            except ValueError as err:  # the inputs were checked above: an overflow inside the network
-                warn(f"training diverged at epoch {epoch}, step {step + 1}: a layer's values are no "
-                     f"longer finite ({err}); training stopped")
-                bar.close()
-                return history
+            except NonFiniteError as err:  # the inputs were checked above: an overflow inside the network
+                return stop(f"training diverged at epoch {epoch}, step {step + 1}: a layer's values are "
+                            f"no longer finite ({err}); training stopped")
             rate = learning_rate(step, total, lr, schedule)
             with np.errstate(over="ignore", invalid="ignore"):
                 opt.step(rate)
             step += 1
             if not (math.isfinite(loss) and _finite(model)):
-                warn(f"training diverged at epoch {epoch}, step {step}: the loss or the weights are "
-                     f"no longer finite (loss {loss}); training stopped")
-                bar.close()
-                return history
+                return stop(f"training diverged at epoch {epoch}, step {step}: the loss or the weights are "
+                            f"no longer finite (loss {loss}); training stopped")
             loss_sum += loss * len(idx)
             correct += int(np.sum(scores.argmax(axis=1) == y_train[idx]))
             if step % 5 == 0 or step == total:
@@ -192,7 +221,14 @@ def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_si
         history["lr"].append(rate)
         line = f"epoch {epoch:>2}/{epochs}  train loss {loss_sum / n:.4f}  acc {correct / n:.2%}"
         if x_test is not None:
-            test_loss, test_acc = evaluate(model, x_test, y_test)
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    test_loss, test_acc = evaluate(model, x_test, y_test)
+            except NonFiniteError as err:  # finite weights, but so large that a layer overflows
+                for key in ("epoch", "train_loss", "train_acc", "lr"):
+                    history[key].pop()
+                return stop(f"training diverged at epoch {epoch}: the test images' values are no longer "
+                            f"finite in a layer ({err}); training stopped")
             history["test_loss"].append(test_loss)
             history["test_acc"].append(test_acc)
             line += f"  |  test loss {test_loss:.4f}  acc {test_acc:.2%}"
@@ -227,15 +263,12 @@ def _real(what, **bounds):
 
 
 def _save_path(text):
-    path = Path(text)
-    folder = path.parent
-    if not folder.is_dir():
-        raise argparse.ArgumentTypeError(f"expected a file in an existing folder, but {folder} does not exist")
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"expected a file name, got the folder {text!r}")
-    if not os.access(folder, os.W_OK):
-        raise argparse.ArgumentTypeError(f"expected a folder you may write to, got {folder}")
-    return path
+    """``--save FILE``: a file can be made in FILE's folder (checked by making one; ``os.access``
+    says yes to root even for ``/proc``)."""
+    try:
+        return check_writable(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).split(": ", 1)[1]) from None
 
 
 def main(argv=None):
@@ -267,35 +300,54 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.train_size is not None and args.train_size > MNIST_TRAIN_SIZE:
         parser.error(f"argument --train-size: expected 1..{MNIST_TRAIN_SIZE}, got {args.train_size}")
+    try:
+        num_threads()  # the environment's thread settings: a usage error now, not inside a layer
+    except ValueError as err:
+        parser.error(str(err))
 
-    x_train, y_train, x_test, y_test = load_mnist_prepared(dtype=np.dtype(args.dtype))
-    if args.train_size is not None:
-        x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
-    model = build_model(args.model, seed=args.seed, dtype=args.dtype)
-    print(f"{args.model}: {model.num_parameters()} parameters; {len(x_train)} training digits, "
-          f"{len(x_test)} test digits; {args.epochs} epochs, batch {args.batch_size}, lr {args.lr} "
-          f"({args.schedule}), momentum {args.momentum}, weight decay {args.weight_decay}, seed {args.seed}")
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # printed below, as a line, not a traceback-like warning
-        history = train(model, x_train, y_train, x_test, y_test, epochs=args.epochs,
-                        batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
-                        weight_decay=args.weight_decay, schedule=args.schedule, seed=args.seed,
-                        progress=None if args.quiet else "text")
+    try:  # Ctrl-C anywhere before the training's end: say so, no traceback
+        x_train, y_train, x_test, y_test = load_mnist_prepared(dtype=np.dtype(args.dtype))
+        if args.train_size is not None:
+            x_train, y_train = x_train[:args.train_size], y_train[:args.train_size]
+        model = build_model(args.model, seed=args.seed, dtype=args.dtype)
+        print(f"{args.model}: {model.num_parameters()} parameters; {len(x_train)} training digits, "
+              f"{len(x_test)} test digits; {args.epochs} epochs, batch {args.batch_size}, lr {args.lr} "
+              f"({args.schedule}), momentum {args.momentum}, weight decay {args.weight_decay}, seed {args.seed}")
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # printed below, as a line, not a traceback-like warning
+            history = train(model, x_train, y_train, x_test, y_test, epochs=args.epochs,
+                            batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
+                            weight_decay=args.weight_decay, schedule=args.schedule, seed=args.seed,
+                            progress=None if args.quiet else "text")
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the training did not finish, so nothing was saved"
+              f"{f' to {args.save}' if args.save else ''}", file=sys.stderr)
+        sys.exit(130)
     seconds = time.perf_counter() - start
+    if history["diverged"]:  # saved first, printed after: a closed output (| head) cannot lose the weights
+        status = 1
+        if args.save:
+            print(f"error: the training diverged, so nothing was saved to {args.save}", file=sys.stderr)
+    else:
+        status = save_or_keep(model, args.save) if args.save else 0
     if args.quiet:
         for text in history["warnings"]:
             print(f"warning: {text}")
-    if args.save:
-        print(f"weights saved to {model.save(args.save)}")
     if history["test_acc"]:
         print(f"test accuracy {history['test_acc'][-1]:.2%} ({round(history['test_acc'][-1] * len(x_test))}"
               f"/{len(x_test)}) after {len(history['test_acc'])} epoch{'s' * (len(history['test_acc']) != 1)} "
               f"in {seconds:.1f} s")
     else:
         print(f"no epoch finished: training diverged in {seconds:.1f} s")
+    if status:
+        sys.exit(status)
     return history
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:  # the output was closed (| head): the weights are saved, stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

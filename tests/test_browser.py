@@ -239,10 +239,10 @@ READ = """el => {
       Math.round((+b.getAttribute('x') - 2 - x0) / cell),
       Math.round((+b.getAttribute('height') + 4) / cell),
       Math.round((+b.getAttribute('width') + 4) / cell), b.getAttribute('stroke')]);
-    const mark = svg.querySelector('path.cnn-mark');
+    const marks = [...svg.querySelectorAll('path.cnn-mark')]   // crosses: two strokes each
+      .reduce((n, p) => n + p.getAttribute('d').match(/M/g).length / 2, 0);
     return {n: svg.dataset.panel, t: svg.querySelector('.cnn-title').textContent,
-            g: grid.map(r => r.join(',')).join(';'), b: boxes,
-            m: mark ? (mark.getAttribute('d').match(/M/g).length / 2) : 0};
+            g: grid.map(r => r.join(',')).join(';'), b: boxes, m: marks};
   });
   return {key: el.dataset.key, readout: el.querySelector('.cnn-readout').textContent,
           tip: el.querySelector('.cnn-tip').textContent, panels};
@@ -325,6 +325,49 @@ def check_keyboard_and_click(page, box, cls):
     page.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])
     ex.click(index, r, c)
     assert box.evaluate(READ) == expected(ex, ex.values), (p["n"], r, c)
+    check_keyboard_pick(page, box, ex)
+
+
+# where the keyboard cursor of the focused panel is, and whether the focus shows
+CURSOR = """el => {
+  const svg = document.activeElement;
+  if (!svg || !el.contains(svg) || !svg.matches('svg.cnn-panel')) return null;
+  const ring = svg.querySelector('.cnn-cursor rect'), cell = svg.querySelector('rect.cnn-cell');
+  const size = +cell.getAttribute('width');
+  return {panel: svg.dataset.panel, i: +svg.dataset.i,
+          r: Math.round((+ring.getAttribute('y') - +cell.getAttribute('y')) / size),
+          c: Math.round((+ring.getAttribute('x') - +cell.getAttribute('x')) / size),
+          shown: getComputedStyle(svg.querySelector('.cnn-cursor')).display !== 'none',
+          outline: getComputedStyle(svg).outlineStyle,
+          said: el.querySelector('.cnn-sr').textContent};
+}"""
+
+
+def check_keyboard_pick(page, box, ex):
+    """With the keyboard only: focus the last panel that takes picks, move its cursor with
+    the arrow keys to a cell whose pick changes the view, press Enter; the focus ring and
+    the cursor show, the cell's labels are spoken, and what is drawn is Python's view
+    after ``ex.click`` of that cell. The focus stays on the panel."""
+    index, p = [(i, p) for i, p in enumerate(ex.panels) if "k" in p][-1]
+    r, c = next((r, c) for r, row in enumerate(p["k"]) for c, hit in enumerate(row)
+                if hit and any(ex.values[k] != v for k, v in hit.items()))
+    box.query_selector(f'svg.cnn-panel[data-i="{index}"]').focus()
+    start = box.evaluate(CURSOR)
+    assert start and start["i"] == index, start
+    moves = (["ArrowDown"] * (r - start["r"]) + ["ArrowUp"] * (start["r"] - r)
+             + ["ArrowRight"] * (c - start["c"]) + ["ArrowLeft"] * (start["c"] - c))
+    for key in moves or ["ArrowRight", "ArrowLeft"]:
+        page.keyboard.press(key)
+    at = box.evaluate(CURSOR)
+    assert (at["r"], at["c"]) == (r, c) and at["shown"] and at["outline"] != "none", at
+    assert f"row {r + p['o'][0]}, column {c + p['o'][1]}" in at["said"], at
+    before = box.evaluate("el => el.dataset.values")
+    page.keyboard.press("Enter")
+    page.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])
+    ex.click(index, r, c)
+    assert box.evaluate(READ) == expected(ex, ex.values), ("keyboard", p["n"], r, c)
+    after = box.evaluate(CURSOR)
+    assert after and (after["panel"] == p["n"] or after["i"] == index) and after["shown"], after
 
 
 # ----------------------------------------------------------------- JupyterLab
@@ -347,7 +390,8 @@ def test_four_explorers_in_jupyterlab(lab, page):
     # the kernel's explorer objects followed the browser: a new cell prints their values
     shown = {cls.NAME: json.loads(boxes[cls.NAME].evaluate("el => el.dataset.values"))
              for _, cls in EXPLORERS}
-    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.click()
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.locator(
+        ".jp-InputArea-prompt").click()   # (not the explorer: a click there picks a cell)
     page.keyboard.press("Escape")
     page.keyboard.press("b")          # a new cell below, then edit it
     page.keyboard.press("Enter")

@@ -16,6 +16,13 @@ is cnnlib's:
 With a kernel (JupyterLab, Voila) also: a test digit that is not stored in the page, and a
 digit drawn with the mouse, computed by the kernel (the kernel's explorer follows the
 browser). Screenshots at 1024 and 1920 px go to ``tests/output/``.
+
+Also, as a learner meets it: the keyboard picks a unit in a map (the arrow keys move a
+cursor, across the gap between two maps; Enter picks), a score and a weight gradient; the
+explanation of the clicked unit is written right under the row of maps clicked, and the
+clicked map does not move; on a phone (390 px), light and dark, nothing sticks out, the page
+does not scroll sideways, the readout is not cut and "8 of 9" stays on one line; its numbers
+and texts keep WCAG contrast (``test_browser_access``'s measures).
 """
 import html
 import json
@@ -28,12 +35,13 @@ import numpy as np
 import pytest
 
 import test_browser as T
+import test_browser_access as A
 from test_browser import browser, lab, page  # noqa: F401  (fixtures)
 
 from cnnlib.explorers.network import NetworkExplorer
 from cnnlib.explorers.network_state import PARAMS, SHAPES, STAGES, drawn_digit
 from cnnlib.explorers.network_steps import step_texts
-from cnnlib.explorers.network_units import network_unit, sig3
+from cnnlib.explorers.network_units import network_unit, prob3, sig3
 
 NOTEBOOK = T.ROOT / "notebooks" / "08_watch_the_backward_pass.ipynb"
 BOX = ".cnn-network"
@@ -202,6 +210,60 @@ def check_colours(box, ex, values):
             assert tuple(rgb) == colour(float(v), lo, hi, bool(signed)), (blk["dir"], name, r, q)
 
 
+def check_keyboard(page, box, ex):
+    """Keyboard only: a unit of conv2's deltas (the cursor crosses from map 0 to map 1), a
+    score, an entry of ∂E/∂W fc; the cursor and the focus ring show; the view is cnnlib's."""
+    home = ["Home", "PageUp"]   # the cursor to the first cell (first column, first row)
+    picks = [('.cnn-block[data-dir="bwd"][data-array="conv2"] .cnn-map',
+              home + ["ArrowRight"] * 10 + ["ArrowDown"] * 2, ("conv2", 120)),   # map 1, row 2, col 0
+             (".cnn-vector", home + ["ArrowDown"] * 3, ("fc1", 3)),
+             ('.cnn-block[data-dir="grad"][data-array="fc1.w"] .cnn-map', home + ["ArrowRight"] * 5,
+              ("fc1.w", 50))]   # W[5, 0]: row 0 (class 0), column 5
+    for selector, keys, want in picks:
+        target = box.query_selector(selector)
+        target.scroll_into_view_if_needed()
+        target.focus()
+        for key in keys:
+            page.keyboard.press(key)
+        ring = target.evaluate("""t => ({outline: getComputedStyle(t).outlineStyle,
+            cursor: t.querySelector('.cnn-kcursor') ? getComputedStyle(t.querySelector('.cnn-kcursor')).display
+                    : t.querySelectorAll('.cnn-vrow.cnn-kfocus').length ? 'row' : 'none'})""")
+        assert ring["outline"] != "none" and ring["cursor"] != "none", (selector, ring)
+        before = box.evaluate("el => el.dataset.values")
+        page.keyboard.press("Enter")
+        page.wait_for_function("([el, k]) => el.dataset.values !== k", arg=[box, before])
+        values = values_of(box)
+        assert (values["stage"], values["unit"]) == want, (selector, values)
+        check_unit(box, ex, values)
+
+
+UNDER = """(el, stage) => {
+    const col = el.querySelector(`.cnn-stage[data-stage="${stage}"]`);
+    const row = [...el.querySelectorAll('.cnn-net-maps > .cnn-stage')]
+      .filter(c => c.offsetTop === col.offsetTop);
+    const bottom = Math.max(...row.map(c => c.getBoundingClientRect().bottom));
+    return el.querySelector('.cnn-net-unit').getBoundingClientRect().top - bottom;
+}"""
+
+
+def check_explanation_under_the_click(page, box, ex):
+    """After a click, the clicked unit's explanation starts right under the row of maps
+    that holds it, and the clicked map has not moved on the screen."""
+    for direction, name, stage, cell in (("bwd", "conv2", "conv2", (3, 2, 2)),
+                                         ("fwd", "conv1", "conv1", (0, 5, 5)),
+                                         ("grad", "conv2.w", "grads", (4, 1, 1)),
+                                         ("bwd", "maxpool1", "maxpool1", (1, 6, 6))):
+        canvas = box.query_selector(f'.cnn-block[data-dir="{direction}"][data-array="{name}"] canvas')
+        canvas.scroll_into_view_if_needed()
+        top = canvas.evaluate("c => c.getBoundingClientRect().top")
+        values = click_map(page, box, direction, name, *cell)
+        assert values["stage"] == name
+        gap = box.evaluate(UNDER, stage)
+        assert 0 <= gap <= 20, (name, gap)
+        assert abs(canvas.evaluate("c => c.getBoundingClientRect().top") - top) <= 1, name
+        check_unit(box, ex, values)
+
+
 def check_number_writer(box):
     rng = np.random.default_rng(0)
     numbers = np.concatenate([rng.normal(size=1000) * 10.0 ** rng.integers(-9, 6, size=1000),
@@ -211,6 +273,12 @@ def check_number_writer(box):
     numbers = [float(v) for v in numbers]
     got = box.evaluate("(el, xs) => xs.map(el.cnnNetwork.fmt3)", numbers)
     assert got == [sig3(v) for v in numbers]
+    # probabilities: never "1" for less than 1 (float32 softmax outputs near 1, and others)
+    probs = [float(np.float32(1 - 10.0 ** -e)) for e in np.linspace(2.5, 7.5, 200)]
+    probs += [float(v) for v in rng.uniform(0, 1, 300).astype(np.float32)] + [1.0, 0.0, 0.9995]
+    got = box.evaluate("(el, xs) => xs.map(el.cnnNetwork.fmtP)", probs)
+    assert got == [prob3(v) for v in probs]
+    assert all(t != "1" for t, v in zip(got, probs) if v < 1)
 
 
 # ----------------------------------------------------------------- the static page
@@ -245,6 +313,8 @@ def test_network_explorer_on_the_static_page(browser, static_net, ex):  # noqa: 
         check_arrays(box, ex, values)
         check_number_writer(box)
         check_clicks_at_each_layer(pg, box, ex)
+        check_explanation_under_the_click(pg, box, ex)
+        check_keyboard(pg, box, ex)
         check_steps(pg, box, ex)
         # a label of the first digit: all ten are stored
         before = box.evaluate("el => el.dataset.values")
@@ -351,7 +421,8 @@ def test_network_explorer_in_jupyterlab(lab, page, ex):  # noqa: F811
     T.OUTPUT.mkdir(exist_ok=True)
     box.screenshot(path=str(T.OUTPUT / "lab_network_explorer.png"))
     shown = values_of(box)
-    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.click()
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").last.locator(
+        ".jp-InputArea-prompt").click()   # (not the explorer: a click there picks a cell)
     page.keyboard.press("Escape")
     page.keyboard.press("b")
     page.keyboard.press("Enter")
@@ -412,3 +483,82 @@ def test_network_explorer_in_voila(browser, tmp_path, ex):  # noqa: F811
         check_arrays(box, ex, values_of(box))
         T.OUTPUT.mkdir(exist_ok=True)
         pg.screenshot(path=str(T.OUTPUT / "voila_network_explorer.png"))
+
+
+# ----------------------------------------------------------------- a phone, light and dark
+
+NET_CONTRAST = """el => {""" + A.WCAG + """
+  const bg = background(el), numbers = [], texts = [];
+  el.querySelectorAll('.cnn-vector text.cnn-vnum').forEach(t => {
+    const cell = t.previousElementSibling;
+    if (!cell || !cell.matches('rect.cnn-vcell')) return;
+    const c = rgba(getComputedStyle(cell).fill);
+    numbers.push(['score', t.textContent, ratio(over(rgba(getComputedStyle(t).fill), c), c)]);
+  });
+  el.querySelectorAll('.cnn-stage-title, .cnn-block-title, .cnn-readout, .cnn-tip, .cnn-label, '
+                      + '.cnn-net-unit, .cnn-terms td, .cnn-stepper output, .cnn-vector text:not(.cnn-vnum), '
+                      + '.cnn-net-norms text').forEach(n => {
+    if (!n.getClientRects().length || !n.textContent.trim()) return;
+    const b = background(n.closest('svg') ? n.closest('svg').parentElement : n);
+    const colour = n instanceof SVGElement ? getComputedStyle(n).fill : getComputedStyle(n).color;
+    texts.push([n.getAttribute('class') + ' ' + n.textContent.slice(0, 30), ratio(over(rgba(colour), b), b)]);
+  });
+  return {numbers, texts, outlines: [], background: lum(bg)};
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_network_explorer_on_a_phone(browser, static_net, ex, theme):  # noqa: F811
+    """390 px: nothing sticks out of the explorer (∂E/∂W fc in bands), the page does not
+    scroll sideways, the readout is not cut, "9 of 9" stays on one line; a tap on a map
+    and the keyboard pick units, the explanation under the row tapped; contrast holds."""
+    context, pg, box, refused, errors = open_net_offline(browser, static_net, 390)
+    try:
+        if theme == "dark":
+            A.dark_page(pg)
+        fit = box.evaluate(A.FITS)
+        assert fit == A.FIT, fit
+        assert box.evaluate("el => el.querySelector('.cnn-block[data-array=\"fc1.w\"] "
+                            "canvas').dataset.cols") == "1"
+        A.check_contrast([box.evaluate(NET_CONTRAST)], ("390 px", theme), theme == "dark")
+        assert box.evaluate(A.UNNAMED) == {"unnamed": [], "silent": []}
+        check_explanation_under_the_click(pg, box, ex)
+        values = click_map(pg, box, "grad", "fc1.w", 1, 3, 10)   # the second band
+        assert values["stage"] == "fc1.w" and values["unit"] == (125 + 10) * 10 + 3
+        check_unit(box, ex, values)
+        check_keyboard(pg, box, ex)
+        fit = box.evaluate(A.FITS)
+        assert fit == A.FIT, fit
+        A.check_contrast([box.evaluate(NET_CONTRAST)], ("390 px", theme), theme == "dark")
+        T.OUTPUT.mkdir(exist_ok=True)
+        box.screenshot(path=str(T.OUTPUT / f"static_network_explorer_390px_{theme}.png"))
+        assert not refused and not errors, (refused, errors)
+    finally:
+        context.close()
+
+
+def test_network_explorer_in_jupyterlab_dark(lab, page, ex):  # noqa: F811
+    """JupyterLab Dark, notebook 08 trusted and not run (the saved state): the explorer draws
+    on the dark background with its contrast kept, and the keyboard picks units."""
+    import secrets
+
+    settings = lab.root / "home"
+    for part in A.THEME_SETTINGS:
+        settings = settings / part
+    settings.write_text('{"theme": "JupyterLab Dark"}')
+    try:
+        name = "dark08.ipynb"
+        shutil.copy(NOTEBOOK, lab.notebooks / name)
+        subprocess.run([sys.executable, "-m", "jupyter", "trust", str(lab.notebooks / name)],
+                       check=True, capture_output=True, timeout=60,
+                       env=dict(T.os.environ, HOME=str(lab.root / "home")))
+        page.goto(lab.url(f"lab/workspaces/t{secrets.token_hex(4)}/tree/{name}"))
+        box = wait_net(page)
+        box.scroll_into_view_if_needed()
+        assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false"
+        A.check_contrast([box.evaluate(NET_CONTRAST)], "JupyterLab Dark", dark=True)
+        check_keyboard(page, box, ex)
+        T.OUTPUT.mkdir(exist_ok=True)
+        box.screenshot(path=str(T.OUTPUT / "lab_dark_network_explorer.png"))
+    finally:
+        settings.unlink()

@@ -404,5 +404,60 @@ def test_notebook_08_holds_the_current_front_end():
              ["state"].values() if "_esm" in m["state"]]
     assert len(saved) == 1
     assert saved[0]["_esm"] == "\n".join((HERE / "js" / n).read_text() for n in JS_FILES)
-    assert saved[0]["_css"] == (HERE / "js" / "explorer.css").read_text() + (HERE / "js" / "network.css").read_text()
+    assert saved[0]["_css"] == NetworkExplorer._css
     assert saved[0]["values"] == NetworkExplorer().values
+
+
+# ------------------------------------------------------------------ the Python API's checks (issue 22)
+
+@pytest.mark.parametrize("bad, message", [
+    ({"digit": 2.7}, r"NetworkExplorer: digit: expected a test index 0..999 \(or -1, the drawing\), got 2.7"),
+    ({"digit": True}, r"digit: expected a test index 0..999 .*got True"),
+    ({"digit": "12"}, r"digit: expected a test index .*got '12'"),
+    ({"target": 3.0}, r"target: expected -1 \(the true label\) or a label 0..9, got 3.0"),
+    ({"step": 99}, r"step: expected an int in 0..9 \(the slider's range\), got 99"),
+    ({"step": -1}, r"step: expected an int in 0..9 .*got -1"),
+    ({"stage": ["conv2"]}, r"stage: expected one of \['input', 'conv1', .*\] or a weight name .*got \['conv2'\]"),
+    ({"stage": None}, r"stage: expected one of"),
+    ({"unit": 1.5}, r"unit: expected an int \(a flat index into fc1\), got 1.5"),
+    ({"unit": 10}, r"index: expected 0..9 for fc1, got 10"),
+    ({"drawing": 3}, r"drawing: expected 0, the number of drawings made with ex.draw \(not a control to set\), "
+                     r"got 3"),
+    ({"digits": 3}, r"no control named 'digits'"),
+])
+def test_every_control_is_checked_and_a_refusal_changes_nothing(explorer, bad, message):
+    before = dict(explorer.values), explorer.state, explorer.unit
+    with pytest.raises(ValueError, match=message):
+        explorer.set(**bad)
+    assert (dict(explorer.values), explorer.state, explorer.unit) == before
+    explorer.set(step=3)            # and it still works
+    explorer.set(step=before[0]["step"])
+
+
+def test_unknown_constructor_keywords_are_refused_before_anything_is_loaded(monkeypatch):
+    import cnnlib.explorers.network as N
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the network was loaded before the keywords were checked")
+    monkeypatch.setattr(N, "trained_two_conv_net", no_model)
+    for kwargs, message in (({"colour": 1}, r"NetworkExplorer: no keyword argument or control named 'colour'"),
+                            ({"digits": np.float64(3)}, r"digits: expected an int 2..12, got np.float64\(3.0\)"),
+                            ({"all_labels": True}, r"all_labels: expected an int 0..8, got True"),
+                            ({"featured": "5"}, r"featured: expected a test index 0..999 or None, got '5'")):
+        with pytest.raises(ValueError, match=message):
+            NetworkExplorer(**kwargs)
+
+
+def test_a_drawing_message_that_is_not_784_numbers_answers_with_an_error_message(explorer, monkeypatch):
+    sent = []
+    monkeypatch.setattr(explorer, "send", lambda content, buffers=None: sent.append(content))
+    before = dict(explorer.values)
+    for pixels in (None, {"a": 1}, [[1, 2]], ["x"] * 784):
+        explorer._on_msg(explorer, {"kind": "draw", "pixels": pixels}, [])
+        assert sent[-1]["kind"] == "error" and sent[-1]["text"]
+    assert explorer.values == before
+
+
+def test_trained_weights_from_a_path_that_is_not_a_path_are_a_clear_error():
+    with pytest.raises(ValueError, match=r"trained_two_conv_net: expected a file path \(str or os.PathLike\), got int"):
+        trained_two_conv_net(path=3)

@@ -6,6 +6,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cnnlib import _conv_chunks, parallel
 from cnnlib._validate import as_pair
@@ -220,3 +222,112 @@ def test_small_batches_run_in_the_calling_thread_whatever_the_thread_count(monke
     x, w = np.ones((16, 32, 28, 28)), np.ones((64, 32, 3, 3))  # a larger layer: its chunks on threads
     conv2d_forward(x, w, np.zeros(64), threads=2)
     assert seen == [1, 2]
+
+
+# ------------------------------------------------------------------ concurrent callers (issue 22)
+
+def test_concurrent_callers_that_grow_the_pool_never_find_it_shut_down(monkeypatch):
+    """One caller asks for ever more threads (each call replaces the pool) while six others run
+    2 or 3 threads: the pool used to be handed out under the lock and used after it, so a
+    replacement in between gave 'cannot schedule new futures after shutdown' (5-6 of 7 callers
+    failed per round before the fix)."""
+    monkeypatch.setattr(parallel, "_pool", None)
+    monkeypatch.setattr(parallel, "_pool_size", 0)
+    errors = []
+
+    def caller(counts):
+        try:
+            for k in counts:
+                out = [None] * 64
+
+                def task(j, out=out):
+                    out[j] = j
+                parallel.run_chunks(task, 64, k)
+                assert out == list(range(64))
+        except Exception as err:  # noqa: BLE001 (the test reports every failure)
+            errors.append(repr(err))
+    for _ in range(3):
+        parallel._pool_size = 0
+        callers = [threading.Thread(target=caller, args=([2, 3] * 60,)) for _ in range(6)]
+        callers.append(threading.Thread(target=caller, args=(range(2, 40),)))
+        for t in callers:
+            t.start()
+        for t in callers:
+            t.join()
+    assert errors == []
+
+
+def test_several_python_threads_calling_a_layer_at_once_get_its_numbers_to_rounding(small_chunks):
+    """The same numbers for every thread count hold for one caller at a time (BLAS's setting is
+    process-wide); callers at once still get correct results, and no error."""
+    x, w, b, stride, pad, dout = _case(GEOMETRIES[0], np.float64)
+    alone = conv2d_forward(x, w, b, stride, pad, threads=2)[0]
+    results, errors = [], []
+
+    def caller(threads):
+        try:
+            for _ in range(5):
+                results.append(conv2d_forward(x, w, b, stride, pad, threads=threads)[0])
+        except Exception as err:  # noqa: BLE001
+            errors.append(repr(err))
+    callers = [threading.Thread(target=caller, args=(t,)) for t in (1, 2, 3, 2)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    assert errors == [] and len(results) == 20
+    for got in results:
+        check_close("out", got, alone, 1e-12)
+
+
+def test_nested_levels_are_omps_syntax_only(monkeypatch):
+    monkeypatch.setattr(parallel, "_explicit", None)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("CNNLIB_NUM_THREADS", "2,1")
+    with pytest.raises(ValueError, match=r"CNNLIB_NUM_THREADS: expected a positive int, got '2,1'"):
+        parallel.num_threads()
+    monkeypatch.setenv("CNNLIB_NUM_THREADS", " ")  # empty: unset
+    monkeypatch.setenv("OMP_NUM_THREADS", "2,1")
+    assert parallel.num_threads() == 2
+
+
+def test_the_documentation_says_the_bits_hold_for_one_caller_at_a_time():
+    text = " ".join(parallel.__doc__.split())
+    assert "bit for bit" in text and "one caller at a time" in text and "process-wide" in text
+
+
+@given(text=st.text(max_size=12).filter(lambda t: "\x00" not in t))
+def test_any_thread_setting_in_the_environment_is_a_positive_int_or_a_valueerror_naming_it(text):
+    """abc, 0, -1, 1e3, 2.5, '' ... : a positive int, or a ValueError that names the variable and
+    the text (an empty setting counts as unset)."""
+    for var, other in (("CNNLIB_NUM_THREADS", "OMP_NUM_THREADS"), ("OMP_NUM_THREADS", "CNNLIB_NUM_THREADS")):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(parallel, "_explicit", None)
+            mp.delenv(other, raising=False)
+            mp.setenv(var, text)
+            try:
+                value = parallel.num_threads()
+            except ValueError as err:
+                assert str(err) == f"{var}: expected a positive int, got {text!r}"
+                continue
+            assert type(value) is int and value >= 1
+            first = text.strip().split(",")[0] if var == "OMP_NUM_THREADS" else text.strip()
+            if text.strip():
+                assert value == int(first)
+
+
+
+@given(value=st.one_of(st.integers(-3, 3), st.floats(allow_nan=True), st.text(max_size=3), st.booleans(),
+                       st.none(), st.tuples(st.integers())))
+def test_set_num_threads_takes_a_positive_int_or_none_only(value):
+    """set_num_threads(2.0), ('2'), True, 0, -1: a ValueError; 1, 2, 3 and None are taken."""
+    previous = parallel._explicit
+    try:
+        ok = value is None or (type(value) is int and value >= 1)
+        if ok:
+            parallel.set_num_threads(value)
+        else:
+            with pytest.raises(ValueError, match=r"threads: expected an int >= 1, got "):
+                parallel.set_num_threads(value)
+    finally:
+        parallel._explicit = previous

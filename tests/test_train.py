@@ -152,7 +152,11 @@ def test_cli_help_and_bad_arguments():
     (["--weight-decay=-1e-4"], "argument --weight-decay: expected a finite number >= 0, got '-1e-4'"),
     (["--seed", "-1"], "argument --seed: expected an int >= 0, got '-1'"),
     (["--train-size", "4001"], "argument --train-size: expected 1..4000, got 4001"),
-    (["--save", "no/such/folder/w.npz"], "argument --save: expected a file in an existing folder, but no/such/folder"),
+    (["--save", "no/such/folder/w.npz"],
+     "argument --save: expected an existing folder, but no/such/folder does not exist"),
+    (["--save", "/proc/w.npz"],
+     "argument --save: expected a folder you may write to, but no file can be made in /proc ("),
+    (["--save", "w" * 300], "argument --save: expected a file name of at most 255 bytes, got 300 bytes"),
 ])
 def test_cli_settings_are_usage_errors_before_any_data_is_loaded(monkeypatch, capsys, argv, message):
     import cnnlib.train as train_module

@@ -64,3 +64,17 @@ def test_check_shape_and_output_size():
     assert output_size(5, 7, 1, 1) == 1
     with pytest.raises(ValueError, match=r"kernel W size 8 is larger than the padded input W size 5 \+ 2\*1 = 7"):
         output_size(5, 8, 1, 1, "W")
+
+
+def test_nan_or_infinity_raise_a_non_finite_error_which_is_a_valueerror():
+    """train() tells a diverging network from any other error by this class alone (issue 22)."""
+    from cnnlib._validate import NonFiniteError
+    for bad in ([1.0, np.nan], [np.inf], np.full((2, 2), -np.inf, np.float32)):
+        with pytest.raises(NonFiniteError, match="expected finite values") as info:
+            as_float_array(bad, "x")
+        assert isinstance(info.value, ValueError)
+    with pytest.raises(NonFiniteError, match="expected a finite number"):
+        as_finite_scalar(np.nan, "dloss")
+    with pytest.raises(ValueError) as info:  # any other refusal is a plain ValueError
+        as_float_array(["a"], "x")
+    assert not isinstance(info.value, NonFiniteError)

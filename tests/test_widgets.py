@@ -286,8 +286,11 @@ def test_panels_write_the_state_numbers():
     s = ex.state
     assert _cells(_panel(ex, "x")) == [[_format(v, None) for v in row] for row in s.x_pad[0]]
     share = _cells(_panel(ex, "dx_share"))
-    for (r, c), v in np.ndenumerate(s.contrib_dx_pad[0]):
-        assert share[r][c] == ("" if v == 0 else _format(v, None))   # zeros left blank
+    r0, c0, k, _ = s.window
+    for (r, c), v in np.ndenumerate(s.contrib_dx_pad[0]):   # blank outside the window only:
+        inside = r0 <= r < r0 + k and c0 <= c < c0 + k       # a 0 inside it is written, as dW's
+        assert share[r][c] == (_format(v, None) if inside else ""), (r, c)
+    assert any(v == "0" for row in share for v in row)
     assert _cells(_panel(ex, "dw_share")) == [[_format(v, None) for v in row]
                                               for row in s.contrib_dw[0]]
     assert [2, 3, 1, 1] == _panel(ex, "delta")["b"][0][:4]
@@ -689,12 +692,36 @@ def test_im2row_forward_shows_w_and_tips_follow_the_view():
 
 
 def test_crosses_and_added_outlines_are_drawn_with_a_halo():
-    """Crosses and outlines get a white halo under a dark stroke in the browser (grid.js)
-    and in the still picture: visible on dark cells."""
+    """Outlines get a white halo under their colour, and a crossed number a halo of its own
+    cell's colour over the cross, in the browser (grid.js) and in the still picture."""
     js = (Path(X.__file__).parent / "js" / "grid.js").read_text()
-    assert "cnn-mark-halo" in js and "cnn-box-halo" in js
+    assert "cnn-box-halo" in js and "cnn-crossed" in js
     ex = W.GradientFlowExplorer()
     with ex.hold():
         ex.view.value, ex.step.value = "steps", 4
     added = [b for b in _panel(ex, "delta")["b"] if b[4] == X._panels.DARK]
     assert len(added) == 4
+    svg = X._svg.panels_svg(ex.panels)
+    assert svg.count('stroke="#fff" stroke-width="5.5"') == sum(len(p["b"]) for p in ex.panels)
+
+
+def test_every_number_contrasts_with_its_cell_and_every_outline_with_its_halo():
+    """WCAG 2: black or white, whichever contrasts more, gives every cell colour of both
+    colour maps at least 4.5:1 (the minimum is 4.58:1); the outline colours reach 3:1
+    against the white halo drawn under them."""
+    from cnnlib.explorers._svg import colour, contrast, dark
+
+    worst = 21.0
+    for signed in (True, False):
+        for v in np.linspace(-1, 1, 2001):
+            rgb = colour(float(v), -1.0, 1.0, signed)
+            ink = (255, 255, 255) if dark(rgb) else (0, 0, 0)
+            other = (0, 0, 0) if dark(rgb) else (255, 255, 255)
+            assert contrast(ink, rgb) >= contrast(other, rgb)
+            worst = min(worst, contrast(ink, rgb))
+    assert worst >= 4.5, worst
+    assert contrast((255, 255, 255), (0, 0, 0)) == pytest.approx(21.0)
+    for name in ("ORANGE", "GREEN", "DARK"):
+        hexa = getattr(X._panels, name)
+        rgb = tuple(int(hexa[i:i + 2], 16) for i in (1, 3, 5))
+        assert contrast(rgb, (255, 255, 255)) >= 3.0, name

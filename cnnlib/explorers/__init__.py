@@ -19,6 +19,11 @@
 The first four are anywidgets of ``_base.Explorer``: Python (cnnlib) computes the state and
 the view of every reachable control setting, the browser (``js/``, plain ES
 modules and SVG, no build step) draws them. How: ``_base``.
+
+Each of the five also has a practise mode (a button at its top): questions on its stored
+settings, answered by clicks on cells or a typed number, with the mistake named, all with
+no kernel; the questions, right answers and mistakes' answers are cnnlib's
+(``practice``, ``js/practice.js``).
 """
 from ._base import Control, Explorer  # noqa: F401
 from .gradient_flow import GradientFlowExplorer, gradient_flow_explorer  # noqa: F401

@@ -13,7 +13,9 @@ with the saved widget state) and every number drawn is the one Python made.
 
 Each control is a ``Control`` (``.value`` settable, ``.min``, ``.max``,
 ``.visible``), so tests drive an explorer the way a learner does and read
-``.state``, ``.readout`` and ``.panels`` back.
+``.state``, ``.readout`` and ``.panels`` back. Every value set from Python gets
+the range check its slider enforces (``_check``): a clear ValueError, and the
+explorer keeps working.
 """
 import base64
 import html
@@ -25,16 +27,25 @@ from pathlib import Path
 import anywidget
 import traitlets
 
+from .._validate import _is_int, _show
+from . import _check
 from ._panels import resolved
 from ._svg import panels_svg
 
 HERE = Path(__file__).resolve().parent
-JS_FILES = ("grid.js", "explorer.js")  # concatenated into one module, in this order
+JS_FILES = ("grid.js", "practice.js", "explorer.js")  # concatenated into one module, in this order
+CSS_FILES = ("explorer.css", "practice.css")
 
 
 def front_end():
     """The ES module of every explorer: the files of ``js/`` joined into one."""
     return "\n".join((HERE / "js" / name).read_text() for name in JS_FILES)
+
+
+def _grid_shape(panel):
+    """``(rows, cols)`` of a panel's grid (its cells' text: rows split by ';', cells by ',')."""
+    rows = panel["g"].split(";")
+    return len(rows), len(rows[0].split(","))
 
 
 class Control:
@@ -96,24 +107,29 @@ class Explorer(StillPicture, anywidget.AnyWidget):
     """
 
     _esm = front_end()
-    _css = (HERE / "js" / "explorer.css").read_text()
+    _css = "".join((HERE / "js" / name).read_text() for name in CSS_FILES)
     spec = traitlets.Dict().tag(sync=True)
-    values = traitlets.Dict().tag(sync=True)
+    values = _check.Values().tag(sync=True)
     table = traitlets.Unicode("").tag(sync=True)
+    practice = traitlets.Unicode("").tag(sync=True)   # the practice questions (``practice``)
 
     CONTROLS, MODE, GEOMETRY, KEYS, VISIBLE, SELECT = [], None, [], {}, {}, {}
+    ARGUMENTS = ()   # the constructor's own keywords (e.g. seed), named in its error messages
     NAME = "explorer"
 
     def __init__(self, **values):
-        self._holding = False
+        self._holding, self._given = False, None
         super().__init__()
+        _check.known_names(type(self).__name__, values, [s["name"] for s in self.CONTROLS] +
+                           list(self.ARGUMENTS), "keyword argument or control")
         for spec in self.CONTROLS:
             setattr(self, spec["name"], Control(self, spec))
         defaults = {s["name"]: s["value"] for s in self.CONTROLS}
         self.spec = {"controls": self.CONTROLS, "mode": self.MODE, "geometry": self.GEOMETRY,
                      "keys": self.KEYS, "visible": self.VISIBLE, "name": self.NAME}
         self.observe(self._on_values, names="values")
-        self.values = self.clamp({**defaults, **values})
+        self._given = set(values)
+        self.values = {**defaults, **values}   # checked by ``_valid_values``
         self.explorer = self.widget = self   # the old ``widget.explorer`` / ``.widget`` names
 
     # ----------------------------------------------------------------- controls
@@ -125,34 +141,82 @@ class Explorer(StillPicture, anywidget.AnyWidget):
         return out
 
     def set(self, **values):
-        unknown = set(values) - {s["name"] for s in self.CONTROLS}
-        if unknown:
-            raise ValueError(f"{type(self).__name__}: no control named {sorted(unknown)}; "
-                             f"expected one of {[s['name'] for s in self.CONTROLS]}")
-        new = {**(self._pending if self._holding else self.values), **values}
+        """Set controls by name (``ex.set(stride=1, out_i=3)``), each checked as its slider is."""
+        owner = type(self).__name__
+        _check.known_names(owner, values, [s["name"] for s in self.CONTROLS])
+        positions = self.limits(self.values)
+        for spec in self.CONTROLS:  # each value's own check now, at the line that set it
+            if spec["name"] in values:
+                check = _check.position_type if spec["name"] in positions else _check.control_value
+                values[spec["name"]] = check(owner, spec, values[spec["name"]])
         if self._holding:
-            self._pending = new
+            self._pending.update(values)
+            self._pending_given |= set(values)
         else:
-            self.values = self.clamp(new)
+            self._given = set(values)
+            self.values = {**self.values, **values}   # positions checked in the new geometry
 
     @contextmanager
     def hold(self):
-        """Change several controls, compute once: ``with ex.hold(): ex.stride.value = 1``."""
+        """Change several controls, compute once: ``with ex.hold(): ex.stride.value = 1``.
+
+        Positions are checked against the geometry at the end of the block."""
         outer, self._holding = self._holding, True
-        self._pending = dict(self.values)
+        if not outer:
+            self._pending, self._pending_given = dict(self.values), set()
         try:
             yield self
         finally:
             self._holding = outer
         if not outer:
-            self.values = self.clamp(self._pending)
+            self._given = self._pending_given
+            self.values = self._pending
+
+    @traitlets.validate("values")
+    def _valid_values(self, proposal):
+        """Every new ``values`` (from Python or the browser), checked before it is kept: a
+        refused one leaves the explorer as it was (a ControlError, a ValueError)."""
+        given, self._given = self._given, None
+        return self.checked(proposal["value"], given)
+
+    def checked(self, values, given=None):
+        """``values`` with every control checked as its slider is, positions in the new
+        geometry's range. A position in ``given`` (set explicitly) out of range is refused;
+        any other (``given=None``: the browser's) is moved to the nearest end of its range."""
+        owner = type(self).__name__
+        if not isinstance(values, dict):
+            raise _check.ControlError(f"{owner}: values: expected a dict of control values, got "
+                                      f"{type(values).__name__}")
+        names = [s["name"] for s in self.CONTROLS]
+        _check.known_names(owner, values, names)
+        new = {**(self.values or {}), **values}
+        missing = [n for n in names if n not in new]
+        if missing:
+            raise _check.ControlError(f"{owner}: values: expected every control, {missing} missing")
+        first = [s for s in self.CONTROLS if s["name"] not in self.limits_names()]
+        for spec in first:
+            new[spec["name"]] = _check.control_value(owner, spec, new[spec["name"]])
+        specs = {s["name"]: s for s in self.CONTROLS}
+        geometry = ", ".join(f"{n} {new[n]}" for n in self.GEOMETRY)
+        for name, hi in self.limits(new).items():
+            value = _check.position_type(owner, specs[name], new[name])
+            if given is not None and name in given:
+                value = _check.control_value(owner, specs[name], value, hi, f" for {geometry}")
+            new[name] = min(value, hi)
+        return new
+
+    def limits_names(self):
+        """The controls whose range depends on the others (positions): ``limits``' keys."""
+        defaults = {s["name"]: s["value"] for s in self.CONTROLS}
+        return set(self.limits(defaults))
 
     def _on_values(self, change):
-        clamped = self.clamp(change["new"])
-        if clamped != change["new"]:   # e.g. the browser sent a position out of the new range
-            self.values = clamped
-            return
-        self.update()
+        try:
+            self.update()
+        except Exception:
+            if change["old"]:   # never leave a state that cannot be drawn: back to the last one
+                self.values = change["old"]
+            raise
 
     def update(self):
         """Recompute the state and the view from the control values."""
@@ -177,8 +241,17 @@ class Explorer(StillPicture, anywidget.AnyWidget):
     def click(self, panel, row, col):
         """What a click on cell ``(row, col)`` of panel ``panel`` (index or name) does, as
         in the browser: the control values its pick table gives. Returns them, or None."""
-        if isinstance(panel, str):
-            panel = [p["n"] for p in self.panels].index(panel)
+        owner, names = type(self).__name__, [p["n"] for p in self.panels]
+        if isinstance(panel, str) and panel in names:
+            panel = names.index(panel)
+        elif not (_is_int(panel) and 0 <= panel < len(names)):
+            raise _check.ControlError(f"{owner}: panel: expected one of {names} or an index "
+                                      f"0..{len(names) - 1}, got {_show(panel)}")
+        rows, cols = _grid_shape(self.panels[panel])
+        for name, v, n in (("row", row, rows), ("col", col, cols)):
+            if not (_is_int(v) and 0 <= v < n):   # (a negative index would pick from the end)
+                raise _check.ControlError(f"{owner}: {name}: expected a cell of panel "
+                                          f"{names[panel]!r}, 0..{n - 1}, got {_show(v)}")
         target = self.panels[panel].get("k")
         hit = target[row][col] if target else None
         if hit:
@@ -253,9 +326,13 @@ class Explorer(StillPicture, anywidget.AnyWidget):
         return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
 
     def fill_table(self):
-        """Put every reachable view into the ``table`` trait (done once, at display)."""
+        """Put every reachable view into the ``table`` trait and the practice questions into
+        ``practice`` (done once, at display)."""
         if not self.table:
             self.table = self.encoded_table()
+        if not self.practice:
+            from .practice import practice_data   # (it imports the explorers' modules)
+            self.practice = practice_data(self)
         return self
 
     # ----------------------------------------------------------------- display

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..conv import conv2d_coverage, conv_output_shape
+from . import _check
 from ._base import Explorer
 from ._panels import ORANGE, grid, pick_table
 
@@ -28,7 +29,8 @@ class ConvArithmeticState:
     error: object              # cnnlib's ValueError message, or None
     remainder: int             # (H + 2P - K) mod S: padded rows/cols after the last window
     tiles: bool                # remainder == 0
-    coverage_pad: np.ndarray   # (Hp, Hp) windows reading each padded pixel (conv2d_coverage)
+    coverage_pad: np.ndarray   # (Hp, Hp) windows reading each padded pixel (conv2d_coverage);
+    #                            padded row r is row r - P of x (the grid's labels)
     unread: np.ndarray         # (Hp, Hp) bool, real pixels no window reads
     out_pos: tuple
     window: object             # (row, col, K, K) in padded coordinates, or None
@@ -39,9 +41,20 @@ class ConvArithmeticState:
 
 
 def _rows(rows, pad, size):
-    """'rows 2, 3 and 6' of the padded rows ``rows``, each named as a real row or padding."""
+    """'2, 3, 6': the real rows among the padded rows ``rows``, in x's indices."""
     real = [r - pad for r in rows if pad <= r < pad + size]
     return ", ".join(str(r) for r in real)
+
+
+def _in_x(rows, pad, size):
+    """'rows 2, 3 and 6' for the padded rows ``rows``, named by x's indices (as the grid's
+    labels): padding rows are below 0 or from H on, and said to be padding."""
+    xs = [r - pad for r in rows]
+    listed = ", ".join(map(str, xs[:-1])) + (" and " if len(xs) > 1 else "") + str(xs[-1])
+    pads = [x for x in xs if x < 0 or x >= size]
+    note = ("" if not pads else ": padding" if len(pads) == len(xs)
+            else f"; {', '.join(map(str, pads))}: padding")
+    return f"{'row' if len(xs) == 1 else 'rows'} {listed}{note}"
 
 
 def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)):
@@ -51,8 +64,13 @@ def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)
     windows' coverage from ``conv2d_coverage``. A padded row no window reads lies
     either in a gap between two windows (when S > K) or after the last window
     (when ``(H + 2P - K)`` is not a multiple of S); real pixels in such a row or
-    column are never read, and their gradient is always 0.
+    column are never read, and their gradient is always 0. Every size is an int
+    in 1..64 (padding 0..64; else ValueError): the grids stay small.
     """
+    size, kernel_size, stride = (_check.int_in("conv_arithmetic_state", n, v, 1, 64) for n, v in
+                                 (("size", size), ("kernel_size", kernel_size), ("stride", stride)))
+    pad = _check.int_in("conv_arithmetic_state", "pad", pad, 0, 64)
+    out_pos = _check.pair("conv_arithmetic_state", "out_pos", out_pos)
     padded = size + 2 * pad
     head = (f"H_out = ⌊(H + 2P − K) / S⌋ + 1 = ⌊({size} + {2 * pad} − {kernel_size}) / "
             f"{stride}⌋ + 1")
@@ -82,15 +100,16 @@ def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)
         if gaps:
             parts.append(f"K = {kernel_size} < S = {stride}: each step skips S − K = "
                          f"{stride - kernel_size} row(s) and column(s) between two windows "
-                         f"(padded rows {', '.join(map(str, gaps))}).")
+                         f"({_in_x(gaps, pad, size)}).")
         if remainder:
             parts.append(f"The stride does not tile: {span} = {span // stride}·{stride} + "
-                         f"{remainder}, so after the last window (it ends at padded row {end}) "
-                         f"{remainder} row(s) and column(s) are left over: the division is "
-                         f"floored.")
+                         f"{remainder}, so after the last window (it ends at row {end - pad}) "
+                         f"{remainder} row(s) and column(s) are left over "
+                         f"({_in_x(leftover, pad, size)}): the division is floored.")
         else:
             parts.append(f"The stride tiles: {span} is a multiple of {stride}, the last window "
-                         f"ends exactly at the last padded row.")
+                         f"ends exactly at the last row{' of the padding' if pad else ''}, "
+                         f"row {padded - 1 - pad}.")
         real = _rows(unread_rows, pad, size)
         if not unread_rows:
             parts.append("Every pixel is read.")
@@ -111,7 +130,12 @@ def conv_arithmetic_state(size=7, kernel_size=3, stride=2, pad=0, out_pos=(0, 0)
 
 
 class ConvArithmeticExplorer(Explorer):
-    """``conv_arithmetic_explorer``: one view per geometry; the window follows the position."""
+    """``conv_arithmetic_explorer``: one view per geometry; the window follows the position.
+
+    The sliders' ranges bound every size (input H 3..12, kernel 1..5, stride 1..4,
+    padding 0..3): the table of views covers exactly these, and a value outside
+    them, from the constructor or a setter, is a ValueError.
+    """
 
     NAME = "conv-arithmetic explorer"
     CONTROLS = [
@@ -160,12 +184,16 @@ class ConvArithmeticExplorer(Explorer):
                     panels=panels)
 
 
-def conv_arithmetic_explorer():
+def conv_arithmetic_explorer(**values):
     """Input size, kernel, stride, padding -> output size and windows (returns a widget).
 
     The grid shows the padded input with the number of windows reading each
     pixel; the window of the chosen output is outlined; the readout gives the
     output-size formula with the numbers and which rows and columns are left
     unread (gaps between windows, leftovers after the last one) and why.
+    ``values`` set controls at the start (``conv_arithmetic_explorer(size=9, stride=3)``).
+    Sizes are bounded by the sliders: input H 3..12, kernel K 1..5, stride S 1..4,
+    padding P 0..3 (a ValueError otherwise; the views of every one of these
+    settings are stored with the widget).
     """
-    return ConvArithmeticExplorer()
+    return ConvArithmeticExplorer(**values)

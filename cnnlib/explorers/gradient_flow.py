@@ -8,8 +8,9 @@ rotated kernel. The numbers: ``gradient_flow_state`` (cnnlib).
 import itertools
 
 from ..conv import conv_output_shape
+from . import _check
 from ._base import Explorer
-from ._panels import DARK, GREEN, ORANGE, grid, num, pick_table, plain
+from ._panels import DARK, GREEN, ORANGE, grid, num, outside, pick_table, plain
 from .gradient_flow_state import gradient_flow_state
 
 VIEWS = [["one output", "output"], ["one input pixel", "pixel"],
@@ -68,11 +69,11 @@ class GradientFlowExplorer(Explorer):
 
     NAME = "gradient-flow explorer"
     MODE, GEOMETRY = "view", ["stride", "pad", "kernel_size"]
+    ARGUMENTS = ("channels", "seed")
 
     def __init__(self, channels=1, seed=0, **values):
-        if channels not in (1, 3):
-            raise ValueError(f"channels: expected 1 or 3, got {channels!r}")
-        self.channels, self.seed = channels, seed
+        channels = _check.one_of(type(self).__name__, "channels", channels, (1, 3))
+        self.channels, self.seed = channels, _check.seed(type(self).__name__, seed)
         self.CONTROLS = [
             dict(name="view", kind="toggle", label="view", options=VIEWS, value="output"),
             dict(name="stride", kind="slider", label="stride S", min=1, max=3, value=2),
@@ -169,7 +170,7 @@ class GradientFlowExplorer(Explorer):
                 grid("delta", s.dout, "deltas δ", signed=True, boxes=[(i, j, 1, 1, ORANGE)],
                      pick=out_pick),
                 grid("dx_share", s.contrib_dx_pad[c], f"δ[{i},{j}]·w → dX{ch}", signed=True,
-                     pad=pad, blank_zeros=True, boxes=[win], pick=px_pick),
+                     pad=pad, blank=outside(xp_shape, win), boxes=[win], pick=px_pick),
                 grid("dw_share", s.contrib_dw[c], f"δ[{i},{j}]·window → dW{ch}", signed=True)])
         if view == "pixel":
             used = sorted({t.kernel_pos for t in s.terms})
@@ -217,9 +218,11 @@ class GradientFlowExplorer(Explorer):
         same = bool((s.dx_full == s.dx).all())
         note = (f" Its last {extra[0]} row(s) and column(s) are zero: no window reads them."
                 if max(extra) else "")
+        a, b = s.pixel[0] + pad - km1, s.pixel[1] + pad - km1   # the window, in δ dilated's indices
         text = [f"dX = full cross-correlation of the dilated deltas with rot180(w), i.e. a 'full "
                 f"convolution' with w{', then cropped by P' if pad else ''}. The same as the "
-                f"scatter-add: <b>{'yes' if same else 'NO'}</b>.{note} The window times "
+                f"scatter-add: <b>{'yes' if same else 'NO'}</b>.{note} The window (rows "
+                f"{a}..{a + km1}, cols {b}..{b + km1} of the dilated deltas) times "
                 f"rot180(w) gives the sum below (rot180(w)[m,q] = w[{km1}-m,{km1}-q]).<br>",
                 terms_text(s)]
         return dict(readout=text, tip="Click a pixel of dX to see the sum that makes it.", panels=[
@@ -232,7 +235,7 @@ class GradientFlowExplorer(Explorer):
                  boxes=[pixel_box], marks=s.unread_pad, pick=px_pick)])
 
 
-def gradient_flow_explorer(channels=1, seed=0):
+def gradient_flow_explorer(channels=1, seed=0, **values):
     """Explore the backward pass of the 7x7, 3x3-kernel, stride-2 layer (returns a widget).
 
     Views: one output (its window, its delta's share of dX and dW); one input
@@ -245,6 +248,9 @@ def gradient_flow_explorer(channels=1, seed=0):
     every reachable setting, so it also works on a static page with no kernel.
     The returned widget is a ``GradientFlowExplorer``: ``.state`` is a
     ``GradientFlowState``, each control (``.stride``, ``.out_i``, ...) has a
-    settable ``.value``.
+    settable ``.value``; ``values`` set controls at the start
+    (``gradient_flow_explorer(stride=1, view="pixel")``). Every value gets its
+    slider's range (stride 1..3, pad 0..2, kernel 2..4, positions within the
+    geometry), else a ValueError; ``seed`` is an int >= 0.
     """
-    return GradientFlowExplorer(channels=channels, seed=seed)
+    return GradientFlowExplorer(channels=channels, seed=seed, **values)

@@ -15,6 +15,7 @@ from ..conv import conv2d_backward, conv2d_coverage, conv2d_forward, conv_output
 from ..correlate import cross_correlate2d, dilate, pad2d, rot180
 from ..data import teaching_example
 from ..im2row import im2row
+from . import _check
 
 
 def gradient_flow_layer(channels=1, seed=0, kernel_size=3, stride=2, pad=0):
@@ -25,11 +26,12 @@ def gradient_flow_layer(channels=1, seed=0, kernel_size=3, stride=2, pad=0):
     ``cnnlib.data.teaching_example(channels, seed=seed)``. Other kernel sizes
     and output shapes keep the example's numbers in the top-left corner and fill
     the rest with integers -2..2 drawn from ``default_rng([seed, 5])``, so
-    moving a slider changes the geometry, not the familiar numbers.
+    moving a slider changes the geometry, not the familiar numbers. Kernel 2..4,
+    stride 1..3, padding 0..2, channels 1..8, seed an int >= 0 (else ValueError).
     """
+    channels, seed, kernel_size, stride, pad = _check.layer_args("gradient_flow_layer", channels, seed,
+                                                                 kernel_size, stride, pad)
     ex = teaching_example(channels=channels, seed=seed)
-    if kernel_size not in (2, 3, 4):
-        raise ValueError(f"kernel_size: expected 2, 3 or 4, got {kernel_size!r}")
     _, _, h_out, w_out = conv_output_shape(ex.x.shape, (1, channels, kernel_size, kernel_size),
                                            stride, pad)
     rng = np.random.default_rng([seed, 5])
@@ -159,7 +161,11 @@ def gradient_flow_state(channels=1, seed=0, stride=2, pad=0, kernel_size=3, out_
     - the full-convolution route, per channel c:
       ``cross_correlate2d(dilate(δ, S), rot180(w[c]), "full")``.
     """
-    k = kernel_size
+    channels, seed, k, stride, pad = _check.layer_args("gradient_flow_state", channels, seed,
+                                                       kernel_size, stride, pad)
+    out_pos, pixel = _check.pair("gradient_flow_state", "out_pos", out_pos), _check.pair(
+        "gradient_flow_state", "pixel", pixel)
+    _check.ints("gradient_flow_state", step=step, channel=channel)
     g = _geometry(channels, seed, stride, pad, k)
     n_ch, h, w_in, h_out, w_out, hp, wp = g["shape"]
     x4, w4, d4 = g["x4"], g["w4"], g["d4"]

@@ -13,8 +13,9 @@ import numpy as np
 from ..conv import conv_output_shape
 from ..correlate import pad2d
 from ..im2row import im2row, row2im
+from . import _check
 from ._base import Explorer
-from ._panels import ORANGE, grid, num, pick_table, plain
+from ._panels import ORANGE, grid, num, outside, pick_table, plain
 from .gradient_flow_state import gradient_flow_layer
 
 
@@ -47,6 +48,7 @@ def im2row_state(kernel_size=3, stride=2, pad=0, out_pos=(0, 0), seed=0):
     scattered back onto its window. Padded-coordinate versions come from the
     same functions applied to ``pad2d(x)`` with no padding.
     """
+    out_pos = _check.pair("im2row_state", "out_pos", out_pos)
     x4, w4, b, d4 = gradient_flow_layer(1, seed, kernel_size, stride, pad)
     k = kernel_size
     rows = im2row(x4, k, k, stride, pad)  # (H_out*W_out, K*K)
@@ -85,8 +87,10 @@ class Im2rowExplorer(Explorer):
     KEYS = {m: ["kernel_size", "stride", "pad", "out_i", "out_j"] for m in ("forward", "backward")}
     VISIBLE = dict.fromkeys(("forward", "backward"), [c["name"] for c in CONTROLS])
 
+    ARGUMENTS = ("seed",)
+
     def __init__(self, seed=0, **values):
-        self.seed = seed
+        self.seed = _check.seed(type(self).__name__, seed)
         super().__init__(**values)
 
     def limits(self, values):
@@ -123,7 +127,13 @@ class Im2rowExplorer(Explorer):
         i, j = s.out_pos
         w_out = s.out.shape[1]
         lo, hi = self.band(s)
-        band = "" if (lo, hi) == (0, s.rows.shape[0]) else f", rows {lo}..{hi - 1}"
+        n_rows = s.rows.shape[0]
+        band = "" if (lo, hi) == (0, n_rows) else f", rows {lo}..{hi - 1} shown"
+        # why only some rows: said once, in the readout
+        why = ("" if not band else f" The matrix has {n_rows} rows, one per output; the "
+               f"{hi - lo} around row r are drawn (rows {lo}..{hi - 1}), each labelled with "
+               f"its row number.")
+        r0, c0 = s.window[0] - pad, s.window[1] - pad   # x's indices, as the grid's labels
         row_box = [(r - lo, 0, 1, k * k, ORANGE)]
         win = s.window + (ORANGE,)
         to_output = pick_table(s.out.shape, lambda a, b: {"out_i": a, "out_j": b})
@@ -131,8 +141,9 @@ class Im2rowExplorer(Explorer):
                             lambda a, b: dict(zip(("out_i", "out_j"), divmod(lo + a, w_out))))
         if values["mode"] == "forward":
             text = (f"Output ({i}, {j}) is row r = i·W_out + j = {i}·{w_out} + {j} = <b>{r}</b>"
-                    f" of im2row(x): its window read row by row (column m·{k} + q holds entry "
-                    f"(m, q)). out[{i},{j}] = row {r} · w.ravel() = {plain(s.out[i, j])}.")
+                    f" of im2row(x): its window (rows {r0}..{r0 + k - 1}, cols "
+                    f"{c0}..{c0 + k - 1} of x) read row by row (column m·{k} + q holds entry "
+                    f"(m, q)). out[{i},{j}] = row {r} · w.ravel() = {plain(s.out[i, j])}.{why}")
             return dict(readout=text, tip=("Click an output or a row of the matrix to pick "
                                            "that output position."), panels=[
                 grid("x", s.x_pad, "input x", signed=False, pad=pad, boxes=[win]),
@@ -144,8 +155,9 @@ class Im2rowExplorer(Explorer):
                 grid("out", s.out, "rows @ w.ravel()", boxes=[(i, j, 1, 1, ORANGE)],
                      pick=to_output)])
         text = (f"Backward: row {r} of dY·w is δ[{i},{j}]·w = {num(s.dout[i, j])}·w. row2im sends "
-                f"each entry back to the pixel it was copied from and adds where windows overlap"
-                f"{'; then the padding frame is cropped' if pad else ''}.")
+                f"each entry back to the pixel it was copied from (rows {r0}..{r0 + k - 1}, cols "
+                f"{c0}..{c0 + k - 1} of x) and adds where windows overlap"
+                f"{'; then the padding frame is cropped' if pad else ''}.{why}")
         return dict(readout=html.escape(text), tip=("Click a delta or a row of the matrix to "
                                                    "pick that output position."), panels=[
             grid("delta", s.dout, "deltas δ", signed=True, boxes=[(i, j, 1, 1, ORANGE)],
@@ -153,15 +165,18 @@ class Im2rowExplorer(Explorer):
             grid("d_rows", s.d_rows[lo:hi], f"dY·w: row r is δ_r·w{band}", signed=True,
                  origin=(lo, 0), boxes=row_box, pick=to_row),
             grid("scatter", s.scatter_row_pad, f"row2im(row {r} alone)", signed=True, pad=pad,
-                 blank_zeros=True, boxes=[win]),
+                 blank=outside(s.x_pad.shape, win), boxes=[win]),
             grid("dx", s.dx_pad, "row2im(all rows) = dX", signed=True, pad=pad, boxes=[win])])
 
 
-def im2row_explorer(seed=0):
+def im2row_explorer(seed=0, **values):
     """One output position = one row of the im2row matrix (returns a widget).
 
     Forward: the chosen output's window in the input, its row in ``im2row(x)``
     and the kernel w. Backward: the row ``δ_r · w`` of ``dY @ W`` and
     ``row2im`` scattering it back onto the window; all rows together give dX.
+    ``values`` set controls at the start (``im2row_explorer(stride=1)``), each
+    within its slider's range (kernel 2..4, stride 1..3, padding 0..1), else a
+    ValueError; ``seed`` is an int >= 0.
     """
-    return Im2rowExplorer(seed=seed)
+    return Im2rowExplorer(seed=seed, **values)

@@ -27,16 +27,21 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._validate import _is_int, _show
+from . import _check
 from ._base import HERE, StillPicture
 from ._svg import colour
 from .network_data import encode, pack
-from .network_state import STAGES, _train_stats, drawn_digit, held_out_digits, network_state, trained_two_conv_net
+from .network_state import (PARAMS, STAGES, _train_stats, drawn_digit, held_out_digits, network_state,
+                            trained_two_conv_net)
 from .network_steps import REVEAL
-from .network_units import network_unit, sig3
+from .network_units import network_unit, prob3, sig3
 
 STEPS = len(REVEAL) - 1   # 9
 # the front end: one ES module, these files joined in this order (grid.js: the colour maps)
-JS_FILES = ("grid.js", "network_numbers.js", "network_text.js", "network_maps.js", "network.js")
+JS_FILES = ("grid.js", "practice.js", "network_numbers.js", "network_text.js", "network_maps.js",
+            "network.js")
+CSS_FILES = ("explorer.css", "network.css", "practice.css")
 
 
 def _select_digits(model, x, labels, count):
@@ -61,18 +66,24 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
 
     NAME = "network explorer"
     _esm = "\n".join((HERE / "js" / n).read_text() for n in JS_FILES)
-    _css = (HERE / "js" / "explorer.css").read_text() + (HERE / "js" / "network.css").read_text()
+    _css = "".join((HERE / "js" / n).read_text() for n in CSS_FILES)
     spec = traitlets.Dict().tag(sync=True)
-    values = traitlets.Dict().tag(sync=True)
+    values = _check.Values().tag(sync=True)
     table = traitlets.Unicode("").tag(sync=True)
+    practice = traitlets.Unicode("").tag(sync=True)   # the practice questions (``practice``)
+
+    CONTROLS = ("digit", "target", "stage", "unit", "step", "drawing")
 
     def __init__(self, digits=8, all_labels=1, featured=None, **values):
+        owner = type(self).__name__
         for name, v, lo, hi in (("digits", digits, 2, 12), ("all_labels", all_labels, 0, digits)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-                raise ValueError(f"{name}: expected an int {lo}..{hi}, got {v!r}")
-        if featured is not None and (isinstance(featured, bool) or not isinstance(featured, (int, np.integer))
-                                     or not 0 <= featured < 1000):
-            raise ValueError(f"featured: expected a test index 0..999 or None, got {featured!r}")
+            if not _is_int(v) or not lo <= v <= hi:
+                raise _check.ControlError(f"{owner}: {name}: expected an int {lo}..{hi}, got {_show(v)}")
+        if featured is not None and (not _is_int(featured) or not 0 <= featured < 1000):
+            raise _check.ControlError(f"{owner}: featured: expected a test index 0..999 or None, got "
+                                      f"{_show(featured)}")
+        _check.known_names(owner, values, self.CONTROLS, "keyword argument or control")
+        digits, all_labels = int(digits), int(all_labels)
         super().__init__()
         self.model = trained_two_conv_net()
         self.x, self.pixels, self.labels = held_out_digits()
@@ -118,27 +129,46 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
         return self._state(values["digit"], self.target_of(values))
 
     def _checked(self, values):
-        out = dict(values)
-        if not -1 <= int(out["digit"]) < len(self.labels):
-            raise ValueError(f"digit: expected a test index 0..{len(self.labels) - 1} "
-                             f"(or -1, the drawing), got {out['digit']}")
+        """``values`` checked as the browser's controls allow (a ControlError, a ValueError,
+        naming the control, what was expected and what was given)."""
+        owner = type(self).__name__
+        if not isinstance(values, dict):
+            raise _check.ControlError(f"{owner}: values: expected a dict of control values, got "
+                                      f"{type(values).__name__}")
+        _check.known_names(owner, values, self.CONTROLS)
+        out = {**(self.values or {}), **values}
+        missing = [n for n in self.CONTROLS if n not in out]
+        if missing:
+            raise _check.ControlError(f"{owner}: values: expected every control, {missing} missing")
+
+        def refuse(name, expected):
+            raise _check.ControlError(f"{owner}: {name}: expected {expected}, got {_show(out[name])}")
+        n = len(self.labels)
+        if not (_is_int(out["digit"]) and -1 <= out["digit"] < n):
+            refuse("digit", f"a test index 0..{n - 1} (or -1, the drawing)")
         if out["digit"] < 0 and self.drawn is None:
-            raise ValueError("digit -1 is the drawn digit: draw one first (ex.draw(pixels))")
-        if not -1 <= int(out["target"]) <= 9:
-            raise ValueError(f"target: expected -1 (the true label) or a label 0..9, got {out['target']}")
-        out["step"] = int(min(max(int(out["step"]), 0), STEPS))
-        unit = network_unit(self._state(int(out["digit"]), self.target_of(out)), out["stage"],
-                            int(out["unit"]))   # raises for a bad stage or index
-        self._unit = unit
-        return {k: (v if k == "stage" else int(v)) for k, v in out.items()}
+            raise _check.ControlError(f"{owner}: digit -1 is the drawn digit: draw one first "
+                                      f"(ex.draw(pixels))")
+        if not (_is_int(out["target"]) and -1 <= out["target"] <= 9):
+            refuse("target", "-1 (the true label) or a label 0..9")
+        if not (_is_int(out["step"]) and 0 <= out["step"] <= STEPS):
+            refuse("step", f"an int in 0..{STEPS} (the slider's range)")
+        if not (_is_int(out["drawing"]) and out["drawing"] == self.drawings):
+            refuse("drawing", f"{self.drawings}, the number of drawings made with ex.draw (not a "
+                              f"control to set)")
+        if not (isinstance(out["stage"], str) and out["stage"] in STAGES + PARAMS):
+            refuse("stage", f"one of {list(STAGES)} or a weight name {list(PARAMS)}")
+        if not _is_int(out["unit"]):
+            refuse("unit", f"an int (a flat index into {out['stage']})")
+        out = {k: (v if k == "stage" else int(v)) for k, v in out.items()}
+        self._unit = network_unit(self._state(out["digit"], self.target_of(out)), out["stage"],
+                                  out["unit"])   # raises for an index out of the stage's range
+        return out
 
     # ------------------------------------------------------------------ controls
     def set(self, **values):
-        unknown = set(values) - set(self.values)
-        if unknown:
-            raise ValueError(f"network explorer: no control named {sorted(unknown)}; expected "
-                             f"one of {sorted(self.values)}")
-        self.values = self._checked({**self.values, **values})
+        """Set controls by name, each checked as the browser's controls allow."""
+        self.values = self._checked(values)
 
     def click(self, stage, index):
         """What a click on unit ``index`` (flat) of ``stage`` does in the browser."""
@@ -191,7 +221,7 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
             try:
                 pixels = np.asarray(content.get("pixels"), dtype=np.float64).reshape(28, 28)
                 self.draw(np.clip(pixels, 0, 255))
-            except ValueError as err:
+            except (ValueError, TypeError) as err:   # not 784 numbers
                 self.send({"kind": "error", "text": str(err)})
 
     # ------------------------------------------------------------------ the table
@@ -208,6 +238,9 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
     def fill_table(self):
         if not self.table:
             self.table = encode(*self.table_data())
+        if not self.practice:
+            from .practice import practice_data
+            self.practice = practice_data(self)
         return self
 
     # ------------------------------------------------------------------ display
@@ -227,13 +260,13 @@ class NetworkExplorer(StillPicture, anywidget.AnyWidget):
                         f'alt="{html.escape(title)}" width="140" height="140" style="image-rendering:'
                         f'pixelated"><figcaption>{html.escape(title)}</figcaption></figure>')
         bars = "".join(f"<div>{k} <span style=\"display:inline-block;background:#1f6fb4;height:9px;"
-                       f"width:{max(1, round(100 * p))}px\"></span> {sig3(p)}</div>"
+                       f"width:{max(1, round(100 * p))}px\"></span> {prob3(p)}</div>"
                        for k, p in enumerate(s.probs))
         return (f'<div class="cnnlib-explorer-still"><p><i>{self.NAME}: a still picture. Run this '
                 f'cell (or trust the notebook) to make it interactive.</i></p>{"".join(imgs)}'
                 f'<div style="display:inline-block;vertical-align:top;font-size:11px">{bars}</div>'
                 f'<p>test digit {self.values["digit"]}: the network reads {s.predicted} (p = '
-                f'{sig3(s.probs[s.predicted])}), loss {sig3(s.loss)}</p></div>')
+                f'{prob3(s.probs[s.predicted])}), loss {sig3(s.loss)}</p></div>')
 
 
 def _png(rgb):

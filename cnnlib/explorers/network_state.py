@@ -30,6 +30,7 @@ import numpy as np
 from ..data import load_mnist_subset, pixel_stats, prepare_images
 from ..losses import softmax_cross_entropy_backward, softmax_cross_entropy_forward
 from ..network import two_conv_net
+from ..weights_file import as_path
 
 WEIGHTS_FILE = Path(__file__).resolve().parents[2] / "data" / "two_conv_weights.npz"
 WEIGHTS_SHA256 = "1150419a19896ccbd91719df4e460cf1db3ff1deed904b565091932c6d008b6a"
@@ -50,7 +51,7 @@ def trained_two_conv_net(path=None, dtype=np.float32):
     The shipped file's SHA-256 must be ``WEIGHTS_SHA256`` (ValueError otherwise);
     a file given as ``path`` is only checked by ``Sequential.load``.
     """
-    file = WEIGHTS_FILE if path is None else Path(path)
+    file = WEIGHTS_FILE if path is None else as_path(path, "trained_two_conv_net")
     if path is None:
         if not file.exists():
             raise FileNotFoundError(f"no trained weights at {file}: train them with the command "

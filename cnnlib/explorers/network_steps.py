@@ -11,7 +11,7 @@ import html
 import numpy as np
 
 from .network_state import dead_filters
-from .network_units import sig3
+from .network_units import prob3, sig3
 
 REVEAL = (None, "fc1", "flatten1", "maxpool2", "relu2", "conv2", "maxpool1", "relu1", "conv1",
           "input")
@@ -39,8 +39,8 @@ def layer_notes(s, label):
     dead2 = dead_filters(s, "relu2")
     dead1 = dead_filters(s, "relu1")
     notes = [
-        ("forward", f"The network reads {k} with p = {sig3(p[k])}; the loss for {who} is "
-                    f"E = −ln p[{t}] = −ln {sig3(p[t])} = {sig3(s.loss)}."),
+        ("forward", f"The network reads {k} with p = {prob3(p[k])}; the loss for {who} is "
+                    f"E = −ln p[{t}] = −ln {prob3(p[t])} = {sig3(s.loss)}."),
         ("fc1", f"∂E/∂scores = p − y: {sig3(d['fc1'][t])} at {t} (p[{t}] − 1), the other nine "
                 f"are their probabilities (the largest {sig3(d['fc1'][rival])}, at {rival}: a "
                 f"step down the gradient raises score {t} and lowers score {rival} most); "

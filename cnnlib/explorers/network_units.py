@@ -16,7 +16,8 @@
 
 The browser computes the same dict from the stored arrays (``js/network.js``, ``unitView``):
 the sums in float64 from the float32 numbers, term by term in this order, so both give
-the same bits (a browser test compares them). ``sig3`` writes a number as both show it.
+the same bits (a browser test compares them). ``sig3`` writes a number as both show it,
+``prob3`` a probability (never "1" for 0.9996).
 """
 import numpy as np
 
@@ -32,6 +33,16 @@ def sig3(v):
     """``v`` with 3 significant digits, as Python's ``'.3g'`` writes it (0 for ±0)."""
     v = float(v)
     return "0" if v == 0 else f"{v:.3g}"
+
+
+def prob3(p):
+    """A probability as ``sig3`` writes it, except where that would round it to 1 (or 0):
+    then with as many decimals as show how far below 1 it is (0.99962, not 1)."""
+    p = float(p)
+    text = sig3(p)
+    if text == "1" and p < 1.0:
+        return f"{p:.{int(np.floor(-np.log10(1.0 - p))) + 2}f}"
+    return text
 
 
 def _flat(stage, index):

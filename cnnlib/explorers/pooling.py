@@ -8,6 +8,7 @@ import numpy as np
 from ..conv import conv2d_coverage, conv_output_shape
 from ..data import teaching_example
 from ..pool import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
+from . import _check
 from ._base import Explorer
 from ._panels import GREEN, ORANGE, grid, num, pick_table, plain
 
@@ -33,7 +34,10 @@ class PoolingState:
 
 def pooling_layer(seed=0, size=2, stride=2):
     """Input ``(1, 1, 7, 7)`` (channel 0 of the teaching example: integers 0..9, with ties)
-    and deltas ``(1, 1, H_out, W_out)`` of integers -2..2 (``default_rng([seed, 7])``)."""
+    and deltas ``(1, 1, H_out, W_out)`` of integers -2..2 (``default_rng([seed, 7])``).
+    ``size`` and ``stride`` 1..7, ``seed`` an int >= 0 (else ValueError)."""
+    seed = _check.seed("pooling_layer", seed)
+    size, stride = (_check.int_in("pooling_layer", n, v, 1, 7) for n, v in (("size", size), ("stride", stride)))
     x = teaching_example(channels=1, seed=seed).x
     _, _, h_out, w_out = conv_output_shape(x.shape, (1, 1, size, size), stride, 0)
     d_big = np.random.default_rng([seed, 7]).integers(-2, 3, size=(1, 1, 7, 7)).astype(np.float64)
@@ -47,8 +51,9 @@ def pooling_state(mode="max", size=2, stride=2, out_pos=(0, 0), seed=0):
     ``dx`` is ``maxpool2d_backward`` / ``avgpool2d_backward`` of all deltas;
     ``route`` is the same backward with only ``δ[i, j]`` kept.
     """
-    if mode not in ("max", "avg"):
+    if not isinstance(mode, str) or mode not in ("max", "avg"):
         raise ValueError(f"mode: expected 'max' or 'avg', got {mode!r}")
+    out_pos = _check.pair("pooling_state", "out_pos", out_pos)
     forward, backward = ((maxpool2d_forward, maxpool2d_backward) if mode == "max"
                          else (avgpool2d_forward, avgpool2d_backward))
     x, dout = pooling_layer(seed, size, stride)
@@ -95,8 +100,10 @@ class PoolingExplorer(Explorer):
     KEYS = {m: ["size", "stride", "out_i", "out_j"] for m in ("max", "avg")}
     VISIBLE = dict.fromkeys(("max", "avg"), [c["name"] for c in CONTROLS])
 
+    ARGUMENTS = ("seed",)
+
     def __init__(self, seed=0, **values):
-        self.seed = seed
+        self.seed = _check.seed(type(self).__name__, seed)
         super().__init__(**values)
 
     def limits(self, values):
@@ -154,11 +161,13 @@ def _pick(window):
     return None if window is None else {"out_i": window[0], "out_j": window[1]}
 
 
-def pooling_explorer(seed=0):
+def pooling_explorer(seed=0, **values):
     """Max or average pooling: where each delta goes (returns a widget).
 
     Size 2-4 and stride 1-4 (stride < size: overlapping windows, whose shares
     add up). The chosen window is outlined in the input and in dX; the cells
-    that receive its delta are outlined in green.
+    that receive its delta are outlined in green. ``values`` set controls at the
+    start (``pooling_explorer(mode="avg", size=3)``), each within its slider's
+    range, else a ValueError; ``seed`` is an int >= 0.
     """
-    return PoolingExplorer(seed=seed)
+    return PoolingExplorer(seed=seed, **values)

@@ -1,7 +1,8 @@
 // explorer.js: the front end of every explorer (an anywidget ES module, no build step).
 // Python (cnnlib) computed the view of every reachable control setting: the trait `table`
 // holds them, deflate-compressed. Here: controls, the lookup of the current view, SVG
-// drawing (grid.js, joined before this file), clicks. Works with no kernel (static page).
+// drawing (grid.js, joined before this file), clicks; the practise mode (practice.js, joined
+// before this file). Works with no kernel (static page).
 
 const TABLES = new WeakMap();   // model -> {text, promise of the decoded table}
 
@@ -51,18 +52,26 @@ function render({ model, el }) {
   let values = { ...model.get("values") };
   let data = null, entry = null, playing = null, lastWidth = 0, timing = {}, pending = false;
   let drawn = [];   // the SVG source of each panel on screen
+  let view = null;   // what is on screen: {panels, grids, cells}
   el.classList.add("cnn-explorer");
   el.dataset.explorer = spec.name;
+  el.setAttribute("role", "region");
+  el.setAttribute("aria-label", spec.name);
   el.innerHTML = `<div class="cnn-controls"></div><div class="cnn-tip"></div>` +
-    `<div class="cnn-readout explorer-readout"></div><div class="cnn-picture"></div>`;
-  const [ctrlBox, tipBox, readBox, picBox] = el.children;
+    `<div class="cnn-readout explorer-readout" aria-live="polite"></div>` +
+    `<div class="cnn-picture"></div><div class="cnn-sr" aria-live="polite"></div>`;
+  const [ctrlBox, tipBox, readBox, picBox, srBox] = el.children;
   const rows = {};
   for (const c of spec.controls) {
     rows[c.name] = buildControl(c, set);
     ctrlBox.appendChild(rows[c.name]);
   }
   // JupyterLab's notebook would take the arrow keys (and Enter, Space) as its own commands
-  el.addEventListener("keydown", (ev) => ev.stopPropagation());
+  // (but Escape: the focus leaves the explorer, and the notebook takes the key back)
+  el.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") leave(el);
+    else ev.stopPropagation();
+  });
 
   const modeOf = (v) => (spec.mode ? v[spec.mode] : "");
   const limitsOf = (v) => data.limits[spec.geometry.map((n) => v[n]).join("|")] || {};
@@ -96,17 +105,23 @@ function render({ model, el }) {
     }
   }
 
-  // the cell size (px) that fits all panels in one row of the output's width, titles
-  // included: 24 px at least (numbers of 10 px), then the panels wrap onto more rows
-  function cellSize(panels) {
+  // the cell size (px) of each panel: one size that fits all panels in one row of the
+  // output's width, titles included, 24 px at least (then the panels wrap onto more rows);
+  // a panel wider alone than the output gets smaller cells, down to what its numbers need
+  function cellSizes(panels) {   // panels: [{nr, nc, t, need}]
     const width = (picBox.clientWidth || el.clientWidth || 900) - 4;
     const gaps = 14 * (panels.length - 1);
-    const tallest = Math.max(...panels.map(([nr]) => nr));
-    const total = (cell) => gaps + panels.reduce((sum, [nr, nc, t]) =>
-      sum + panelSize(nr, nc, cell, t)[0], 0);
-    let cell = Math.min(56, Math.floor(480 / tallest));
-    while (cell > 24 && total(cell) > width) cell -= 1;
-    return cell;
+    const tallest = Math.max(...panels.map((q) => q.nr));
+    const need = Math.max(...panels.map((q) => q.need));
+    const wide = (q, cell) => panelSize(q.nr, q.nc, cell, q.t)[0];
+    const total = (cell) => gaps + panels.reduce((sum, q) => sum + wide(q, cell), 0);
+    let cell = Math.max(need, Math.min(56, Math.floor(480 / tallest)));
+    while (cell > Math.max(24, need) && total(cell) > width) cell -= 1;
+    return panels.map((q) => {
+      let own = cell;
+      while (own > q.need && wide(q, own) > width) own -= 1;
+      return own;
+    });
   }
 
   function drawControls() {
@@ -151,13 +166,16 @@ function render({ model, el }) {
     readBox.innerHTML = (patch ? patch.r : entry.r).map((i) => blobs[i]).join("");
     tipBox.textContent = blobs[entry.i];
     const grids = entry.p.map((p) => parseCells(blobs[p.g]));
-    const cell = cellSize(grids.map((g, i) => [g.length, g[0].length, entry.p[i].t]));
+    const cells = cellSizes(grids.map((g, i) => ({ nr: g.length, nc: g[0].length,
+      t: entry.p[i].t, need: minCell(widestNumber(g)) })));
     lastWidth = picBox.clientWidth;
     const withSelected = (p) => ("x" in p ?   // outlines that follow two position controls
       { ...p, b: p.b.concat(blobs[p.x][values[p.xb[0]]][values[p.xb[1]]]) } : p);
     const shown = entry.p.map((p, i) => withSelected(patch ? { ...p, b: patch.b[i] } : p));
     const svgs = shown.map((p, i) => panelSVG(p, i, grids[i], "m" in p ? blobs[p.m] : [],
-      "k" in p, cell));
+      "k" in p, cells[i]));
+    const focused = keys.focused();
+    view = { panels: shown, grids, cells };
     if (svgs.length !== drawn.length) {
       picBox.innerHTML = svgs.join("");
     } else {   // replace only the panels that changed (most moves change one or two)
@@ -166,6 +184,7 @@ function render({ model, el }) {
       });
     }
     drawn = svgs;
+    if (focused) keys.refocus(focused);
     el.dataset.key = key;
     el.dataset.values = JSON.stringify(values);
     if (t0 !== undefined) {
@@ -178,15 +197,27 @@ function render({ model, el }) {
     }
   }
 
+  // ------------------------------------------------ picking a cell: mouse or keyboard
+  // a click on a cell, or Enter/Space on a focused panel (keyboardPicking, grid.js), sets
+  // what the panel's pick table says for that cell
+  function pick(i, r, c, t0) {
+    const p = entry && entry.p[i];
+    if (!p || !("k" in p)) return false;
+    keys.aim(p.n, r, c);
+    const target = data.blobs[p.k][r][c];
+    if (target) set(target, t0);
+    return Boolean(target);
+  }
+
   picBox.addEventListener("click", (ev) => {
     const rect = ev.target.closest("rect.cnn-cell");
     const svg = ev.target.closest("svg.cnn-panel");
     if (!rect || !svg || !entry) return;
-    const p = entry.p[Number(svg.dataset.i)];
-    if (!("k" in p)) return;
-    const target = data.blobs[p.k][Number(rect.dataset.r)][Number(rect.dataset.c)];
-    if (target) set(target, ev.timeStamp);
+    pick(Number(svg.dataset.i), Number(rect.dataset.r), Number(rect.dataset.c), ev.timeStamp);
   });
+
+  const keys = keyboardPicking({ el, picBox, srBox, view: () => view, pick,
+    target: (i, r, c) => "k" in view.panels[i] && data.blobs[view.panels[i].k][r][c] });
 
   const play = el.querySelector(".cnn-play-button");
   if (play) {
@@ -223,9 +254,11 @@ function render({ model, el }) {
   });
   model.on("change:values", onValues);
   model.on("change:table", load);
+  const practice = attachPractice(model, el, (v) => set(v, performance.now()));   // practice.js
   draw();
   load();
   return () => {
+    practice();
     resized.disconnect();
     if (playing) clearInterval(playing);
     model.off("change:values", onValues);

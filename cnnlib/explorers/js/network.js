@@ -15,6 +15,8 @@ function render({ model, el }) {
   const stages = spec.stages.filter((s) => s !== "fc1");
   el.classList.add("cnn-explorer", "cnn-network");
   el.dataset.explorer = spec.name;
+  el.setAttribute("role", "region");
+  el.setAttribute("aria-label", spec.name);
   el.innerHTML = `<div class="cnn-controls cnn-net-controls">
     <div class="cnn-control cnn-digits" data-name="digit"><span class="cnn-label">digit</span>
       <span class="cnn-picks"></span>
@@ -24,28 +26,41 @@ function render({ model, el }) {
         or draw one)</span></div>
     <div class="cnn-control cnn-toggle cnn-targets" data-name="target"><span class="cnn-label">loss for</span></div>
     <div class="cnn-control cnn-stepper" data-name="step"><span class="cnn-label">backward step</span>
-      <button type="button" class="cnn-prev" title="one layer back">◀</button>
+      <span class="cnn-step-group"><button type="button" class="cnn-prev" title="one layer back"
+        aria-label="one layer back">◀</button>
       <input type="range" min="0" max="${spec.steps}" step="1" aria-label="backward step">
-      <button type="button" class="cnn-next" title="one layer further">▶</button><output></output></div>
+      <button type="button" class="cnn-next" title="one layer further" aria-label="one layer further">▶</button>
+      <output></output></span></div>
   </div>
-  <div class="cnn-net-top"><div class="cnn-readout explorer-readout"></div>
+  <div class="cnn-net-top"><div class="cnn-readout explorer-readout" aria-live="polite"></div>
     <div class="cnn-pad cnn-kernel-only"><div class="cnn-label">draw a digit</div>
-      <canvas width="28" height="28" class="cnn-pad-canvas"></canvas>
+      <canvas width="28" height="28" class="cnn-pad-canvas" role="img"
+        aria-label="drawing pad: draw a digit with the mouse or a finger"></canvas>
       <button type="button" class="cnn-clear">clear</button></div></div>
-  <div class="cnn-tip">Click any unit, in any map, forward or backward, or any weight gradient:
+  <div class="cnn-tip">Click any unit (or Tab to a map, move with the arrow keys, Enter), in
+    any map, forward or backward, or any weight gradient:
     <span style="color:${COLOURS.sel}">■</span> the unit, <span style="color:${COLOURS.up}">■</span>
     what made it, <span style="color:${COLOURS.sum}">■</span> the deltas its delta sums,
     <span style="color:${COLOURS.down}">■</span> where its delta goes.</div>
-  <div class="cnn-net-maps"></div><div class="cnn-net-lower"><div class="cnn-net-unit"></div>
-  <div class="cnn-net-norms"></div></div>`;
+  <div class="cnn-net-maps"></div><div class="cnn-net-unit" aria-live="polite"></div>
+  <div class="cnn-net-norms"></div><div class="cnn-sr" aria-live="polite"></div>`;
   const $ = (sel) => el.querySelector(sel);
   const mapsBox = $(".cnn-net-maps");
   const readBox = $(".cnn-readout"), step = $(".cnn-stepper input"), idxInput = $(".cnn-index-input");
   // JupyterLab takes keys as its shortcuts, and a mouse press in an output as a click that
   // selects the cell (a restyle of the whole notebook, 5 ms a click): keep both here
   for (const kind of ["keydown", "mousedown", "mouseup", "pointerdown", "pointerup"]) {
-    el.addEventListener(kind, (ev) => ev.stopPropagation());
+    el.addEventListener(kind, (ev) => {
+      if (ev.key === "Escape") leave(el);   // the focus leaves, the notebook takes the key
+      else ev.stopPropagation();
+    });
   }
+  // a click on a map picks a unit without taking the keyboard's focus; Tab brings it there
+  mapsBox.addEventListener("mousedown", (ev) => {
+    if (ev.target.closest(".cnn-map, .cnn-vector")) ev.preventDefault();
+  });
+  // the keyboard cursor of a focused map shows while the keyboard is used
+  el.addEventListener("pointerdown", () => el.classList.remove("cnn-keys"));
 
   // ------------------------------------------------ which arrays are on screen
   const digitKey = (v) => (v.digit >= 0 ? `t${v.digit}` : `d${v.drawing}`);
@@ -67,8 +82,15 @@ function render({ model, el }) {
       entry, b };
   }
 
-  const maps = mapsView({ el, $, stages, digitKey, values: () => values, cellK: () => cellK });
-  const { blocks, buildBlocks, paintBlocks, paintNorms, mark } = maps;
+  const srBox = $(".cnn-sr");
+  const maps = mapsView({ el, $, stages, digitKey, values: () => values, cellK: () => cellK,
+    pick: (stage, unit, t0) => set({ stage, unit }, t0, "click"),
+    say: (text) => { srBox.textContent = text; },
+    valueOf: (dir, name, unit) => {
+      const a = D && (dir === "fwd" ? D.act : dir === "bwd" ? D.del : D.grads)[name];
+      return a ? fmt3(a[unit]) : "?";
+    } });
+  const { blocks, buildBlocks, paintBlocks, paintNorms, mark, aim } = maps;
 
   // ------------------------------------------------ controls
   const picks = $(".cnn-picks");
@@ -80,7 +102,8 @@ function render({ model, el }) {
       b.type = "button";
       b.dataset.digit = d;
       b.title = `test digit #${d}, label ${e ? e.label : "?"}`;
-      b.innerHTML = `<canvas width="28" height="28"></canvas><span>#${d}</span>`;
+      b.setAttribute("aria-label", b.title);
+      b.innerHTML = `<canvas width="28" height="28" aria-hidden="true"></canvas><span>#${d}</span>`;
       if (e) {
         const [lo, hi] = scaleOf(e.fwd.input, false);
         paint(b.firstChild, e.fwd.input, 0, 28, 28, lo, hi, false);
@@ -121,7 +144,10 @@ function render({ model, el }) {
       lastSaid = null;
       return;
     }
-    const k = Math.min(2.0, Math.max(0.85, ((el.clientWidth || 1000) - 10) / 1000));
+    // cells scale with the width; on a phone each stage has a row of its own: as wide as
+    // the widest stage (conv1's three maps, 285 px at k = 1) allows
+    const width = (el.clientWidth || 1000) - 10;
+    const k = Math.min(2.0, Math.max(0.85, width < 600 ? width / 285 : width / 1000));
     if (Math.abs(k - cellK) > 0.02 || !Object.keys(blocks).length) {
       cellK = k;
       buildBlocks();
@@ -137,7 +163,7 @@ function render({ model, el }) {
     const entry = D.entry;
     const said = `<div class="cnn-digit-line">${entry.index >= 0 ? `Test digit #${entry.index}, ` +
       `label ${entry.label}` : "Your drawing"}: the network reads <b>${entry.predicted}</b> ` +
-      `(p = ${fmt3(D.p[entry.predicted])}); the loss is for the label ${D.target}.</div>` +
+      `(p = ${fmtP(D.p[entry.predicted])}); the loss is for the label ${D.target}.</div>` +
       D.b.text[values.step];
     if (said !== lastSaid) {
       readBox.innerHTML = said;
@@ -197,7 +223,10 @@ function render({ model, el }) {
 
   picks.addEventListener("click", (ev) => {
     const b = ev.target.closest("button");
-    if (b) set({ digit: Number(b.dataset.digit), target: -1 }, ev.timeStamp, "digit");
+    if (b) {
+      clearPad();   // another digit: the pad no longer shows what is on screen
+      set({ digit: Number(b.dataset.digit), target: -1 }, ev.timeStamp, "digit");
+    }
   });
   targets.addEventListener("click", (ev) => {
     const b = ev.target.closest("button");
@@ -211,7 +240,10 @@ function render({ model, el }) {
   });
   idxInput.addEventListener("change", (ev) => {
     const d = Math.min(Math.max(Math.round(Number(idxInput.value)), 0), spec.test_size - 1);
-    if (Number.isFinite(d)) set({ digit: d, target: -1 }, ev.timeStamp, "digit");
+    if (Number.isFinite(d)) {
+      clearPad();
+      set({ digit: d, target: -1 }, ev.timeStamp, "digit");
+    }
   });
   mapsBox.addEventListener("click", (ev) => {
     const row = ev.target.closest(".cnn-vrow");
@@ -223,7 +255,9 @@ function render({ model, el }) {
     const rect = canvas.getBoundingClientRect();
     const cx = Math.floor((ev.clientX - rect.left) / b.cw), cy = Math.floor((ev.clientY - rect.top) / b.ch);
     const map = b.maps.find((m) => cx >= m.x0 && cx < m.x0 + m.nc && cy >= m.y0 && cy < m.y0 + m.nr);
-    if (map) set({ stage: b.name, unit: map.at(map.m, cy - map.y0, cx - map.x0) }, ev.timeStamp, "click");
+    if (!map) return;
+    aim(b, cx, cy);
+    set({ stage: b.name, unit: map.at(map.m, cy - map.y0, cx - map.x0) }, ev.timeStamp, "click");
   });
 
   // ------------------------------------------------ the drawing pad (kernel only)
@@ -257,7 +291,11 @@ function render({ model, el }) {
     lastSaid = null;
     model.send({ kind: "draw", pixels: Array.from(ink, (v) => Math.round(v)) });
   });
-  $(".cnn-clear").addEventListener("click", () => { ink.fill(0); paintPad(); });
+  function clearPad() {
+    ink.fill(0);
+    paintPad();
+  }
+  $(".cnn-clear").addEventListener("click", clearPad);
   paintPad();
 
   // ------------------------------------------------ the kernel, Python's changes, the table
@@ -303,18 +341,20 @@ function render({ model, el }) {
   model.on("change:values", onValues);
   model.on("change:table", load);
   // for the tests (and a curious learner's console): the view of any unit, the number format
-  el.cnnNetwork = { unitView: (stage, index) => unitView(dataOf(values), stage, index), fmt3,
+  el.cnnNetwork = { unitView: (stage, index) => unitView(dataOf(values), stage, index), fmt3, fmtP,
     values: () => ({ ...values }), kernel: () => kernel, ink: () => Array.from(ink, (v) => Math.round(v)),
     array: (kind, name) => Array.from(kind === "fwd" ? dataOf(values).act[name]
       : kind === "bwd" ? dataOf(values).del[name] : kind === "grad" ? dataOf(values).grads[name]
         : store.weights[name]),
     scale: (dir, name) => blocks[`${dir}:${name}`].scale };
+  const practice = attachPractice(model, el, (v) => set(v, performance.now(), "practice"));
   draw();
   load();
   try {
     model.send({ kind: "hello" });   // a kernel answers; a static page has none
   } catch (err) { /* no kernel */ }
   return () => {
+    practice();
     resized.disconnect();
     model.off("msg:custom", onMsg);
     model.off("change:values", onValues);

@@ -37,6 +37,12 @@ function fmt3(v) {   // Python's f"{v:.3g}" (round half to even on exact ties), 
   return (v < 0 ? "-" : "") + s;
 }
 
+// a probability: as fmt3, except where that would round it to 1 (Python's prob3)
+function fmtP(p) {
+  const s = fmt3(p);
+  return s === "1" && p < 1 ? p.toFixed(Math.floor(-Math.log10(1 - p)) + 2) : s;
+}
+
 // ------------------------------------------------------------------ the stored arrays
 async function inflate(b64) {
   const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));

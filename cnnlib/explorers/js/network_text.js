@@ -8,7 +8,8 @@ const TITLE = { input: "input x 1@28x28", conv1: "conv1 3@26x26", relu1: "relu1"
 const LOOK = { input: [5, 1, 0], conv1: [3.4, 3, 1], relu1: [3.4, 3, 0], maxpool1: [5.5, 3, 0],
   conv2: [4.2, 5, 1], relu2: [4.2, 5, 0], maxpool2: [7, 5, 0], flatten1: [4.6, 1, 0] };
 const GAP = [205, 205, 205, 255], HIDDEN = [228, 228, 228];   // between maps; a later step
-const COLOURS = { sel: "#ff7f0e", up: "#2ca02c", down: "#1f6fb4", sum: "#9467bd" };
+// outlines (each over a white halo: 3:1 or more against it, as cnnlib/explorers/_panels.py)
+const COLOURS = { sel: "#d95f02", up: "#1e8a1e", down: "#1f6fb4", sum: "#9467bd" };
 
 
 // ------------------------------------------------------------------ how a unit is named
@@ -122,19 +123,26 @@ function paint(canvas, a, offset, nr, nc, lo, hi, signed) {
 }
 
 
-// the maps of one block: [{name (array), nr, nc, first flat index, transposed}]
-function mapsOf(name) {
+// the maps of one block: [{nr, nc, at(m, r, c) -> flat index}]; fc1.w (250x10, drawn a row
+// per class) in `bands` maps of 250/bands columns each, one under the other (a phone's width)
+function mapsOf(name, bands = 1) {
   if (name === "flatten1") return [{ nr: 10, nc: 25, at: (m, r, c) => r * 25 + c }];
-  if (name === "fc1.w") return [{ nr: 10, nc: 250, at: (m, r, c) => c * 10 + r }];
+  if (name === "fc1.w") {
+    const per = 250 / bands;
+    return [...Array(bands).keys()].map((m) => ({ nr: 10, nc: per, at: (mm, r, c) => (mm * per + c) * 10 + r, m }));
+  }
   if (name.endsWith(".b")) return [{ nr: 1, nc: SHAPES[name][0], at: (m, r, c) => c }];
   const s = SHAPES[name];
   const [count, nr, nc] = name.endsWith(".w") ? [s[0] * s[1], s[2], s[3]] : s;
   return [...Array(count).keys()].map((m) => ({ nr, nc, at: (mm, r, c) => (mm * nr + r) * nc + c, m }));
 }
 
-function whereIs(name, flat) {   // [map number, row, col] of a flat index
+function whereIs(name, flat, bands = 1) {   // [map number, row, col] of a flat index
   if (name === "flatten1") return [0, Math.floor(flat / 25), flat % 25];
-  if (name === "fc1.w") return [0, flat % 10, Math.floor(flat / 10)];
+  if (name === "fc1.w") {
+    const per = 250 / bands, row = Math.floor(flat / 10);
+    return [Math.floor(row / per), flat % 10, row % per];
+  }
   if (name.endsWith(".b")) return [0, 0, flat];
   const maps = mapsOf(name), { nr, nc } = maps[0];
   return [Math.floor(flat / (nr * nc)), Math.floor((flat % (nr * nc)) / nc), flat % nc];
