@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .registry import all_answers
 from .run import checker_of, judge
-from .verdicts import VERDICTS
+from .verdicts import FINDINGS, VERDICTS
 
 ORDER = ("NAMED", "SPECIFIC", "GENERIC", "MISLEADING", "ACCEPTED")
 MAX_LINES = 14
@@ -37,7 +37,7 @@ def main(path=Path(__file__).with_name("REPORT.md")):
     head = subprocess.run(["git", "log", "-1", "--format=%h", "--", "cnnlib/exercises"], capture_output=True,
                           text=True).stdout.strip() or "unknown"
     out = ["# Held-out set 2: what the checkers say to answers they were not tuned on", "",
-           f"{len(judged)} wrong answers to the 11 function exercises of notebooks 02-08, written from the "
+           f"{len(judged)} wrong answers to the {len(by_checker)} function exercises of notebooks 02-08, written from the "
            "notebooks, the solutions and the catalogue's words only (never the checkers, their mutants or "
            "the first held-out set), each confirmed wrong against the solutions' functions "
            "(`confirm.py`), then run through its checker. Verdicts by the answers' author, who knows "
@@ -56,6 +56,7 @@ def main(path=Path(__file__).with_name("REPORT.md")):
             f"Variants of catalogued mistakes in the set: "
             f"{sum(1 for j in judged if j.answer.variant)}; of them named: "
             f"{sum(1 for j in judged if j.answer.variant and VERDICTS[j.answer.name][0] == 'NAMED')}.", ""]
+    out += ["## Findings", "", FINDINGS]
     for verdict in ("MISLEADING", "ACCEPTED"):
         hits = [j for j in judged if VERDICTS[j.answer.name][0] == verdict]
         if hits:

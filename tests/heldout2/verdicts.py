@@ -146,4 +146,77 @@ VERDICTS = {
     "nb06.shift_instead_of_pad": ("NAMED", "padding_forgotten: add into x_pad, then crop: the fix."),
     "nb06.square_output_from_rows": ("GENERIC", "exception and line, values wrong on geometry 2 with a "
                                      "decoded entry of window i = 2; no 'non-square output' diagnosis."),
+    # ------------------------------------------------------------------ 07 one_conv_gradients
+    "nb07.one_over_n_twice": ("SPECIFIC", "all four gradients exactly 1/N times the right ones, the N = 1 "
+                              "batch right: 'the 1/N of the mean loss is applied twice: "
+                              "softmax_cross_entropy_backward(1.0, cache) already divides by N'. As good as "
+                              "a name (no catalogue key)."),
+    "nb07.fc_bias_mean": ("SPECIFIC", "the per-parameter table shows fc1.b alone wrong (everything else "
+                          "right), so the learner looks at fc1's bias gradient; the diagnosis itself is "
+                          "'no typical mistake', and the exact factor 1/N it found for nb07.one_over_n_twice "
+                          "is not reported for one gradient (given 0.0347, expected 0.0695 shows it)."),
+    "nb07.float32_everywhere": ("SPECIFIC", "every difference is float32 rounding; keep params and x in "
+                                "float64. ('the step is computed in float32': this exercise has no step, "
+                                "a wording carried over from training_step.)"),
+    "nb07.flatten_not_undone": ("NAMED", "unflatten_skipped (catalogued for this checker; the answer was "
+                                "written before that catalogue reached main)."),
+    "nb07.conv_unpacked_dx_db_dw": ("NAMED", "unpack_order."),
+    "nb07.grads_alias_params": ("SPECIFIC", "says params was changed in place: the alias."),
+    "nb07.pool_stride_one": ("GENERIC", "cnnlib's own error (x has D=5000 features, w expects 1352) and "
+                             "the line: clear, but the checker adds nothing (the same mistake is "
+                             "catalogued as pool_stride_one for notebook 00's shapes checker)."),
+    # ------------------------------------------------------------------ 08 pool1_delta
+    "nb08.np_flip_all_axes": ("GENERIC", "no typical mistake, no pattern; no hidden geometry has "
+                              "F = C = 1, so no split can point at the filter/channel axes."),
+    "nb08.sum_over_filters_first": ("GENERIC", "no typical mistake, no pattern; no hidden geometry has "
+                                    "one filter, where this answer would be right."),
+    "nb08.pad_kh_on_both_axes": ("GENERIC", "exception and line, 'where it ran (0 and 3) right'; unlike "
+                                 "the same slip in check_input_gradient_by_correlation, no 'square vs "
+                                 "non-square kernel' diagnosis."),
+    "nb08.output_one_too_large": ("SPECIFIC", "H and W 1 too large on every geometry: look at how the "
+                                  "sizes are computed."),
+    "nb08.valid_mode": ("NAMED", "valid_not_full."),
 }
+
+# What this set shows about the checkers, for their authors (REPORT.md, after the totals).
+FINDINGS = """\
+1. **Accepted, a hole in the data** (`nb04.pad_added_after_division`): `check_pixel_gradient` has no
+   hidden pixel with both P >= 2 and S >= 2. With P = 1 (or S = 1), `(u - m) // S + P` equals
+   `(u + P - m) // S` whenever the divisibility test passes, so an answer that adds the padding
+   after the division is judged correct. On this set's own probe `C=2 F=3 7x8, 3x3, S=2, P=2`
+   (confirm.py) the answer is wrong at all 56 pixels. One hidden geometry with S = 2, P = 2 would
+   catch it.
+2. **Misleading, a catalogue text without its key** (`nb05.shape_from_dout`): for a dx allocated from
+   dout's shape, `(N, C, H_out·k, W_out·k)`, `check_avgpool_backward` prints repeat_upsample's hint
+   ("your np.repeat (or np.kron) lays the windows side by side ... loop over the windows and add")
+   to code that has no np.repeat and already loops and adds; x_shape is never mentioned. And
+   `result.mistakes` is empty although the text is a catalogue hint, so a test that checks the
+   names (as this set's test does) cannot see it.
+3. **Diagnoses other checkers give, missing here:**
+   - a transposed result: `nb04.outer_reversed` returns g transposed where N == C (geometries 6,
+     7, 13, 14), and nothing says "transpose" (the guide lists it among what a checker says);
+   - the geometry split of a crash: `nb02.vectorized_wrong_axis` raises exactly where C != F and is
+     wrong where C == F; `nb05.loops_for_2d` fails only on the one 4-D array; nothing says so
+     (other crashes get "it runs on ... and fails on ...");
+   - `check_pool1_delta` gives no square / non-square kernel split for `nb08.pad_kh_on_both_axes`,
+     where `check_input_gradient_by_correlation` does for the same slip (`nb04.pad_kh_both_axes`);
+   - `nb04.scalar_start` is wrong exactly on the 3 pixels read by no window; the message says
+     "no simple pattern: follow the equation" for a shape `()`.
+4. **Geometries that cannot split a mistake:** `check_pool1_delta`'s 4 geometries have no F = 1 and
+   no F = C = 1 case (`nb08.sum_over_filters_first` is right with one filter,
+   `nb08.np_flip_all_axes` with F = C = 1); `check_im2row`'s all have C > 1.
+5. **Two catalogued slips at once, one crashing** (`nb02.no_bias_and_no_pad`): neither
+   window_cut_from_x (the crash) nor forgot_bias (the wrong values, off by exactly b) is named.
+6. **In place on a private copy** (`nb03.window_scaled_in_place`): `window *= δ` changes np.pad's
+   copy, not x, so the in-place check cannot see it, and the message is generic (no typical
+   mistake, no pattern) on an answer wrong on all 6 geometries.
+7. **Wording:** "out is the right one cut to whole numbers (towards 0) to whole numbers"
+   (`nb02.int_output`, `nb06.int_rows`): "to whole numbers" twice. `check_one_conv_gradients` on
+   float32 says "the step is computed in float32": that exercise has no step (training_step's
+   wording).
+8. **Good:** no result's `.mistakes` named a catalogue mistake that is not a fair name for its
+   answer (2. is text without a key); every
+   answer was rejected but one; dtype (float32, int), in-place changes of the inputs, constant
+   and geometry-dependent factors, and one-property geometry splits (S, P, C, N, square kernel,
+   tiling stride, negative values) are reported precisely and checked by changing one property.
+"""
