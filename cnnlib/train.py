@@ -64,7 +64,7 @@ class SGD:
     ``lr > 0``, ``0 <= momentum < 1`` and ``weight_decay >= 0``, all finite.
     """
 
-    def __init__(self, model, lr=0.02, momentum=0.9, weight_decay=5e-4):
+    def __init__(self, model, lr=0.01, momentum=0.9, weight_decay=5e-4):
         if not isinstance(model, Sequential):
             raise ValueError(f"SGD: expected a cnnlib Sequential model, got {type(model).__name__}")
         self.lr = as_real(lr, "lr", low=0, low_open=True)
@@ -127,7 +127,7 @@ def _collapsed(history, classes):
     return None
 
 
-def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_size=32, lr=0.02,
+def train(model, x_train, y_train, x_test=None, y_test=None, epochs=20, batch_size=32, lr=0.01,
           momentum=0.9, weight_decay=5e-4, schedule="cosine", seed=0, progress="auto"):
     """Train ``model`` in place; return its history, one entry per epoch.
 
@@ -283,8 +283,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=_int_at_least(0), default=0,
                         help="seed of the weights and the batch order, an int >= 0 (default 0)")
     parser.add_argument("--batch-size", type=_int_at_least(1), default=32, help="images per SGD step (default 32)")
-    parser.add_argument("--lr", type=_real("a finite number > 0", low=0, low_open=True), default=0.02,
-                        help="peak learning rate (default 0.02)")
+    parser.add_argument("--lr", type=_real("a finite number > 0", low=0, low_open=True), default=0.01,
+                        help="peak learning rate (default 0.01)")
     parser.add_argument("--momentum", type=_real("a number in [0, 1)", low=0, high=1, high_open=True), default=0.9,
                         help="momentum, at least 0 and below 1 (default 0.9)")
     parser.add_argument("--weight-decay", type=_real("a finite number >= 0", low=0), default=5e-4,

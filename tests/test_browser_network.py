@@ -444,9 +444,12 @@ def test_network_explorer_before_run_all(lab, page, ex):  # noqa: F811
         shutil.copy(NOTEBOOK, lab.notebooks / name)
     page.goto(lab.url(f"lab/workspaces/t{secrets.token_hex(4)}/tree/unrun08.ipynb"))
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-    page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea-output "
-                           "img[src^=\"data:image/png\"]').length >= 2", timeout=30_000)
-    still = page.locator(".jp-OutputArea-output", has=page.locator("img[src^='data:image/png']")).first
+    # the explorer's output: its still picture (the notebook's own figures are PNG outputs too)
+    page.wait_for_function("() => [...document.querySelectorAll('.jp-OutputArea-output')].some(e => "
+                           "e.querySelector('img[src^=\"data:image/png\"]') && "
+                           "e.textContent.includes('network explorer'))", timeout=30_000)
+    still = page.locator(".jp-OutputArea-output", has=page.locator("img[src^='data:image/png']"),
+                         has_text="network explorer").first
     still.scroll_into_view_if_needed()
     text = still.evaluate("e => e.textContent")   # (Lab's windowing may not lay it out yet)
     assert "network explorer: a still picture. Run this cell" in text, text

@@ -8,7 +8,7 @@
   exception and line, a time limit);
 - ``function_exercise``: ``FunctionExercise``, the checker of an exercise where the learner
   writes a whole function: it runs it on hidden geometries and names the typical mistake;
-- ``nb00_network_shapes`` ... ``nb07_training``: the checkers of each notebook;
+- ``nb00_network_shapes`` ... ``nb08_backward_pass``: the checkers of each notebook;
 - ``catalogue``: every typical mistake the checkers name, by notebook and exercise.
 
 A checker never changes its inputs and uses no randomness it does not seed itself.
@@ -31,7 +31,9 @@ from .nb05_relu_pooling import (check_avgpool_backward, check_conv_relu_pool_dw,
                                 check_relu_backward, conv_relu_pool_exercise_data)
 from .nb06_im2row import (adjoint_test, check_conv_backward_matrices, check_im2row, check_row2im,
                           conv_backward_matrices_exercise_data, row2im_overwrite)
+from .nb07_backward import check_one_conv_gradients
 from .nb07_training import check_training_step
+from .nb08_backward_pass import check_pool1_delta, check_relu2_delta_count
 
 __all__ = ["Mistake", "WrongAnswer", "CheckResult", "checker", "compare_answer", "not_answered", "unanswered", "RAISES", "Raises", "Case", "FunctionExercise",
            "FunctionMistake", "Output", "Variants", "check_seed_network_shapes",
@@ -44,4 +46,5 @@ __all__ = ["Mistake", "WrongAnswer", "CheckResult", "checker", "compare_answer",
            "check_conv_relu_pool_dw", "conv_relu_pool_exercise_data", "check_relu_backward",
            "check_maxpool_backward", "check_avgpool_backward", "check_conv_backward_matrices",
            "conv_backward_matrices_exercise_data", "check_im2row", "check_row2im", "adjoint_test",
-           "row2im_overwrite", "check_training_step"]
+           "row2im_overwrite", "check_one_conv_gradients", "check_training_step",
+           "check_relu2_delta_count", "check_pool1_delta"]

@@ -9,7 +9,8 @@ learner-style wrong answer for every entry and prove the checker names it
 from importlib import import_module
 
 NOTEBOOK_MODULES = ["nb00_network_shapes", "nb01_flip", "nb02_conv_forward", "nb03_kernel_gradient",
-                    "nb04_input_gradient", "nb05_relu_pooling", "nb06_im2row", "nb07_training"]
+                    "nb04_input_gradient", "nb05_relu_pooling", "nb06_im2row", "nb07_backward", "nb07_training",
+                    "nb08_backward_pass"]
 
 
 def catalogue():

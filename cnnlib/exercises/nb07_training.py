@@ -63,14 +63,15 @@ def _sampled_entries(size, rng, count=20):
     return np.arange(size) if size <= 30 else np.sort(rng.choice(size, count, replace=False))
 
 
-def finite_differences(params, x, y, entries):
-    """Central differences of cnnlib's loss at ``entries[name]`` (flat indices) of each parameter."""
-    model = two_conv_net(dtype=np.float64)
+def finite_differences(params, x, y, entries, network=two_conv_net):
+    """Central differences of cnnlib's loss at ``entries[name]`` (flat indices) of each parameter
+    of ``network`` (a function building the cnnlib network, ``two_conv_net`` by default)."""
+    model = network(dtype=np.float64)
     live = model.parameters()
-    for name in PARAM_NAMES:
+    for name in entries:
         live[name][...] = params[name]
     numeric = {}
-    for name in PARAM_NAMES:
+    for name in entries:
         flat_param, idx = live[name].reshape(-1), entries[name]
         saved = flat_param[idx].copy()
 
@@ -86,15 +87,32 @@ def finite_differences(params, x, y, entries):
 class TrainingStepExercise(FunctionExercise):
     """``FunctionExercise`` for a function returning ``(loss, grads dict, new_params dict)``, which
     also reports each parameter's gradient against finite differences, and names a mistake only
-    when it explains the whole answer (every output) on every batch."""
+    when it explains the whole answer (every output) on every batch.
 
-    def __init__(self):
-        super().__init__("training_step", ("params", "x", "y", "lr"), OUTPUTS,
-                         reference=lambda *args: flat(reference(*args)), cases=_cases,
-                         mistakes=TRAINING_MISTAKES, atol=1e-9, rtol=1e-6,
-                         equation="E = -(1/N) Σ_n ln softmax(s)[n, y_n];  θ_new = θ - lr·∂E/∂θ")
+    The network is a class attribute, so another network's exercise is a subclass that sets
+    ``network`` (the cnnlib builder, for finite differences), ``param_names``, ``param_shapes``,
+    ``order`` (the backward order, for messages) and ``update`` (False: the function returns
+    ``(loss, grads)`` only, no SGD step): notebook 07's one-conv exercise (``nb07_backward``)."""
+    network = staticmethod(two_conv_net)
+    param_names, param_shapes, order, update = PARAM_NAMES, PARAM_SHAPES, ORDER, True
+
+    def __init__(self, name="training_step", params=("params", "x", "y", "lr"), outputs=OUTPUTS,
+                 reference=lambda *args: flat(reference(*args)), cases=_cases, mistakes=TRAINING_MISTAKES,
+                 equation="E = -(1/N) Σ_n ln softmax(s)[n, y_n];  θ_new = θ - lr·∂E/∂θ"):
+        super().__init__(name, params, outputs, reference=reference, cases=cases, mistakes=mistakes,
+                         atol=1e-9, rtol=1e-6, equation=equation)
         self._numeric = None
         self.check_fractions = False   # the hidden batches already hold numbers that are not whole
+
+    @property
+    def _results(self):
+        return "(loss, grads, new_params)" if self.update else "(loss, grads)"
+
+    def _flat(self, result):
+        """``(loss, grads[, new_params])`` -> the outputs in ``self.outputs`` order."""
+        loss, grads, *new = result
+        return ((loss,) + tuple(grads[p] for p in self.param_names)
+                + (tuple(new[0][p] for p in self.param_names) if self.update else ()))
 
     # -------------------------------------------------------------- the two routes
     @property
@@ -104,8 +122,8 @@ class TrainingStepExercise(FunctionExercise):
             rng = np.random.default_rng(11)
             numeric = []
             for case in self.cases:
-                entries = {p: _sampled_entries(int(np.prod(PARAM_SHAPES[p])), rng) for p in PARAM_NAMES}
-                numeric.append((entries, finite_differences(*case.args[:3], entries)))
+                entries = {p: _sampled_entries(int(np.prod(self.param_shapes[p])), rng) for p in self.param_names}
+                numeric.append((entries, finite_differences(*case.args[:3], entries, self.network)))
             self._numeric = numeric
         return self._numeric
 
@@ -122,23 +140,26 @@ class TrainingStepExercise(FunctionExercise):
             same = (all(np.array_equal(before[p], after.get(p)) for p in before) if isinstance(before, dict)
                     else np.array_equal(before, after))
             if not same:
-                raise WrongAnswer(f"training_step: it changed its input {name} in place; leave the inputs as "
-                                  "they were and return new arrays (new_params[name] = params[name] - lr * "
-                                  "grads[name], not params[name] -= ...).")
-        if not isinstance(result, (tuple, list)) or len(result) != 3:
-            raise WrongAnswer(f"training_step: expected 3 results (loss, grads, new_params), given "
+                raise WrongAnswer(f"{self.name}: it changed its input {name} in place; leave the inputs as "
+                                  "they were and return new arrays" + (" (new_params[name] = params[name] - lr * "
+                                  "grads[name], not params[name] -= ...)." if self.update else "."))
+        count = 3 if self.update else 2
+        if not isinstance(result, (tuple, list)) or len(result) != count:
+            raise WrongAnswer(f"{self.name}: expected {count} results {self._results}, given "
                               f"{len(result) if isinstance(result, (tuple, list)) else type(result).__name__}")
-        loss, grads, new = result
+        loss, *dicts = result
         if isinstance(loss, (tuple, list)):
-            raise WrongAnswer(f"training_step: loss must be one number, given a {type(loss).__name__} of "
+            raise WrongAnswer(f"{self.name}: loss must be one number, given a {type(loss).__name__} of "
                               f"{len(loss)}: softmax_cross_entropy_forward returns (loss, cache); unpack it.")
-        for what, d in (("grads", grads), ("new_params", new)):
-            if not isinstance(d, dict) or sorted(d) != sorted(PARAM_NAMES):
+        words = {2: "two", 4: "four", 6: "six"}
+        for what, d in zip(("grads", "new_params"), dicts):
+            if not isinstance(d, dict) or sorted(d) != sorted(self.param_names):
                 given = sorted(d) if isinstance(d, dict) else type(d).__name__
-                raise WrongAnswer(f"training_step: {what} must be a dict with the six names "
-                                  f"{list(PARAM_NAMES)}, given {given}")
-        outputs = tuple(as_answer_array(r, o.name) for r, o in zip(flat(result), self.outputs))
-        return _Run(outputs, None, low_precision=low_precision(flat(result), self.outputs))
+                raise WrongAnswer(f"{self.name}: {what} must be a dict with the "
+                                  f"{words.get(len(self.param_names), len(self.param_names))} names "
+                                  f"{list(self.param_names)}, given {given}")
+        outputs = tuple(as_answer_array(r, o.name) for r, o in zip(self._flat(result), self.outputs))
+        return _Run(outputs, None, low_precision=low_precision(self._flat(result), self.outputs))
 
     # ---------------------------------------------------------------- diagnosis
     def explains_all(self, mistake, runs):
@@ -180,10 +201,10 @@ class TrainingStepExercise(FunctionExercise):
     def _fd_error(self, runs, p):
         """The largest relative error, over the batches, of the learner's gradient of ``p`` at the
         sampled entries against finite differences; None if a shape is wrong."""
-        o, errors = 1 + PARAM_NAMES.index(p), []
+        o, errors = 1 + self.param_names.index(p), []
         for run, (entries, numeric) in zip(runs, self.numeric):
             g = run.outputs[o]
-            if g.shape != PARAM_SHAPES[p] or not np.isfinite(g).all():
+            if g.shape != self.param_shapes[p] or not np.isfinite(g).all():
                 return None
             errors.append(rel_error(g.reshape(-1)[entries[p]], numeric[p]))
         return max(errors)
@@ -202,48 +223,51 @@ class TrainingStepExercise(FunctionExercise):
                      "check each layer, its parameters and their order.")
         lines.append("  ∂E/∂θ, checked two ways: FD = relative error against finite differences of the loss "
                      "(sampled entries, worst batch) | against cnnlib's Sequential.backward (every entry):")
-        for p in PARAM_NAMES:
-            o = 1 + PARAM_NAMES.index(p)
+        for p in self.param_names:
+            o = 1 + self.param_names.index(p)
             fd, wrong = self._fd_error(runs, p), self._wrong_cases(runs, o)
             # below 1e-8 the digits are rounding noise that differs from machine to machine
             fd_text = "-" if fd is None else "<1e-8" if fd < 1e-8 else f"{fd:.1e}"
             verdict = "agree" if fd is not None and fd < FD_TOL and not wrong else "WRONG"
             right &= verdict == "agree"
             where = "right on every batch" if not wrong else self._first_wrong(runs, o, wrong[0])
-            lines.append(f"    {p:8s} {str(PARAM_SHAPES[p]):14s} {verdict:5s} FD {fd_text:7s} | {where}")
-        wrong_new = [p for p in PARAM_NAMES if self._wrong_cases(runs, 7 + PARAM_NAMES.index(p))]
+            lines.append(f"    {p:8s} {str(self.param_shapes[p]):14s} {verdict:5s} FD {fd_text:7s} | {where}")
+        if not self.update:
+            return lines, right
+        first_new = 1 + len(self.param_names)
+        wrong_new = [p for p in self.param_names if self._wrong_cases(runs, first_new + self.param_names.index(p))]
         right &= not wrong_new
         if not wrong_new:
             lines.append("  new_params: right (params - lr·grads) on every batch.")
         else:
-            own = all(entries_match(run.outputs[7 + i], args[0][p] - args[3] * run.outputs[1 + i], self.atol,
-                                    self.rtol) for run, (args) in zip(runs, (c.args for c in self.cases))
-                      for i, p in enumerate(PARAM_NAMES) if run.outputs[1 + i].shape == PARAM_SHAPES[p])
-            o = 7 + PARAM_NAMES.index(wrong_new[0])
+            own = all(entries_match(run.outputs[first_new + i], args[0][p] - args[3] * run.outputs[1 + i],
+                                    self.atol, self.rtol) for run, (args) in zip(runs, (c.args for c in self.cases))
+                      for i, p in enumerate(self.param_names) if run.outputs[1 + i].shape == self.param_shapes[p])
+            o = first_new + self.param_names.index(wrong_new[0])
             lines.append(f"  new_params: wrong for {', '.join(wrong_new)}; "
                          + ("the update params - lr·grads is right for the gradients you returned: fix them."
                             if own else self._first_wrong(runs, o, self._wrong_cases(runs, o)[0]) + "."))
         return lines, right
 
     def judge(self, runs, fn=None):
-        """The ``CheckResult`` of the learner's ``training_step`` on the hidden batches."""
+        """The ``CheckResult`` of the learner's function on the hidden batches."""
         found = [m for m in self.mistakes if self.explains_all(m, runs)]
-        debug = (f"  To debug: `{self.checker_name}.case(k)` gives batch k's inputs (params, x, y, lr) as a "
-                 f"dict: `training_step(**{self.checker_name}.case(0))`.")
+        debug = (f"  To debug: `{self.checker_name}.case(k)` gives batch k's inputs ({', '.join(self.params)}) as a "
+                 f"dict: `{self.name}(**{self.checker_name}.case(0))`.")
         failed = [k for k, run in enumerate(runs) if run.error is not None]
         if failed:
             k = failed[0]
-            lines = [f"training_step failed on {len(failed)} of {len(self.cases)} batches; the first is "
+            lines = [f"{self.name} failed on {len(failed)} of {len(self.cases)} batches; the first is "
                      f"batch {k}: {self.cases[k].label}.", f"  {runs[k].error}"]
             if found:
                 lines += hint_lines([m.mistake for m in found])
             elif (RaisedIn(runs[k].exception).function or "").endswith("_backward"):
                 lines.append(f"  A *_backward got a delta or a cache that does not fit its layer: backward "
-                             f"visits the layers in the reverse order ({ORDER}), each with its own cache.")
+                             f"visits the layers in the reverse order ({self.order}), each with its own cache.")
             return CheckResult.wrong(lines + [debug], [m.key for m in found])
         lines, right = self.report(runs)
         if right:
-            return CheckResult.passed([f"Correct: training_step matches cnnlib on all {len(self.cases)} hidden "
+            return CheckResult.passed([f"Correct: {self.name} matches cnnlib on all {len(self.cases)} hidden "
                                        "batches:"] + [f"  {k}. {c.label}" for k, c in enumerate(self.cases)] + lines)
         evidence = [] if found else training_lines(self, runs)
         if found:
@@ -256,8 +280,8 @@ class TrainingStepExercise(FunctionExercise):
                          "at the update, θ_new = θ - lr·∂E/∂θ for each of the six arrays.")
         else:
             lines.append("  No typical mistake of the catalogue explains it: the wrong gradient nearest the loss "
-                         f"(backward order: {ORDER}) points at the first wrong backward step.")
-        header = f"Not yet: training_step (checked on {len(self.cases)} hidden batches, float64)."
+                         f"(backward order: {self.order}) points at the first wrong backward step.")
+        header = f"Not yet: {self.name} (checked on {len(self.cases)} hidden batches, float64)."
         return CheckResult.wrong([header] + lines + [debug], [m.key for m in found])
 
 
@@ -265,3 +289,12 @@ check_training_step = TrainingStepExercise()
 check_training_step.checker_name = "check_training_step"
 
 CATALOGUE = {"check_training_step": TRAINING_MISTAKES}
+
+HINTS = {"check_training_step": (
+    "The same chain as `one_conv_gradients`, with a second conv block, then the update of section 5: "
+    "$\\theta - \\eta\\,\\partial E/\\partial\\theta$ for each of the six arrays.",
+    "conv2's backward returns the delta of its input (pool1's output), which the first block needs: "
+    "notebook 04's input gradient. conv1's input gradient is never needed.",
+    "The structure: eight forward calls and the loss, every cache kept; eight backward calls in reverse "
+    "order, each with its own cache; then new arrays for the parameters (leave `params` as it was).",
+)}

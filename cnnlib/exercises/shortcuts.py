@@ -52,6 +52,9 @@ ANSWERS = {
     "my_im2row": (im2row, conv2d_kernel_jacobian),
     "my_row2im": (row2im,),
     "training_step": (Sequential.backward, Sequential.loss_and_gradients, check_gradients),
+    "one_conv_gradients": (Sequential.backward, Sequential.loss_and_gradients, check_gradients),
+    "pool1_delta": (conv2d_backward_naive, conv2d_backward, input_gradient_by_full_convolution,
+                    conv2d_input_jacobian),
 }
 FINITE_DIFFERENCES = (numerical_gradient, numerical_vjp, numerical_jacobian)
 

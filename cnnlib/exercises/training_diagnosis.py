@@ -1,21 +1,31 @@
 """What the evidence says about a training step that no catalogued mistake explains.
 
-``training_lines(exercise, runs)`` looks at the six gradients and the six updated parameters the
-learner returned on every hidden batch, against cnnlib's, and says (only what holds exactly):
+``training_lines(exercise, runs)`` looks at the gradients (and, for a training step, the updated
+parameters) the learner returned on every hidden batch, against cnnlib's, and says (only what holds
+exactly). The exercise names its parameters (``exercise.param_names``: the six of seed 004's
+network, or the four of seed 000's) and says whether it returns an update (``exercise.update``):
 
 - **float32**: every difference is float32 rounding (or the arrays are float32): the step is
   computed in float32; the equations are right;
 - **a decay term**: every wrong gradient is the right one plus ``λ·θ`` (the parameter itself),
   with one ``λ``: the backward pass is right and a weight-decay term was added after it;
 - **a common factor**: every wrong gradient is ``c`` times the right one, ``c`` the same for all
-  six on a batch (named when it is ``1/N`` or ``N``);
+  of them on a batch (named when it is ``1/N`` or ``N``);
 - **parameters not updated**: ``new_params[p]`` is ``params[p]`` itself.
 """
 import numpy as np
 
 from .diagnosis import _number
 from .evidence import constant_factor, float32_level
-from .nb07_models import PARAM_NAMES
+
+
+def _names(exercise):
+    return tuple(exercise.param_names)
+
+
+def _all(exercise):
+    n = len(_names(exercise))
+    return "both" if n == 2 else "all " + {4: "four", 6: "six"}.get(n, str(n))
 
 
 def _wrong(exercise, runs, o):
@@ -26,7 +36,8 @@ def _wrong(exercise, runs, o):
 
 def _float32(exercise, runs):
     low = sorted({name for run in runs for name in run.low_precision})
-    pairs = [(runs[k].outputs[o], exercise._expected[k][o]) for o in range(1, 13) for k in _wrong(exercise, runs, o)]
+    pairs = [(runs[k].outputs[o], exercise._expected[k][o]) for o in range(1, len(exercise.outputs))
+             for k in _wrong(exercise, runs, o)]
     if not pairs or not (low or all(float32_level(g, r) for g, r in pairs)):
         return []
     worst = max(float(np.max(np.abs(g - r)) / max(np.max(np.abs(r)), 1e-30)) for g, r in pairs)
@@ -38,7 +49,7 @@ def _float32(exercise, runs):
 
 def _decay(exercise, runs):
     lambdas, decayed, plain = [], set(), set()
-    for i, p in enumerate(PARAM_NAMES):
+    for i, p in enumerate(_names(exercise)):
         o = 1 + i
         wrong = _wrong(exercise, runs, o)
         (decayed if wrong else plain).add(p)
@@ -53,7 +64,8 @@ def _decay(exercise, runs):
             lambdas.append(lam)
     if not lambdas or np.ptp(lambdas) > 1e-6 * max(abs(v) for v in lambdas) or abs(lambdas[0]) < 1e-12:
         return []
-    which = "every gradient" if not plain else f"the gradients of {', '.join(p for p in PARAM_NAMES if p in decayed)}"
+    which = "every gradient" if not plain else \
+        f"the gradients of {', '.join(p for p in _names(exercise) if p in decayed)}"
     return [f"  Diagnosis: {which} is the right one plus {lambdas[0]:.3g}·θ, θ the parameter itself, on every batch: "
             "the backward pass is right, and a weight-decay term was added to the gradients after it. This loss has "
             "no decay term, so ∂E/∂θ has none: return the gradients as the backward pass gives them (a decay, in a "
@@ -62,7 +74,7 @@ def _decay(exercise, runs):
 
 def _factor(exercise, runs):
     per_batch = {}
-    for i in range(len(PARAM_NAMES)):
+    for i in range(len(_names(exercise))):
         for k in _wrong(exercise, runs, 1 + i):
             c = constant_factor(runs[k].outputs[1 + i], exercise._expected[k][1 + i], exercise.atol, exercise.rtol)
             if c is None:
@@ -70,7 +82,7 @@ def _factor(exercise, runs):
             per_batch.setdefault(k, []).append(c)
     if not per_batch or any(np.ptp(cs) > 1e-6 * max(abs(c) for c in cs) for cs in per_batch.values()):
         return []
-    if any(len(cs) != len(PARAM_NAMES) for cs in per_batch.values()):
+    if any(len(cs) != len(_names(exercise)) for cs in per_batch.values()):
         return []
     sizes = {k: len(exercise.cases[k].args[1]) for k in range(len(exercise.cases))}
     right = [k for k in sizes if k not in per_batch]
@@ -80,21 +92,24 @@ def _factor(exercise, runs):
         if all(abs(per_batch[k][0] - value(sizes[k])) <= 1e-6 * value(sizes[k]) for k in per_batch) and \
                 all(value(sizes[k]) == 1 for k in right):
             ns = ", ".join(str(sizes[k]) for k in per_batch)
-            return [f"  Diagnosis: all six gradients are exactly {name} times the right ones on every batch where "
+            return [f"  Diagnosis: {_all(exercise)} gradients are exactly {name} times the right ones on every batch where "
                     f"they are wrong (N = {ns}; the batch{'es' if len(right) > 1 else ''} with N = 1 "
                     f"{'are' if len(right) > 1 else 'is'} right): {advice}." if right else
-                    f"  Diagnosis: all six gradients are exactly {name} times the right ones (N = {ns}): {advice}."]
+                    f"  Diagnosis: {_all(exercise)} gradients are exactly {name} times the right ones (N = {ns}): {advice}."]
     c0 = next(iter(per_batch.values()))[0]
     if all(abs(cs[0] - c0) <= 1e-6 * abs(c0) for cs in per_batch.values()):
-        return [f"  Diagnosis: all six gradients are exactly {_number(c0)} times the right ones: the backward pass "
+        return [f"  Diagnosis: {_all(exercise)} gradients are exactly {_number(c0)} times the right ones: the backward pass "
                 "starts from a wrong ∂E/∂scores (what softmax_cross_entropy_backward is given, or what is done to "
                 "its result)."]
     return []
 
 
 def _not_updated(exercise, runs):
-    frozen = [p for i, p in enumerate(PARAM_NAMES) if _wrong(exercise, runs, 7 + i) and all(
-        np.array_equal(run.outputs[7 + i], case.args[0][p]) for run, case in zip(runs, exercise.cases))]
+    if not getattr(exercise, "update", True):
+        return []
+    first = 1 + len(_names(exercise))                       # new_params come after the loss and the gradients
+    frozen = [p for i, p in enumerate(_names(exercise)) if _wrong(exercise, runs, first + i) and all(
+        np.array_equal(run.outputs[first + i], case.args[0][p]) for run, case in zip(runs, exercise.cases))]
     if not frozen:
         return []
     return [f"  Diagnosis: new_params for {', '.join(frozen)} {'is' if len(frozen) == 1 else 'are'} the old "

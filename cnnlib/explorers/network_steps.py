@@ -65,8 +65,9 @@ def layer_notes(s, label):
                   f"sit where conv1 was off); ‖δ‖ = {_norm(d['conv1'])}, ‖∂E/∂w1‖ = "
                   f"{_norm(s.grads['conv1.w'])}" + (f"; filters {dead1} are off everywhere."
                                                      if dead1 else ".")),
-        ("input", f"∂E/∂x (28x28), where a change of pixel would change the loss: from "
-                  f"{sig3(d['input'].min())} to {sig3(d['input'].max())}, ‖δ‖ = {_norm(d['input'])}."),
+        ("input", f"∂E/∂x (28x28): from {sig3(d['input'].min())} to {sig3(d['input'].max())}, ‖δ‖ = "
+                  f"{_norm(d['input'])}. Where pooling windows tie (the flat background), the loss has a kink: "
+                  "there this is the slope of the branch the tie rule picks, not a derivative."),
     ]
     return notes
 
