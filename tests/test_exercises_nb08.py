@@ -70,6 +70,7 @@ def test_the_geometries_cover_what_the_mistakes_need_and_tell_them_apart():
     shapes = [c.args[0].shape for c in check_pool1_delta.cases]
     assert any(f != c for f, c, _, _ in shapes) and any(f == c for f, c, _, _ in shapes)   # F != C and F = C
     assert any(kh != kw for _, _, kh, kw in shapes)                                      # a non-square kernel
+    assert any(f == 1 and c > 1 for f, c, _, _ in shapes) and any(f == c == 1 for f, c, _, _ in shapes)
     assert any(d.args[1].shape[1] < d.args[0].shape[2] for d in check_pool1_delta.cases)  # deltas < kernel
     assert check_pool1_delta.distinguishable() == []
     assert len({m.key for m in POOL1_MISTAKES}) == len(POOL1_MISTAKES)
@@ -129,3 +130,14 @@ def test_notebook_08_has_no_reference_input_gradient_before_its_exercise():
 def test_an_answer_that_calls_cnnlibs_input_gradient_gets_a_note():
     result = check_pool1_delta(lambda w2, delta_conv2: reference(w2, delta_conv2))
     assert result.correct and "Note: your function calls cnnlib's `conv2d_backward`" in result.text
+
+
+def test_an_answer_no_mistake_explains_gets_the_geometry_split():
+    """Summing the deltas and the kernels over the filters first is right only with one filter:
+    the diagnosis reads F and C off w2 and says so."""
+    def filters_summed_first(w2, delta_conv2):
+        d, k = delta_conv2.sum(axis=0), w2.sum(axis=0)                      # (H', W'), (C, KH, KW)
+        return np.stack([_scatter(k[None, c:c + 1], d[None])[0] for c in range(k.shape[0])])
+    result = check_pool1_delta(filters_summed_first)
+    assert not result.correct and result.mistakes == ()
+    assert "right on the 2 geometries with F = 1" in result.text and "the filter axis f" in result.text

@@ -39,7 +39,7 @@ def geometry(params, args):
     x = shape("x") if shape("x") and len(shape("x")) == 4 else shape("x_shape")
     if x and len(x) == 4:
         g.update(N=x[0], C=x[1], H=x[2], W=x[3])
-    w = shape("w") if shape("w") and len(shape("w")) == 4 else shape("w_shape")
+    w = next((shape(n) for n in ("w", "w2") if shape(n) and len(shape(n)) == 4), None) or shape("w_shape")
     if w and len(w) == 4:
         g.update(F=w[0], C=w[1], KH=w[2], KW=w[3])
     for name, key in (("KH", "KH"), ("KW", "KW"), ("stride", "S"), ("pad", "P")):
@@ -50,6 +50,8 @@ def geometry(params, args):
     if isinstance(a.get("size"), (int, np.integer)):
         g.update(KH=int(a["size"]), KW=int(a["size"]), P=0, pool=True)
     d = shape("dout")
+    if d is None and shape("delta_conv2") and len(shape("delta_conv2")) == 3:   # one image's deltas (F, H', W')
+        d = (1,) + shape("delta_conv2")
     if d and len(d) == 4:
         g.update(N=d[0], H_out=d[2], W_out=d[3])
         if not g.get("pool"):

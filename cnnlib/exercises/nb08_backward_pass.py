@@ -11,15 +11,15 @@
 
       ∂E/∂p1[c] = Σ_f  δ_conv2[f] ⋆_full rot180(w2[f, c])          (C, H' + KH - 1, W' + KW - 1)
 
-  run on hidden geometries (F != C, F = C, non-square kernels and deltas, deltas smaller than the
-  kernel) and on the notebook's digit, where the expected answer is the network's own delta
+  run on hidden geometries (F != C, F = C, F = 1, F = C = 1, non-square kernels and deltas, deltas
+  smaller than the kernel) and on the notebook's digit, where the expected answer is the network's own delta
   (``network_state``'s ``delta["maxpool1"]``, computed by ``Sequential``'s layers); on the other
   geometries the reference is ``cnnlib.conv.conv2d_backward``'s input gradient.
 """
 import numpy as np
 
 from ..conv import conv2d_backward, conv2d_forward
-from ..correlate import convolve2d, cross_correlate2d, rot180
+from ..correlate import convolve2d, cross_correlate2d, pad2d, rot180
 from .compare import Mistake, compare_answer
 from .result import checker
 from .function_exercise import Case, FunctionExercise, FunctionMistake, Output, Raises, Variants
@@ -102,11 +102,13 @@ def _cases():
     rng = np.random.default_rng(8)
     digit, _ = _digit_case()
     cases = [digit]
-    for f, c, (kh, kw), (h, w) in ((2, 3, (3, 2), (4, 5)), (2, 2, (2, 3), (3, 2)), (3, 1, (3, 3), (2, 2))):
+    for f, c, (kh, kw), (h, w) in ((2, 3, (3, 2), (4, 5)), (2, 2, (2, 3), (3, 2)), (3, 1, (3, 3), (2, 2)),
+                                   (1, 2, (3, 3), (3, 4)), (1, 1, (2, 2), (3, 3))):    # F = 1; F = C = 1
         w2 = rng.normal(size=(f, c, kh, kw))
         delta = rng.normal(size=(f, h, w))
-        cases.append(Case(f"F = {f} filters, C = {c} channel{'s' * (c > 1)}, kernel {kh}x{kw}, deltas {h}x{w}",
-                          (w2, delta)))
+        plural = {1: ""}
+        cases.append(Case(f"F = {f} filter{plural.get(f, 's')}, C = {c} channel{plural.get(c, 's')}, "
+                          f"kernel {kh}x{kw}, deltas {h}x{w}", (w2, delta)))
     return cases
 
 
@@ -175,6 +177,10 @@ POOL1_MISTAKES = [
                     "your correlation was 'valid', not 'full': every unit of p1 that a window of conv2 read gets "
                     "a delta, also near the border, so the result is larger than the deltas: H' + KH - 1 rows.",
                     _either(lambda d, k: cross_correlate2d(d, rot180(k), "valid"))),
+    FunctionMistake("square_kernel_assumed",
+                    "your padding took the kernel to be square: a full correlation pads the deltas by KH - 1 "
+                    "rows and KW - 1 columns, not by KH - 1 on both axes.",
+                    _either(lambda d, k: cross_correlate2d(pad2d(d, k.shape[0] - 1), rot180(k)))),
     FunctionMistake("last_filter_only",
                     "your answer keeps only the last filter's term: each filter f adds its term to ∂E/∂p1[c] "
                     "(a sum over f, +=); it does not replace the one before.",

@@ -42,8 +42,9 @@ def _float32(exercise, runs):
         return []
     worst = max(float(np.max(np.abs(g - r)) / max(np.max(np.abs(r)), 1e-30)) for g, r in pairs)
     dtype = f"; you returned {', '.join(low[:3])}{' ...' if len(low) > 3 else ''} as float32" if low else ""
+    what = "the step is computed" if getattr(exercise, "update", True) else "your function computes"
     return [f"  Diagnosis: every difference is float32 rounding (at most {worst:.1g} of the largest value{dtype}): "
-            "the step is computed in float32. The equations are right; the checker works in float64 (to 1e-6): "
+            f"{what} in float32. The equations are right; the checker works in float64 (to 1e-6): "
             "keep params and x in float64 (no .astype(np.float32))."]
 
 

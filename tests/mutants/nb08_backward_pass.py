@@ -9,7 +9,7 @@
 """
 import numpy as np
 
-from cnnlib.correlate import convolve2d, cross_correlate2d, rot180
+from cnnlib.correlate import convolve2d, cross_correlate2d, pad2d, rot180
 from cnnlib.exercises.nb08_backward_pass import DIGIT, check_pool1_delta, check_relu2_delta_count
 from cnnlib.explorers.network_state import held_out_digits, network_state, trained_two_conv_net
 
@@ -95,6 +95,12 @@ def _(w2, delta_conv2):
 @bad("valid_not_full")
 def _(w2, delta_conv2):
     return _loops(lambda d, k: cross_correlate2d(d, rot180(k)), w2, delta_conv2)
+
+
+@bad("square_kernel_assumed")
+def _(w2, delta_conv2):
+    kh = w2.shape[2]
+    return _loops(lambda d, k: cross_correlate2d(pad2d(d, kh - 1), rot180(k)), w2, delta_conv2)   # KH both ways
 
 
 @bad("last_filter_only")
